@@ -1,0 +1,23 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema';
+import { createControlActivities } from './controls';
+import { createNotificationActivities, type Mailer } from './notifications';
+import { createPaymentActivities } from './payments';
+import { createReadModelActivities } from './read-model';
+
+export interface ActivityDeps {
+  db: Kysely<Database>;
+  mailer: Mailer;
+}
+
+/** The main queue's activities, grouped by effect; workflows proxy `ReturnType<typeof createActivities>`. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createReadModelActivities(deps),
+    ...createControlActivities(deps),
+    ...createPaymentActivities(deps),
+    ...createNotificationActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,5 @@
+import { parseQueues, runProcess } from '../service/run';
+
+// `npm start`: the whole service in one process: Temporal dev server (unless TEMPORAL_ADDRESS is set), migrations,
+// demo data, the workers of both task queues and the API.
+void runProcess((argv) => ({ api: true, queues: parseQueues(argv), bootstrap: true }));

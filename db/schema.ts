@@ -1,0 +1,314 @@
+import type {
+  ColumnType,
+  Generated,
+  GeneratedAlways,
+  Insertable,
+  JSONColumnType,
+  Selectable,
+  Updateable,
+} from 'kysely';
+
+/**
+ * Row types of the tables created by migrations/. They describe what the database stores; the domain's own types
+ * live in domain/ and the query modules map rows to them, so these types never reach a route or a workflow.
+ *
+ * Conventions (set by db/connect.ts): bigint (cents, identities) reads as number, `date` as 'YYYY-MM-DD',
+ * timestamptz as Date. jsonb is written as a JSON string (node-postgres would turn a JS array into a PG array).
+ */
+
+// Value lists, one per CHECK constraint of the schema.
+export type CostNatureCode = 'PEDAGOGIE' | 'FRAIS_ANNEXES' | 'PREMIER_EQUIPEMENT' | 'MOBILITE';
+export type SettlementModeCode = 'DEDUCTION' | 'REMBOURSEMENT';
+export type UserRoleCode = 'admin' | 'validator' | 'cfa';
+export type ContractStatusCode = 'ENGAGE' | 'RUPTURE';
+export type ProFormaKindCode = 'INVOICE' | 'CREDIT_NOTE';
+export type ProFormaStatusCode =
+  'AWAITING_INVOICE' | 'UNDER_VALIDATION' | 'VALIDATED' | 'PAID' | 'REFUSED' | 'CANCELLED';
+export type ProFormaStageCode = 'READING' | 'CONTROLLING' | 'AWAITING_DECISION' | 'AWAITING_PAYMENT';
+export type RefusalOriginCode = 'AUTOMATIC' | 'MANUAL';
+export type DocumentMimeTypeCode = 'application/pdf' | 'image/jpeg' | 'image/png' | 'image/gif';
+export type ExtractionEngineCode = 'FACTURX' | 'TEXT_LAYER' | 'OCR' | 'NONE';
+export type ControlOutcomeCode = 'PASSED' | 'FAILED' | 'NEEDS_REVIEW';
+export type DecisionCode = 'APPROVE' | 'REFUSE';
+export type PaymentKindCode = 'TRANSFER' | 'DEDUCTION' | 'REIMBURSEMENT';
+export type PaymentStatusCode = 'ORDERED' | 'NETTED' | 'CONFIRMED';
+export type NotificationStatusCode = 'PENDING' | 'SENT' | 'FAILED';
+export type NotificationTransportCode = 'SMTP' | 'OUTBOX';
+
+/** A timestamptz with a `now()` default. */
+export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** A timestamptz that stays null until the event happens. */
+export type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export type JsonRecord = Record<string, unknown>;
+
+export interface CfasTable {
+  id: Generated<string>;
+  siret: string;
+  name: string;
+  email: string;
+  /** Normalized: upper case, no spaces. */
+  iban: string;
+  trusted: Generated<boolean>;
+  credit_note_settlement: Generated<SettlementModeCode>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  role: UserRoleCode;
+  name: string;
+  /** Unique without regard to case. */
+  email: string;
+  /** Set exactly when role is 'cfa'. */
+  cfa_id: string | null;
+  /** SHA-256 of the token, lowercase hex. */
+  token_hash: string;
+  revoked_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface MandatesTable {
+  id: Generated<string>;
+  cfa_id: string;
+  valid_from: string;
+  valid_to: string | null;
+  created_at: Timestamp;
+}
+
+export interface ContractsTable {
+  id: Generated<string>;
+  cfa_id: string;
+  number: string;
+  /** Diploma label. */
+  label: string;
+  apprentice_name: string;
+  employer_name: string;
+  employer_siret: string;
+  start_date: string;
+  end_date: string;
+  status: ContractStatusCode;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface InstallmentsTable {
+  id: Generated<string>;
+  contract_id: string;
+  nature: CostNatureCode;
+  period_start: string;
+  period_end: string;
+  /** Never zero; negative for an overpayment. */
+  amount_cents: number;
+  created_at: Timestamp;
+}
+
+export interface ProFormasTable {
+  id: Generated<string>;
+  /** 'PRO-' and 8 digits, from the sequence pro_forma_number_seq. */
+  number: string;
+  workflow_id: string;
+  cfa_id: string;
+  kind: ProFormaKindCode;
+  nature: CostNatureCode;
+  /** Positive for an invoice, negative for a credit note. */
+  total_cents: number;
+  status: ProFormaStatusCode;
+  stage: ProFormaStageCode | null;
+  /** Set exactly on credit notes. */
+  settlement_mode: SettlementModeCode | null;
+  /** As read on the latest deposited invoice. */
+  invoice_number: string | null;
+  refusal_origin: RefusalOriginCode | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deposited_at: NullableTimestamp;
+  decided_at: NullableTimestamp;
+  validated_at: NullableTimestamp;
+  refused_at: NullableTimestamp;
+  paid_at: NullableTimestamp;
+  /** Filled by the database when the status becomes CANCELLED, unless given. */
+  cancelled_at: NullableTimestamp;
+  /** Set by the workflow's first activity (see the reconciliation of generation). */
+  workflow_started_at: NullableTimestamp;
+}
+
+export interface ProFormaLinesTable {
+  id: Generated<string>;
+  pro_forma_id: string;
+  installment_id: string;
+  /** Same as the pro forma's and the installment's (composite foreign keys). */
+  nature: CostNatureCode;
+  amount_cents: number;
+  /** Set by the database when the pro forma is cancelled; the installment is then eligible again. */
+  released_at: NullableTimestamp;
+}
+
+export interface DocumentsTable {
+  id: Generated<string>;
+  pro_forma_id: string;
+  version: number;
+  file_name: string;
+  mime_type: DocumentMimeTypeCode;
+  size_bytes: number;
+  /** Lowercase hex. */
+  sha256: string;
+  storage_key: string;
+  uploaded_by: string | null;
+  /** Idempotency key of the deposit. */
+  request_id: string | null;
+  uploaded_at: Timestamp;
+}
+
+export interface ExtractionsTable {
+  id: Generated<string>;
+  document_id: string;
+  engine: ExtractionEngineCode;
+  fields: JSONColumnType<JsonRecord, string | undefined, string>;
+  field_confidences: JSONColumnType<Record<string, number> | null, string | null | undefined, string | null>;
+  /** Between 0 and 1. */
+  confidence: number | null;
+  page_count: number | null;
+  duration_ms: number | null;
+  error: string | null;
+  created_at: Timestamp;
+}
+
+export interface RefusalReasonsTable {
+  code: string;
+  label: string;
+  letter: string;
+  /** Usable by the automatic controls. */
+  automatic: Generated<boolean>;
+  active: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface ControlResultsTable {
+  id: Generated<string>;
+  document_id: string;
+  pro_forma_id: string;
+  code: string;
+  outcome: ControlOutcomeCode;
+  /** Computed by the database from outcome. */
+  passed: GeneratedAlways<boolean>;
+  message: string;
+  reason_code: string | null;
+  evidence: JSONColumnType<JsonRecord | null, string | null | undefined, string | null>;
+  created_at: Timestamp;
+}
+
+export interface DecisionsTable {
+  id: Generated<string>;
+  pro_forma_id: string;
+  document_id: string | null;
+  origin: RefusalOriginCode;
+  decision: DecisionCode;
+  /** Set exactly when the decision is REFUSE. */
+  reason_code: string | null;
+  comment: string | null;
+  letter: string | null;
+  decided_by: string | null;
+  request_id: string | null;
+  decided_at: Timestamp;
+}
+
+export interface PaymentsTable {
+  id: Generated<string>;
+  pro_forma_id: string;
+  cfa_id: string;
+  kind: PaymentKindCode;
+  amount_cents: number;
+  status: PaymentStatusCode;
+  netted_in_payment_id: string | null;
+  reference: string | null;
+  ordered_at: Timestamp;
+  confirmed_at: NullableTimestamp;
+}
+
+export interface NotificationsTable {
+  id: Generated<string>;
+  pro_forma_id: string | null;
+  recipient: string;
+  template: string;
+  subject: string;
+  status: NotificationStatusCode;
+  transport: NotificationTransportCode | null;
+  attempts: Generated<number>;
+  error: string | null;
+  idempotency_key: string;
+  /** SMTP message id or path of the .eml in the outbox. */
+  location: string | null;
+  created_at: Timestamp;
+  sent_at: NullableTimestamp;
+}
+
+export interface AuditEventsTable {
+  id: GeneratedAlways<number>;
+  pro_forma_id: string | null;
+  /** A user id, or 'system'. */
+  actor: string;
+  action: string;
+  from_status: ProFormaStatusCode | null;
+  to_status: ProFormaStatusCode | null;
+  details: JSONColumnType<JsonRecord | null, string | null | undefined, string | null>;
+  idempotency_key: string | null;
+  at: Timestamp;
+}
+
+export interface Database {
+  cfas: CfasTable;
+  users: UsersTable;
+  mandates: MandatesTable;
+  contracts: ContractsTable;
+  installments: InstallmentsTable;
+  pro_formas: ProFormasTable;
+  pro_forma_lines: ProFormaLinesTable;
+  documents: DocumentsTable;
+  extractions: ExtractionsTable;
+  refusal_reasons: RefusalReasonsTable;
+  control_results: ControlResultsTable;
+  decisions: DecisionsTable;
+  payments: PaymentsTable;
+  notifications: NotificationsTable;
+  audit_events: AuditEventsTable;
+}
+
+export type CfaRow = Selectable<CfasTable>;
+export type NewCfaRow = Insertable<CfasTable>;
+export type CfaUpdate = Updateable<CfasTable>;
+export type UserRow = Selectable<UsersTable>;
+export type NewUserRow = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type MandateRow = Selectable<MandatesTable>;
+export type NewMandateRow = Insertable<MandatesTable>;
+export type ContractRow = Selectable<ContractsTable>;
+export type NewContractRow = Insertable<ContractsTable>;
+export type ContractUpdate = Updateable<ContractsTable>;
+export type InstallmentRow = Selectable<InstallmentsTable>;
+export type NewInstallmentRow = Insertable<InstallmentsTable>;
+export type ProFormaRow = Selectable<ProFormasTable>;
+export type NewProFormaRow = Insertable<ProFormasTable>;
+export type ProFormaUpdate = Updateable<ProFormasTable>;
+export type ProFormaLineRow = Selectable<ProFormaLinesTable>;
+export type NewProFormaLineRow = Insertable<ProFormaLinesTable>;
+export type DocumentRow = Selectable<DocumentsTable>;
+export type NewDocumentRow = Insertable<DocumentsTable>;
+export type ExtractionRow = Selectable<ExtractionsTable>;
+export type NewExtractionRow = Insertable<ExtractionsTable>;
+export type RefusalReasonRow = Selectable<RefusalReasonsTable>;
+export type NewRefusalReasonRow = Insertable<RefusalReasonsTable>;
+export type RefusalReasonUpdate = Updateable<RefusalReasonsTable>;
+export type ControlResultRow = Selectable<ControlResultsTable>;
+export type NewControlResultRow = Insertable<ControlResultsTable>;
+export type DecisionRow = Selectable<DecisionsTable>;
+export type NewDecisionRow = Insertable<DecisionsTable>;
+export type PaymentRow = Selectable<PaymentsTable>;
+export type NewPaymentRow = Insertable<PaymentsTable>;
+export type PaymentUpdate = Updateable<PaymentsTable>;
+export type NotificationRow = Selectable<NotificationsTable>;
+export type NewNotificationRow = Insertable<NotificationsTable>;
+export type NotificationUpdate = Updateable<NotificationsTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;
+export type NewAuditEventRow = Insertable<AuditEventsTable>;

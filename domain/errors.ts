@@ -1,0 +1,37 @@
+/**
+ * Business error codes. They travel as `ApplicationFailure` types out of workflows and activities, and the
+ * API maps them to HTTP codes; NON_RETRYABLE lists those an activity retry can never fix.
+ */
+export const DOMAIN_ERROR_CODES = [
+  'ACTION_NOT_ALLOWED',
+  'NO_DECISION_AWAITED',
+  'UNKNOWN_REFUSAL_REASON',
+  'INSTALLMENT_NOT_ELIGIBLE',
+  'EMPTY_SELECTION',
+  'DOCUMENT_UNREADABLE',
+  'VALIDATION_FAILED',
+  'NOT_FOUND',
+] as const;
+export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
+
+export const NON_RETRYABLE_ERROR_TYPES: readonly DomainErrorCode[] = [
+  'ACTION_NOT_ALLOWED',
+  'NO_DECISION_AWAITED',
+  'UNKNOWN_REFUSAL_REASON',
+  'INSTALLMENT_NOT_ELIGIBLE',
+  'EMPTY_SELECTION',
+  'DOCUMENT_UNREADABLE',
+  'VALIDATION_FAILED',
+  'NOT_FOUND',
+];
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}

@@ -1,0 +1,76 @@
+/** The French e-mails of the pro forma lifecycle (domain.md, "Notifications"). */
+export const CFA_TEMPLATES = ['DEPOSIT_RECEIVED', 'REFUSED', 'VALIDATED', 'PAID', 'REMINDER'] as const;
+export type CfaTemplate = (typeof CFA_TEMPLATES)[number];
+export type MailTemplate = CfaTemplate | 'ESCALATION';
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+}
+
+type Data = Record<string, unknown>;
+const str = (data: Data, key: string): string =>
+  data[key] === undefined || data[key] === null ? '' : String(data[key]);
+
+const SIGNATURE =
+  '\n\nLa direction des opérations.\n\nCe message est envoyé automatiquement ; merci de ne pas y répondre.';
+
+function documentName(data: Data): string {
+  return data.kind === 'CREDIT_NOTE' ? 'facture d’avoir' : 'facture';
+}
+
+export function renderMail(template: MailTemplate, data: Data): RenderedMail {
+  const number = str(data, 'number');
+  const summary = `${number} · ${str(data, 'natureLabel')} · ${str(data, 'total')}`;
+  switch (template) {
+    case 'DEPOSIT_RECEIVED':
+      return {
+        subject: `Dépôt reçu — facture pro forma ${number}`,
+        text:
+          `Madame, monsieur,\n\nNous avons bien reçu votre ${documentName(data)} « ${str(data, 'fileName')} » ` +
+          `(version ${str(data, 'version')}) pour la facture pro forma ${summary}.\n` +
+          `Elle est en cours de validation ; vous serez informé de la suite.${SIGNATURE}`,
+      };
+    case 'REFUSED': {
+      const comment = str(data, 'comment');
+      return {
+        subject: `Facture refusée — facture pro forma ${number}`,
+        text:
+          `Motif de refus : ${str(data, 'reasonLabel')}\n\n${str(data, 'letter')}` +
+          `${comment ? `\n\nCommentaire du valideur : ${comment}` : ''}\n\n` +
+          `Facture pro forma concernée : ${summary}.`,
+      };
+    }
+    case 'VALIDATED':
+      return {
+        subject: `Facture validée — facture pro forma ${number}`,
+        text:
+          `Madame, monsieur,\n\nVotre ${documentName(data)} pour la facture pro forma ${summary} a été validée. ` +
+          `Elle est transmise pour paiement.${SIGNATURE}`,
+      };
+    case 'PAID':
+      return {
+        subject: `Paiement effectué — facture pro forma ${number}`,
+        text:
+          `Madame, monsieur,\n\nLa facture pro forma ${summary} est payée` +
+          `${data.paidAt ? ` (date de paiement : ${str(data, 'paidAtLabel') || str(data, 'paidAt')})` : ''}.${SIGNATURE}`,
+      };
+    case 'REMINDER':
+      return {
+        subject: `Relance — facture attendue pour la facture pro forma ${number}`,
+        text:
+          `Madame, monsieur,\n\nLa facture pro forma ${summary} attend ` +
+          `${data.refused ? 'une facture corrigée après refus' : `votre ${documentName(data)}`} ` +
+          `depuis ${str(data, 'waitingDays')} jour(s). Merci de la déposer sur votre portail, ou d'annuler la ` +
+          `facture pro forma si elle n'est plus d'actualité.${SIGNATURE}`,
+      };
+    case 'ESCALATION':
+      return {
+        subject: `Décision en attente — facture pro forma ${number}`,
+        text:
+          `La facture déposée par ${str(data, 'cfaName')} pour la facture pro forma ${number} ` +
+          `(${str(data, 'total')}) attend une décision depuis ${str(data, 'waitingDays')} jour(s).\n` +
+          `Merci de la traiter depuis la file de validation.`,
+      };
+  }
+}

@@ -1,0 +1,63 @@
+import { sumCents } from './money';
+import type { ProFormaKind } from './status';
+
+export interface BillableInstallment {
+  id: string;
+  /** Negative for an overpayment (trop perçu). */
+  amountCents: number;
+}
+
+export interface SelectionRecap {
+  count: number;
+  invoiceCents: number;
+  /** Negative or zero. */
+  creditCents: number;
+  totalCents: number;
+}
+
+/** What the CFA sees before generating: counts and amounts of the selection (domain.md, "Generation"). */
+export function recap(installments: readonly BillableInstallment[]): SelectionRecap {
+  const positive = installments.filter((i) => i.amountCents > 0).map((i) => i.amountCents);
+  const negative = installments.filter((i) => i.amountCents < 0).map((i) => i.amountCents);
+  const invoiceCents = sumCents(positive);
+  const creditCents = sumCents(negative);
+  return { count: installments.length, invoiceCents, creditCents, totalCents: invoiceCents + creditCents };
+}
+
+export interface PlannedProForma<T extends BillableInstallment> {
+  kind: ProFormaKind;
+  totalCents: number;
+  lines: T[];
+}
+
+/**
+ * A selection mixing signs makes two pro formas: an invoice of the positive installments and a credit note
+ * (facture d'avoir) of the negative ones; a single-signed selection makes one.
+ */
+export function splitBySign<T extends BillableInstallment>(installments: readonly T[]): PlannedProForma<T>[] {
+  const planned: PlannedProForma<T>[] = [];
+  const positive = installments.filter((i) => i.amountCents > 0);
+  const negative = installments.filter((i) => i.amountCents < 0);
+  if (positive.length > 0) {
+    planned.push({ kind: 'INVOICE', totalCents: sumCents(positive.map((i) => i.amountCents)), lines: positive });
+  }
+  if (negative.length > 0) {
+    planned.push({ kind: 'CREDIT_NOTE', totalCents: sumCents(negative.map((i) => i.amountCents)), lines: negative });
+  }
+  return planned;
+}
+
+export interface LetterValues {
+  numeroProForma: string;
+  numeroFacture?: string | null;
+}
+
+/**
+ * Fills a refusal letter of the catalogue. A placeholder without a value ({{numeroFacture}} when no invoice number
+ * was read) becomes a neutral wording rather than a blank.
+ */
+export function fillLetter(template: string, values: LetterValues): string {
+  return template
+    .replaceAll('{{numeroProForma}}', values.numeroProForma)
+    .replaceAll('{{numeroFacture}}', values.numeroFacture ?? '(numéro non lu)');
+}

@@ -1,0 +1,227 @@
+import { createRequire } from 'node:module';
+import type { PdfDocument } from './pdf';
+
+/**
+ * Images for OCR: PDF pages rendered to PNG, and deposited images checked (and converted when tesseract cannot
+ * read them). Sizes are read from the file header before anything is decoded, so a decompression bomb (a few
+ * KB announcing 100000 × 100000 pixels, 40 GB once decoded) is refused without allocating it.
+ */
+
+export type ImageFormat = 'png' | 'jpeg' | 'gif';
+
+export interface ImageInfo {
+  format: ImageFormat;
+  width: number;
+  height: number;
+}
+
+export interface ImageLimits {
+  /** ~40 MP: an A4 page at 600 dpi is 35 MP; beyond, the decoded bitmap (4 bytes a pixel) passes 160 MB. */
+  maxPixels: number;
+  maxSide: number;
+}
+
+export const DEFAULT_IMAGE_LIMITS: ImageLimits = { maxPixels: 40_000_000, maxSide: 10_000 };
+/** ocr-notes.md §5.3: 200 dpi reads as well as 300 dpi with less memory, and rescued noisy scans. */
+export const DEFAULT_RENDER_DPI = 200;
+
+export type ImageErrorCode = 'IMAGE_UNREADABLE' | 'IMAGE_TOO_LARGE';
+
+export class ImageError extends Error {
+  /** Format and size from the header, when it could be read. */
+  readonly info: ImageInfo | undefined;
+
+  constructor(
+    readonly code: ImageErrorCode,
+    message: string,
+    options?: { cause?: unknown; info?: ImageInfo },
+  ) {
+    super(message, options);
+    this.name = 'ImageError';
+    this.info = options?.info;
+  }
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** Format and dimensions from the header alone; null when the bytes are not a PNG, JPEG or GIF we can size. */
+export function readImageHeader(bytes: Uint8Array): ImageInfo | null {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length >= 24 && buf.subarray(0, 8).equals(PNG_SIGNATURE)) {
+    // PNG spec §5.2-5.3: IHDR is the first chunk; width and height are its first two 4-byte big-endian fields.
+    if (buf.toString('latin1', 12, 16) !== 'IHDR') return null;
+    return { format: 'png', width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
+  }
+  if (buf.length >= 10 && /^GIF8[79]a$/.test(buf.toString('latin1', 0, 6))) {
+    // GIF89a §18: logical screen width and height, little-endian, right after the signature.
+    return { format: 'gif', width: buf.readUInt16LE(6), height: buf.readUInt16LE(8) };
+  }
+  if (buf.length >= 4 && buf[0] === 0xff && buf[1] === 0xd8) return readJpegSize(buf);
+  return null;
+}
+
+/** Walks the JPEG markers (ITU T.81 Annex B) up to the first start-of-frame, which holds the frame size. */
+function readJpegSize(buf: Buffer): ImageInfo | null {
+  let offset = 2;
+  while (offset + 4 <= buf.length) {
+    if (buf[offset] !== 0xff) return null;
+    const marker = buf[offset + 1] ?? 0;
+    if (marker === 0xff) {
+      offset += 1; // fill byte
+      continue;
+    }
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      offset += 2; // markers without a length
+      continue;
+    }
+    if (marker === 0xd9 || marker === 0xda) return null; // end of image or scan data before any frame header
+    const length = buf.readUInt16BE(offset + 2);
+    if (length < 2) return null;
+    const isStartOfFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isStartOfFrame) {
+      if (offset + 9 > buf.length) return null;
+      return { format: 'jpeg', height: buf.readUInt16BE(offset + 5), width: buf.readUInt16BE(offset + 7) };
+    }
+    offset += 2 + length;
+  }
+  return null;
+}
+
+/** Throws IMAGE_UNREADABLE for an unknown or empty header, IMAGE_TOO_LARGE beyond the limits. */
+export function checkImage(bytes: Uint8Array, limits: ImageLimits = DEFAULT_IMAGE_LIMITS): ImageInfo {
+  const info = readImageHeader(bytes);
+  if (!info) throw new ImageError('IMAGE_UNREADABLE', 'Not a PNG, JPEG or GIF image, or its header is damaged');
+  if (info.width === 0 || info.height === 0) {
+    throw new ImageError('IMAGE_UNREADABLE', `Image has an empty size (${info.width} × ${info.height})`);
+  }
+  if (info.width > limits.maxSide || info.height > limits.maxSide || info.width * info.height > limits.maxPixels) {
+    throw new ImageError(
+      'IMAGE_TOO_LARGE',
+      `Image of ${info.width} × ${info.height} pixels exceeds the limits (${limits.maxSide} px a side, ${limits.maxPixels} pixels)`,
+      { info },
+    );
+  }
+  return info;
+}
+
+/**
+ * The image as tesseract should receive it: PNG and JPEG as they are (tesseract decodes them itself, after
+ * `checkImage` bounded their size); GIF redrawn to PNG, since tesseract's image reader has no GIF support.
+ */
+export async function imageForOcr(bytes: Uint8Array, limits: ImageLimits = DEFAULT_IMAGE_LIMITS): Promise<Buffer> {
+  const info = checkImage(bytes, limits);
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (info.format !== 'gif') return buffer;
+  const canvasModule = loadCanvasModule();
+  let image: CanvasImage;
+  try {
+    image = await canvasModule.loadImage(buffer);
+  } catch (error) {
+    throw new ImageError('IMAGE_UNREADABLE', 'GIF image cannot be decoded', { cause: error });
+  }
+  const canvas = canvasModule.createCanvas(image.width, image.height);
+  const context = canvas.getContext('2d');
+  // GIF transparency would read as black once flattened: put the page on white paper first.
+  context.fillStyle = '#ffffff';
+  context.fillRect(0, 0, image.width, image.height);
+  context.drawImage(image, 0, 0);
+  return canvas.toBuffer('image/png');
+}
+
+export interface RenderOptions {
+  dpi?: number;
+  limits?: ImageLimits;
+}
+
+/**
+ * Renders one page to PNG with the document's own canvas factory: pdfjs-dist draws with the @napi-rs/canvas
+ * it depends on, and a canvas from another copy of that package fails with "parameter 1 is not of type
+ * 'Path2D'" (field notes §8). A page larger than the limits (a poster-sized MediaBox) is rendered at a lower
+ * resolution rather than refused.
+ */
+export async function renderPdfPage(doc: PdfDocument, pageNumber: number, options: RenderOptions = {}): Promise<Buffer> {
+  const limits = options.limits ?? DEFAULT_IMAGE_LIMITS;
+  const page = await doc.getPage(pageNumber);
+  try {
+    let scale = (options.dpi ?? DEFAULT_RENDER_DPI) / 72;
+    const base = page.getViewport({ scale: 1 });
+    const fit = Math.min(
+      Math.sqrt(limits.maxPixels / Math.max(1, base.width * base.height)),
+      limits.maxSide / Math.max(1, base.width, base.height),
+    );
+    scale = Math.min(scale, fit);
+    const viewport = page.getViewport({ scale });
+    const width = Math.max(1, Math.floor(viewport.width));
+    const height = Math.max(1, Math.floor(viewport.height));
+    const factory = canvasFactoryOf(doc);
+    const target = factory.create(width, height);
+    try {
+      await page.render({
+        canvas: target.canvas as unknown as Parameters<typeof page.render>[0]['canvas'],
+        viewport,
+        background: '#ffffff',
+      }).promise;
+      return target.canvas.toBuffer('image/png');
+    } finally {
+      factory.destroy(target);
+    }
+  } finally {
+    page.cleanup();
+  }
+}
+
+interface NodeCanvas {
+  width: number;
+  height: number;
+  toBuffer(mime: 'image/png'): Buffer;
+}
+
+interface CanvasAndContext {
+  canvas: NodeCanvas;
+  context: unknown;
+}
+
+interface CanvasFactory {
+  create(width: number, height: number): CanvasAndContext;
+  destroy(canvasAndContext: CanvasAndContext): void;
+}
+
+/** pdfjs types `canvasFactory` as a bare Object; its Node implementation creates @napi-rs/canvas canvases. */
+function canvasFactoryOf(doc: PdfDocument): CanvasFactory {
+  const factory: unknown = doc.canvasFactory;
+  if (
+    typeof factory === 'object' &&
+    factory !== null &&
+    'create' in factory &&
+    typeof factory.create === 'function' &&
+    'destroy' in factory &&
+    typeof factory.destroy === 'function'
+  ) {
+    return factory as CanvasFactory;
+  }
+  throw new Error('pdfjs document has no canvas factory');
+}
+
+interface CanvasImage {
+  width: number;
+  height: number;
+}
+
+interface Context2d {
+  fillStyle: string;
+  fillRect(x: number, y: number, width: number, height: number): void;
+  drawImage(image: CanvasImage, x: number, y: number): void;
+}
+
+interface CanvasModule {
+  loadImage(source: Buffer): Promise<CanvasImage>;
+  createCanvas(width: number, height: number): NodeCanvas & { getContext(kind: '2d'): Context2d };
+}
+
+let canvasModule: CanvasModule | undefined;
+
+/** The @napi-rs/canvas that pdfjs-dist itself loads (resolved from its folder), so there is only one copy. */
+function loadCanvasModule(): CanvasModule {
+  canvasModule ??= createRequire(require.resolve('pdfjs-dist/package.json'))('@napi-rs/canvas') as CanvasModule;
+  return canvasModule;
+}

@@ -1,0 +1,331 @@
+import { performance } from 'node:perf_hooks';
+import type { OcrResult } from '../infra/ocr-pool';
+import { readFacturX, type FacturXDocument } from './facturx';
+import { parseInvoiceFields, type FieldValue, type ParsedFields } from './fields';
+import {
+  DEFAULT_IMAGE_LIMITS,
+  DEFAULT_RENDER_DPI,
+  ImageError,
+  imageForOcr,
+  readImageHeader,
+  renderPdfPage,
+  type ImageLimits,
+} from './page-images';
+import { DEFAULT_MAX_PAGES, PdfError, isPdf, openPdf, type PdfDocument } from './pdf';
+import { DEFAULT_TEXT_PAGES, MIN_TEXT_CHARS, readTextLayer } from './text-layer';
+import {
+  INVOICE_FIELD_NAMES,
+  emptyFields,
+  zeroConfidences,
+  type ExtractionEngine,
+  type ExtractionErrorCode,
+  type ExtractionResult,
+  type FieldConfidences,
+  type InvoiceFieldName,
+  type InvoiceFields,
+} from './types';
+
+/**
+ * Reads a deposited invoice into fields, in the order of preference of domain.md: the Factur-X / ZUGFeRD XML
+ * embedded in the PDF (exact), the PDF's text layer, then OCR of the rendered pages or of the image. A document
+ * that cannot be read is not an error of the service: it ends with engine NONE, confidence 0 and a code, so
+ * a validator looks at it. Only cancellation and an unavailable OCR pool are thrown (the activity retries).
+ */
+
+export interface ExtractionLimits {
+  /** A PDF with more pages is refused (PDF_TOO_MANY_PAGES) before any page is read: a deposit is one invoice. */
+  maxPdfPages: number;
+  /** Pages whose text layer is read. */
+  textPages: number;
+  /** Pages rendered and OCRed at most, first page first, stopping once the key fields are found. */
+  ocrPages: number;
+  /** Below this many non-space characters the text layer is ignored and the pages are OCRed. */
+  minTextChars: number;
+  renderDpi: number;
+  image: ImageLimits;
+  pdfOpenTimeoutMs: number;
+}
+
+export const DEFAULT_EXTRACTION_LIMITS: ExtractionLimits = {
+  maxPdfPages: DEFAULT_MAX_PAGES,
+  textPages: DEFAULT_TEXT_PAGES,
+  ocrPages: 20,
+  minTextChars: MIN_TEXT_CHARS,
+  renderDpi: DEFAULT_RENDER_DPI,
+  image: DEFAULT_IMAGE_LIMITS,
+  pdfOpenTimeoutMs: 20_000,
+};
+
+/** What readInvoice needs from the OCR pool. */
+export interface OcrEngine {
+  recognize(image: Buffer, options?: { signal?: AbortSignal }): Promise<OcrResult>;
+}
+
+export interface ExtractionProgress {
+  stage: 'FACTURX' | 'TEXT_LAYER' | 'OCR';
+  page?: number;
+  pages?: number;
+}
+
+export interface ReadInvoiceOptions {
+  /** Null: no OCR in this process; image-only documents then end with OCR_UNAVAILABLE. */
+  ocr: OcrEngine | null;
+  limits?: Partial<ExtractionLimits>;
+  /** Called between pages: the activity heartbeats there. */
+  onProgress?: (progress: ExtractionProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** The fields the automatic controls need; the overall confidence of a text or OCR read is their mean. */
+const CONTROL_FIELDS: readonly InvoiceFieldName[] = ['invoiceNumber', 'proFormaNumber', 'totalCents', 'siret', 'iban'];
+/** OCR stops reading further pages once these are found. */
+const KEY_FIELDS: readonly InvoiceFieldName[] = ['invoiceNumber', 'totalCents', 'iban'];
+
+const MESSAGES: Record<ExtractionErrorCode, string> = {
+  UNSUPPORTED_FORMAT: "Le document n'est ni un PDF ni une image PNG, JPEG ou GIF : il n'a pas pu être lu.",
+  PDF_ENCRYPTED: 'Le PDF est protégé par un mot de passe : il ne peut pas être lu.',
+  PDF_UNREADABLE: 'Le PDF est endommagé ou incomplet : il ne peut pas être lu.',
+  PDF_TOO_MANY_PAGES: 'Le PDF compte trop de pages pour une facture.',
+  IMAGE_UNREADABLE: "L'image est endommagée ou incomplète : elle ne peut pas être lue.",
+  IMAGE_TOO_LARGE: "L'image est trop grande pour être lue.",
+  OCR_TIMEOUT: "La lecture (OCR) d'une page a dépassé le temps imparti.",
+  OCR_UNAVAILABLE: "La lecture par OCR n'est pas disponible : le document doit être vérifié à la main.",
+  NOTHING_READ: "Aucune information de facture n'a pu être lue dans le document.",
+  EXTRACTION_FAILED: 'La lecture du document a échoué.',
+};
+
+export async function readInvoice(
+  bytes: Uint8Array,
+  mimeType: string,
+  options: ReadInvoiceOptions,
+): Promise<ExtractionResult> {
+  const started = performance.now();
+  const limits: ExtractionLimits = { ...DEFAULT_EXTRACTION_LIMITS, ...options.limits };
+  const context: Context = { ...options, limits, started };
+  // The bytes decide, not the declared type: intake already sniffed them, but a stored file is read as it is.
+  try {
+    if (isPdf(bytes)) return await readPdf(bytes, context);
+    if (readImageHeader(bytes)) return await readImage(bytes, context);
+    return none(context, 'UNSUPPORTED_FORMAT', 0, `declared ${mimeType}`);
+  } catch (error) {
+    options.signal?.throwIfAborted();
+    if (isCode(error, 'OCR_UNAVAILABLE')) throw error;
+    return none(context, 'EXTRACTION_FAILED', 0, error instanceof Error ? error.message : String(error));
+  }
+}
+
+interface Context extends ReadInvoiceOptions {
+  limits: ExtractionLimits;
+  started: number;
+}
+
+async function readPdf(bytes: Uint8Array, context: Context): Promise<ExtractionResult> {
+  const { limits, signal } = context;
+  let doc: PdfDocument;
+  try {
+    doc = await openPdf(bytes, { maxPages: limits.maxPdfPages, timeoutMs: limits.pdfOpenTimeoutMs });
+  } catch (error) {
+    if (error instanceof PdfError) {
+      const detail =
+        error.code === 'PDF_TOO_MANY_PAGES' ? `${error.pageCount} pages, limite ${error.maxPages}` : undefined;
+      return none(context, error.code, error.pageCount ?? 0, detail);
+    }
+    throw error;
+  }
+  const pageCount = doc.numPages;
+  try {
+    context.onProgress?.({ stage: 'FACTURX' });
+    const facturx = await readFacturX(doc).catch(() => null);
+    if (facturx) return fromFacturX(context, facturx, pageCount);
+
+    signal?.throwIfAborted();
+    const layer = await readTextLayer(doc, {
+      maxPages: limits.textPages,
+      minChars: limits.minTextChars,
+      signal,
+      onPage: (page, pages) => context.onProgress?.({ stage: 'TEXT_LAYER', page, pages }),
+    });
+    const fromText = layer.imageOnly ? null : fromParsed(parseInvoiceFields(layer.text), 1);
+    // A text layer without a total is either not the invoice's text (a scan with a stamped header) or a
+    // broken font encoding; the printed page may still be legible.
+    if (fromText && fromText.fields.totalCents !== null) return result(context, 'TEXT_LAYER', fromText, pageCount);
+
+    if (!context.ocr) {
+      if (fromText && hasAnyField(fromText)) return result(context, 'TEXT_LAYER', fromText, pageCount);
+      return none(context, 'OCR_UNAVAILABLE', pageCount);
+    }
+    const ocr = await ocrPdf(doc, context.ocr, context);
+    const best = pickBest(fromText, ocr.read);
+    if (best === null) return none(context, ocr.error ?? 'NOTHING_READ', pageCount);
+    const engine = best === fromText ? 'TEXT_LAYER' : 'OCR';
+    return result(context, engine, best, pageCount, ocr.error);
+  } catch (error) {
+    signal?.throwIfAborted();
+    if (isCode(error, 'OCR_UNAVAILABLE')) throw error;
+    // pdfjs fails page by page on a damaged file that still opened.
+    return none(context, 'PDF_UNREADABLE', pageCount, error instanceof Error ? error.message : String(error));
+  } finally {
+    await doc.destroy().catch(() => undefined);
+  }
+}
+
+async function ocrPdf(
+  doc: PdfDocument,
+  ocr: OcrEngine,
+  context: Context,
+): Promise<{ read: Read | null; error?: ExtractionErrorCode }> {
+  const pages = Math.min(doc.numPages, context.limits.ocrPages);
+  const texts: string[] = [];
+  const confidences: number[] = [];
+  let read: Read | null = null;
+  for (let page = 1; page <= pages; page += 1) {
+    context.signal?.throwIfAborted();
+    context.onProgress?.({ stage: 'OCR', page, pages });
+    const image = await renderPdfPage(doc, page, { dpi: context.limits.renderDpi, limits: context.limits.image });
+    let recognized: OcrResult;
+    try {
+      recognized = await ocr.recognize(image, { signal: context.signal });
+    } catch (error) {
+      context.signal?.throwIfAborted();
+      if (isCode(error, 'OCR_TIMEOUT')) return { read, error: 'OCR_TIMEOUT' };
+      throw error;
+    }
+    texts.push(recognized.text);
+    confidences.push(recognized.confidence);
+    read = fromParsed(parseInvoiceFields(texts.join('\n\f')), mean(confidences));
+    if (KEY_FIELDS.every((name) => read?.fields[name] !== null)) break;
+  }
+  return { read };
+}
+
+async function readImage(bytes: Uint8Array, context: Context): Promise<ExtractionResult> {
+  let image: Buffer;
+  try {
+    image = await imageForOcr(bytes, context.limits.image);
+  } catch (error) {
+    if (error instanceof ImageError) {
+      const detail = error.info ? `${error.info.width} × ${error.info.height} pixels` : undefined;
+      return none(context, error.code, error.info ? 1 : 0, detail);
+    }
+    throw error;
+  }
+  if (!context.ocr) return none(context, 'OCR_UNAVAILABLE', 1);
+  context.onProgress?.({ stage: 'OCR', page: 1, pages: 1 });
+  let recognized: OcrResult;
+  try {
+    recognized = await context.ocr.recognize(image, { signal: context.signal });
+  } catch (error) {
+    context.signal?.throwIfAborted();
+    if (isCode(error, 'OCR_TIMEOUT')) return none(context, 'OCR_TIMEOUT', 1);
+    if (isCode(error, 'IMAGE_UNREADABLE')) return none(context, 'IMAGE_UNREADABLE', 1);
+    throw error;
+  }
+  const read = fromParsed(parseInvoiceFields(recognized.text), recognized.confidence);
+  if (!hasAnyField(read)) return none(context, 'NOTHING_READ', 1);
+  return result(context, 'OCR', read, 1);
+}
+
+interface Read {
+  fields: InvoiceFields;
+  fieldConfidences: FieldConfidences;
+}
+
+/**
+ * Parser confidences, scaled by the reader's: 1 for a text layer, tesseract's mean word confidence for OCR. A
+ * value that passed its checksum (IBAN mod 97, SIRET Luhn) keeps the parser's confidence: a misread character
+ * would have broken the checksum.
+ */
+function fromParsed(parsed: ParsedFields, readerConfidence: number): Read {
+  const fields = emptyFields();
+  const fieldConfidences = zeroConfidences();
+  const take = <K extends InvoiceFieldName>(name: K, value: FieldValue<InvoiceFields[K] & {}> | null) => {
+    if (!value) return;
+    fields[name] = value.value;
+    const scale = value.valid === true ? 1 : readerConfidence;
+    fieldConfidences[name] = round2(clamp01(value.confidence * scale));
+  };
+  for (const name of INVOICE_FIELD_NAMES) take(name, parsed[name]);
+  return { fields, fieldConfidences };
+}
+
+function fromFacturX(context: Context, facturx: FacturXDocument, pageCount: number): ExtractionResult {
+  const fieldConfidences = zeroConfidences();
+  for (const name of INVOICE_FIELD_NAMES) fieldConfidences[name] = facturx.fields[name] === null ? 0 : 1;
+  return {
+    engine: 'FACTURX',
+    fields: facturx.fields,
+    fieldConfidences,
+    // Structured data written by the issuer's software: what it says is what the invoice says.
+    confidence: 1,
+    pageCount,
+    durationMs: elapsed(context),
+    document: {
+      typeCode: facturx.typeCode,
+      kind: facturx.kind,
+      profile: facturx.profile,
+      attachment: facturx.attachment,
+    },
+  };
+}
+
+function result(
+  context: Context,
+  engine: Exclude<ExtractionEngine, 'NONE' | 'FACTURX'>,
+  read: Read,
+  pageCount: number,
+  warning?: ExtractionErrorCode,
+): ExtractionResult {
+  const confidence = round2(mean(CONTROL_FIELDS.map((name) => read.fieldConfidences[name])));
+  return {
+    engine,
+    fields: read.fields,
+    fieldConfidences: read.fieldConfidences,
+    confidence,
+    pageCount,
+    durationMs: elapsed(context),
+    ...(warning ? { error: { code: warning, message: MESSAGES[warning] } } : {}),
+  };
+}
+
+function none(context: Context, code: ExtractionErrorCode, pageCount: number, detail?: string): ExtractionResult {
+  return {
+    engine: 'NONE',
+    fields: emptyFields(),
+    fieldConfidences: zeroConfidences(),
+    confidence: 0,
+    pageCount,
+    durationMs: elapsed(context),
+    error: { code, message: detail ? `${MESSAGES[code]} (${detail})` : MESSAGES[code] },
+  };
+}
+
+/** The read with more control fields found; the text layer wins a tie (exact characters, no misreads). */
+function pickBest(text: Read | null, ocr: Read | null): Read | null {
+  const found = (read: Read | null) => (read ? CONTROL_FIELDS.filter((name) => read.fields[name] !== null).length : 0);
+  const best = found(ocr) > found(text) ? ocr : text;
+  return best && hasAnyField(best) ? best : null;
+}
+
+function hasAnyField(read: Read): boolean {
+  return INVOICE_FIELD_NAMES.some((name) => read.fields[name] !== null);
+}
+
+function isCode(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === code;
+}
+
+function elapsed(context: Context): number {
+  return Math.round(performance.now() - context.started);
+}
+
+function mean(values: readonly number[]): number {
+  return values.length === 0 ? 0 : values.reduce((sum, v) => sum + v, 0) / values.length;
+}
+
+function clamp01(value: number): number {
+  return Math.min(1, Math.max(0, value));
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}

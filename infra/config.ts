@@ -1,0 +1,186 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The only reader of `process.env`. Every variable is documented in README.md ("Configuration");
+ * keep the two in step (test/infra/config.test.ts checks that README names each of them).
+ */
+
+const booleanString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const DURATION = /^(\d+)\s*(ms|s|m|h|d)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** Durations are written `500ms`, `30s`, `15m`, `2h`, `15d`; parsed to milliseconds. */
+const duration = z
+  .string()
+  .regex(DURATION, { message: 'expected a duration such as 30s, 15m, 2h or 15d' })
+  .transform((v) => {
+    const [, n, unit] = DURATION.exec(v) as RegExpExecArray;
+    return Number(n) * UNIT_MS[unit as keyof typeof UNIT_MS];
+  });
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+export const envSchema = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(3000),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: optionalText.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, { message: 'expected a postgres:// or postgresql:// URL' })
+      .optional(),
+  ),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  STORAGE_DIR: optionalText,
+  OUTBOX_DIR: optionalText,
+  SMTP_URL: optionalText.pipe(
+    z
+      .string()
+      .regex(/^smtps?:\/\//, { message: 'expected an smtp:// or smtps:// URL' })
+      .optional(),
+  ),
+  MAIL_FROM: z.string().min(3).default('Opco Factures <factures@opco.example>'),
+
+  TEMPORAL_ADDRESS: optionalText,
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TLS: booleanString.default(false),
+  TEMPORAL_TLS_CERT_PATH: optionalText,
+  TEMPORAL_TLS_KEY_PATH: optionalText,
+  TEMPORAL_TLS_CA_PATH: optionalText,
+  TEMPORAL_TLS_SERVER_NAME: optionalText,
+  TEMPORAL_API_KEY: optionalText,
+  TEMPORAL_CLI: optionalText,
+  TEMPORAL_DEV_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_DEV_DB: optionalText,
+  TASK_QUEUE: z.string().min(1).default('pro-formas'),
+  OCR_TASK_QUEUE: z.string().min(1).default('ocr'),
+  OCR_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(Math.max(1, os.availableParallelism())),
+  WORKER_SHUTDOWN_GRACE: duration.prefault('30s'),
+
+  ADMIN_TOKEN: optionalText.pipe(z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
+  DEMO_DATA: booleanString.default(true),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
+});
+
+export type Env = z.input<typeof envSchema>;
+
+export interface TemporalTls {
+  serverName?: string;
+  serverRootCACertificatePath?: string;
+  clientCertPath?: string;
+  clientKeyPath?: string;
+}
+
+export interface Config {
+  http: { host: string; port: number };
+  dataDir: string;
+  database: { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string };
+  storageDir: string;
+  mail: { outboxDir: string; smtpUrl?: string; from: string };
+  temporal: {
+    /** Unset: the service runs its own dev server (`devServer` below). */
+    address?: string;
+    namespace: string;
+    tls?: TemporalTls;
+    apiKey?: string;
+    taskQueue: string;
+    ocrTaskQueue: string;
+    devServer: { cliPath?: string; port: number; uiPort: number; dbFile: string };
+  };
+  worker: { ocrConcurrency: number; shutdownGraceMs: number };
+  adminToken?: string;
+  demoData: boolean;
+  log: { level: string; format: 'pretty' | 'json' };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads, validates and freezes the configuration. Throws ConfigError naming each bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): Config {
+  const known = Object.fromEntries(Object.keys(envSchema.shape).map((k) => [k, env[k]]));
+  const parsed = envSchema.safeParse(known);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? '?'), message: issue.message })),
+    );
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(cwd, e.DATA_DIR);
+  const inData = (p: string | undefined, fallback: string) => path.resolve(cwd, p ?? path.join(dataDir, fallback));
+
+  if (e.TEMPORAL_TLS_CERT_PATH && !e.TEMPORAL_TLS_KEY_PATH) {
+    throw new ConfigError([{ variable: 'TEMPORAL_TLS_KEY_PATH', message: 'required with TEMPORAL_TLS_CERT_PATH' }]);
+  }
+  const tlsWanted = e.TEMPORAL_TLS || !!e.TEMPORAL_TLS_CERT_PATH || !!e.TEMPORAL_API_KEY;
+  const tls: TemporalTls | undefined = tlsWanted
+    ? {
+        serverName: e.TEMPORAL_TLS_SERVER_NAME,
+        serverRootCACertificatePath: e.TEMPORAL_TLS_CA_PATH,
+        clientCertPath: e.TEMPORAL_TLS_CERT_PATH,
+        clientKeyPath: e.TEMPORAL_TLS_KEY_PATH,
+      }
+    : undefined;
+
+  const config: Config = {
+    http: { host: e.HOST, port: e.PORT },
+    dataDir,
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+      : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
+    storageDir: inData(e.STORAGE_DIR, 'documents'),
+    mail: { outboxDir: inData(e.OUTBOX_DIR, 'outbox'), smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      tls,
+      apiKey: e.TEMPORAL_API_KEY,
+      taskQueue: e.TASK_QUEUE,
+      ocrTaskQueue: e.OCR_TASK_QUEUE,
+      devServer: {
+        cliPath: e.TEMPORAL_CLI,
+        port: e.TEMPORAL_DEV_PORT,
+        uiPort: e.TEMPORAL_UI_PORT,
+        dbFile: inData(e.TEMPORAL_DEV_DB, 'temporal.sqlite'),
+      },
+    },
+    worker: { ocrConcurrency: e.OCR_CONCURRENCY, shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE },
+    adminToken: e.ADMIN_TOKEN,
+    demoData: e.DEMO_DATA,
+    log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json') },
+  };
+  return deepFreeze(config);
+}
+
+/** The Temporal frontend address the service talks to: the configured cluster, else its own dev server. */
+export function temporalAddress(config: Config): string {
+  return config.temporal.address ?? `127.0.0.1:${config.temporal.devServer.port}`;
+}
+
+export function parseDuration(value: string): number {
+  return duration.parse(value);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,512 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { createWorker, OEM, type Worker as TesseractWorker } from 'tesseract.js';
+
+/**
+ * A pool of tesseract.js workers, created once per worker process and reused by every extraction (ocr-notes.md
+ * §5.2: a worker costs ~0.4 s to create and its first page is 0.3-0.8 s slower, so never one per request).
+ *
+ * The jobs are dispatched here rather than through tesseract.js's `createScheduler`: the scheduler can neither
+ * remove a worker nor time a job out, and this pool must replace a worker that is stuck (per-page timeout),
+ * cancelled (activity cancellation), crashed, or simply old (tesseract.js#977: memory grows with every image,
+ * the WebAssembly heap is never given back).
+ */
+
+export interface OcrWord {
+  text: string;
+  /** 0..1 */
+  confidence: number;
+  bbox: { x0: number; y0: number; x1: number; y1: number };
+}
+
+export interface OcrResult {
+  text: string;
+  /** Tesseract's mean word confidence, 0..1. */
+  confidence: number;
+  words?: OcrWord[];
+}
+
+export interface RecognizeOptions {
+  signal?: AbortSignal;
+  /** Also return the words with their boxes and confidences (a little slower). */
+  words?: boolean;
+}
+
+export interface OcrPool {
+  readonly size: number;
+  recognize(image: Buffer, options?: RecognizeOptions): Promise<OcrResult>;
+  /** Rejects queued jobs, stops every worker. Call once at shutdown (Jest reports the threads otherwise). */
+  terminate(): Promise<void>;
+}
+
+/** The subset of a pino logger the pool uses. */
+export interface OcrPoolLogger {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+export interface OcrPoolOptions {
+  /** Workers, i.e. pages read in parallel: one per core (ocr-notes.md §3c: a third worker on 2 cores was slower). */
+  workers: number;
+  /** The language data is copied under `<dataDir>/tessdata`. */
+  dataDir: string;
+  /** A worker is replaced after this many pages. */
+  maxJobsPerWorker?: number;
+  /** A page not read within this time kills its worker (which is replaced) and fails with OcrTimeoutError. */
+  pageTimeoutMs?: number;
+  /** Tesseract page segmentation mode; see DEFAULT_PSM. */
+  psm?: string;
+  logger?: OcrPoolLogger;
+}
+
+export const OCR_LANGUAGES = ['fra', 'eng'] as const;
+/**
+ * PSM 6 (one uniform block) keeps a label and its amount on one line across the page, which is what the field
+ * parsers read; on the corpus it read as many fields as PSM 3 (automatic layout) and faster (bench/extraction.ts,
+ * ocr-notes.md §3b: psm 3 cost +22 % on a clean page).
+ */
+export const DEFAULT_PSM = '6';
+const DEFAULT_MAX_JOBS_PER_WORKER = 100;
+const DEFAULT_PAGE_TIMEOUT_MS = 60_000;
+/** Creating a worker that cannot load its language data never settles (tesseract.js 7 createWorker). */
+const CREATE_TIMEOUT_MS = 60_000;
+
+export class OcrTimeoutError extends Error {
+  readonly code = 'OCR_TIMEOUT';
+  constructor(timeoutMs: number) {
+    super(`OCR of one page took longer than ${timeoutMs} ms`);
+    this.name = 'OcrTimeoutError';
+  }
+}
+
+/** Tesseract could not decode the image it was given. */
+export class OcrImageError extends Error {
+  readonly code = 'IMAGE_UNREADABLE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'OcrImageError';
+  }
+}
+
+export class OcrUnavailableError extends Error {
+  readonly code = 'OCR_UNAVAILABLE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'OcrUnavailableError';
+  }
+}
+
+/**
+ * One folder holding every language's `.traineddata.gz`: tesseract.js reads all languages from a single
+ * `langPath`, and the npm data packages ship one folder each (ocr-notes.md §1, finding 2). The LSTM-only
+ * `4.0.0_best_int` files are the ones tesseract.js would download for OEM.LSTM_ONLY. Copied, not linked, so the
+ * folder survives a move of node_modules; written under a temporary name then renamed, so two processes
+ * starting together never read half a file.
+ */
+export async function prepareTessdata(dataDir: string): Promise<string> {
+  const folder = path.join(dataDir, 'tessdata');
+  await fs.mkdir(folder, { recursive: true });
+  for (const lang of OCR_LANGUAGES) {
+    const source = path.join(
+      path.dirname(require.resolve(`@tesseract.js-data/${lang}/package.json`)),
+      '4.0.0_best_int',
+      `${lang}.traineddata.gz`,
+    );
+    const target = path.join(folder, `${lang}.traineddata.gz`);
+    const [sourceStat, targetStat] = await Promise.all([fs.stat(source), fs.stat(target).catch(() => null)]);
+    if (targetStat?.size === sourceStat.size) continue;
+    const temp = `${target}.${process.pid}.tmp`;
+    await fs.copyFile(source, temp);
+    await fs.rename(temp, target);
+  }
+  return folder;
+}
+
+interface Job {
+  image: Buffer;
+  options: RecognizeOptions;
+  resolve: (result: OcrResult) => void;
+  reject: (error: unknown) => void;
+  settled: boolean;
+  detach: () => void;
+}
+
+interface Slot {
+  index: number;
+  worker: TesseractWorker | null;
+  jobs: number;
+  busy: boolean;
+  /** Set while the worker is being (re)created. */
+  starting: Promise<void> | null;
+  /** Set when the running job ends for a reason that kills the worker (timeout, abort, crash). */
+  interrupt: ((error: unknown) => void) | null;
+}
+
+const noopLogger: OcrPoolLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** Creates the workers (each warmed up on a small text image) and resolves when all are ready. */
+export async function createOcrPool(options: OcrPoolOptions): Promise<OcrPool> {
+  const size = Math.max(1, Math.floor(options.workers));
+  const maxJobs = options.maxJobsPerWorker ?? DEFAULT_MAX_JOBS_PER_WORKER;
+  const pageTimeoutMs = options.pageTimeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS;
+  const psm = options.psm ?? DEFAULT_PSM;
+  const logger = options.logger ?? noopLogger;
+  const langPath = await prepareTessdata(options.dataDir);
+
+  const slots: Slot[] = Array.from({ length: size }, (_, index) => ({
+    index,
+    worker: null,
+    jobs: 0,
+    busy: false,
+    starting: null,
+    interrupt: null,
+  }));
+  const queue: Job[] = [];
+  let closed = false;
+
+  async function startWorker(slot: Slot): Promise<TesseractWorker> {
+    let created: TesseractWorker | null = null;
+    const creating = createWorker(OCR_LANGUAGES.join('+'), OEM.LSTM_ONLY, {
+      langPath,
+      gzip: true,
+      // The default cache writes `<lang>.traineddata` into the working directory (field notes fact 8).
+      cacheMethod: 'none',
+      // Without a handler tesseract.js throws from its message listener, which would crash the process.
+      errorHandler: (error: unknown) => logger.warn({ worker: slot.index, error: String(error) }, 'tesseract job failed'),
+    }).then((worker) => (created = worker));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        creating,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new OcrUnavailableError(`tesseract worker not ready within ${CREATE_TIMEOUT_MS} ms`)),
+            CREATE_TIMEOUT_MS,
+          );
+        }),
+      ]);
+    } catch (error) {
+      // A late worker would otherwise keep its thread alive for nothing.
+      void creating.then((worker) => worker.terminate()).catch(() => undefined);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    const worker = created as unknown as TesseractWorker;
+    watchThread(worker, slot);
+    await worker.setParameters({ tessedit_pageseg_mode: psm as never });
+    await worker.recognize(warmUpImage());
+    return worker;
+  }
+
+  /** The worker's thread (tesseract.js runs each worker in a worker_threads Worker) is watched for a crash. */
+  function watchThread(worker: TesseractWorker, slot: Slot): void {
+    const thread: unknown = (worker as unknown as { worker?: unknown }).worker;
+    if (!isEventEmitter(thread)) return;
+    // An 'error' event without a listener would be rethrown in the main thread.
+    thread.on('error', (error: unknown) => {
+      logger.error({ worker: slot.index, error: String(error) }, 'tesseract worker thread failed');
+      if (slot.worker === worker) slot.interrupt?.(new OcrUnavailableError(`tesseract worker failed: ${String(error)}`));
+    });
+    thread.on('exit', (code: unknown) => {
+      if (slot.worker !== worker || closed) return;
+      logger.error({ worker: slot.index, code }, 'tesseract worker thread exited');
+      if (slot.busy) slot.interrupt?.(new OcrUnavailableError('tesseract worker exited during a page'));
+      else replace(slot, 'exited');
+    });
+  }
+
+  function replace(slot: Slot, reason: string): void {
+    const old = slot.worker;
+    slot.worker = null;
+    slot.jobs = 0;
+    if (old) void old.terminate().catch(() => undefined);
+    if (closed || slot.starting) return;
+    logger.info({ worker: slot.index, reason }, 'replacing tesseract worker');
+    slot.starting = (async () => {
+      for (let attempt = 1; !closed; attempt += 1) {
+        try {
+          const worker = await startWorker(slot);
+          if (closed) {
+            await worker.terminate();
+            return;
+          }
+          slot.worker = worker;
+          return;
+        } catch (error) {
+          logger.error({ worker: slot.index, attempt, error: String(error) }, 'tesseract worker could not start');
+          await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 1000 * attempt)));
+        }
+      }
+    })().finally(() => {
+      slot.starting = null;
+      pump();
+    });
+  }
+
+  function pump(): void {
+    for (const slot of slots) {
+      if (closed || queue.length === 0) return;
+      if (!slot.worker || slot.busy || slot.starting) continue;
+      const job = queue.shift();
+      if (job) run(slot, slot.worker, job);
+    }
+  }
+
+  function run(slot: Slot, worker: TesseractWorker, job: Job): void {
+    job.detach();
+    job.detach = () => undefined;
+    slot.busy = true;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (outcome: { result: OcrResult } | { error: unknown; killsWorker: boolean }) => {
+      if (job.settled) return;
+      clearTimeout(timer);
+      slot.interrupt = null;
+      slot.busy = false;
+      job.detach();
+      settle(job, outcome);
+      slot.jobs += 1;
+      if ('killsWorker' in outcome && outcome.killsWorker) replace(slot, (outcome.error as Error).name);
+      else if (slot.jobs >= maxJobs) replace(slot, 'recycled');
+      pump();
+    };
+    slot.interrupt = (error) => finish({ error, killsWorker: true });
+    timer = setTimeout(() => finish({ error: new OcrTimeoutError(pageTimeoutMs), killsWorker: true }), pageTimeoutMs);
+    const signal = job.options.signal;
+    if (signal) {
+      // A cancelled activity must not leave its page running: the only way to stop tesseract is to stop its worker.
+      const onAbort = () => finish({ error: abortReason(signal), killsWorker: true });
+      signal.addEventListener('abort', onAbort, { once: true });
+      job.detach = () => signal.removeEventListener('abort', onAbort);
+    }
+    worker
+      .recognize(job.image, {}, { text: true, blocks: job.options.words === true })
+      .then(
+        ({ data }) => finish({ result: toResult(data, job.options.words === true) }),
+        (error: unknown) => {
+          const message = String(error instanceof Error ? error.message : error);
+          const failure = /read image/i.test(message) ? new OcrImageError(message) : new Error(message);
+          finish({ error: failure, killsWorker: false });
+        },
+      );
+  }
+
+  function settle(job: Job, outcome: { result: OcrResult } | { error: unknown }): void {
+    if (job.settled) return;
+    job.settled = true;
+    if ('result' in outcome) job.resolve(outcome.result);
+    else job.reject(outcome.error);
+  }
+
+  const started = await Promise.allSettled(slots.map((slot) => startWorker(slot)));
+  const failure = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failure) {
+    await Promise.all(
+      started.map((s) => (s.status === 'fulfilled' ? s.value.terminate().catch(() => undefined) : undefined)),
+    );
+    throw failure.reason;
+  }
+  started.forEach((s, i) => {
+    const slot = slots[i];
+    if (slot && s.status === 'fulfilled') slot.worker = s.value;
+  });
+  logger.info({ workers: size, psm, langPath }, 'OCR pool ready');
+
+  return {
+    size,
+    recognize(image, recognizeOptions = {}) {
+      if (closed) return Promise.reject(new OcrUnavailableError('OCR pool is terminated'));
+      const signal = recognizeOptions.signal;
+      if (signal?.aborted) return Promise.reject(abortReason(signal));
+      return new Promise<OcrResult>((resolve, reject) => {
+        const job: Job = { image, options: recognizeOptions, resolve, reject, settled: false, detach: () => undefined };
+        if (signal) {
+          // While queued, an abort just withdraws the job.
+          const onAbort = () => {
+            const at = queue.indexOf(job);
+            if (at >= 0) queue.splice(at, 1);
+            settle(job, { error: abortReason(signal) });
+          };
+          signal.addEventListener('abort', onAbort, { once: true });
+          job.detach = () => signal.removeEventListener('abort', onAbort);
+        }
+        queue.push(job);
+        pump();
+      });
+    },
+    async terminate() {
+      if (closed) return;
+      closed = true;
+      for (const job of queue.splice(0)) {
+        job.detach();
+        settle(job, { error: new OcrUnavailableError('OCR pool is terminated') });
+      }
+      for (const slot of slots) slot.interrupt?.(new OcrUnavailableError('OCR pool is terminated'));
+      await Promise.all(
+        slots.map(async (slot) => {
+          await slot.starting;
+          const worker = slot.worker;
+          slot.worker = null;
+          await worker?.terminate().catch(() => undefined);
+        }),
+      );
+    },
+  };
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('The operation was aborted', 'AbortError');
+}
+
+interface EventEmitterLike {
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
+function isEventEmitter(value: unknown): value is EventEmitterLike {
+  return typeof value === 'object' && value !== null && 'on' in value && typeof value.on === 'function';
+}
+
+interface TesseractPageData {
+  text: string;
+  confidence: number;
+  blocks: unknown;
+}
+
+function toResult(data: TesseractPageData, withWords: boolean): OcrResult {
+  const result: OcrResult = { text: data.text, confidence: clamp01(data.confidence / 100) };
+  if (withWords) result.words = wordsOf(data.blocks);
+  return result;
+}
+
+/** tesseract.js 7 nests words as blocks → paragraphs → lines → words. */
+function wordsOf(blocks: unknown): OcrWord[] {
+  const words: OcrWord[] = [];
+  for (const block of arrayOf(blocks)) {
+    for (const paragraph of arrayOf(field(block, 'paragraphs'))) {
+      for (const line of arrayOf(field(paragraph, 'lines'))) {
+        for (const word of arrayOf(field(line, 'words'))) {
+          const text = field(word, 'text');
+          const confidence = field(word, 'confidence');
+          const bbox = field(word, 'bbox');
+          if (typeof text !== 'string' || typeof confidence !== 'number') continue;
+          words.push({
+            text,
+            confidence: clamp01(confidence / 100),
+            bbox: {
+              x0: Number(field(bbox, 'x0') ?? 0),
+              y0: Number(field(bbox, 'y0') ?? 0),
+              x1: Number(field(bbox, 'x1') ?? 0),
+              y1: Number(field(bbox, 'y1') ?? 0),
+            },
+          });
+        }
+      }
+    }
+  }
+  return words;
+}
+
+function arrayOf(value: unknown): unknown[] {
+  return Array.isArray(value) ? (value as unknown[]) : [];
+}
+
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+function clamp01(value: number): number {
+  return Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0;
+}
+
+// 5 × 7 bitmap glyphs, enough to print a line an invoice could hold. Drawing them here (rather than with a
+// font) keeps the warm-up independent of the fonts installed on the machine.
+// prettier-ignore
+const GLYPHS: Record<string, readonly string[]> = {
+  '0': ['01110', '10001', '10011', '10101', '11001', '10001', '01110'],
+  '1': ['00100', '01100', '00100', '00100', '00100', '00100', '01110'],
+  '2': ['01110', '10001', '00001', '00010', '00100', '01000', '11111'],
+  '3': ['11110', '00001', '00001', '01110', '00001', '00001', '11110'],
+  '4': ['00010', '00110', '01010', '10010', '11111', '00010', '00010'],
+  '5': ['11111', '10000', '11110', '00001', '00001', '10001', '01110'],
+  '6': ['00110', '01000', '10000', '11110', '10001', '10001', '01110'],
+  '7': ['11111', '00001', '00010', '00100', '01000', '01000', '01000'],
+  '8': ['01110', '10001', '10001', '01110', '10001', '10001', '01110'],
+  '9': ['01110', '10001', '10001', '01111', '00001', '00010', '01100'],
+  A: ['01110', '10001', '10001', '11111', '10001', '10001', '10001'],
+  C: ['01110', '10001', '10000', '10000', '10000', '10001', '01110'],
+  E: ['11111', '10000', '10000', '11110', '10000', '10000', '11111'],
+  F: ['11111', '10000', '10000', '11110', '10000', '10000', '10000'],
+  L: ['10000', '10000', '10000', '10000', '10000', '10000', '11111'],
+  O: ['01110', '10001', '10001', '10001', '10001', '10001', '01110'],
+  R: ['11110', '10001', '10001', '11110', '10100', '10010', '10001'],
+  T: ['11111', '00100', '00100', '00100', '00100', '00100', '00100'],
+  U: ['10001', '10001', '10001', '10001', '10001', '10001', '01110'],
+  '-': ['00000', '00000', '00000', '11111', '00000', '00000', '00000'],
+  ',': ['00000', '00000', '00000', '00000', '00110', '00100', '01000'],
+  ' ': ['00000', '00000', '00000', '00000', '00000', '00000', '00000'],
+};
+
+const WARM_UP_LINES = ['FACTURE FA-2024-001', 'TOTAL 1 234,56 EUR'];
+
+let warmUp: Buffer | undefined;
+
+/**
+ * A small page with two printed lines: recognising real glyphs runs the LSTM, so its WebAssembly code is
+ * compiled and optimised before the first invoice arrives (ocr-notes.md §3b).
+ */
+export function warmUpImage(): Buffer {
+  if (warmUp) return warmUp;
+  const scale = 4;
+  const margin = 24;
+  const advance = 6 * scale;
+  const lineHeight = 12 * scale;
+  const width = margin * 2 + Math.max(...WARM_UP_LINES.map((l) => l.length)) * advance;
+  const height = margin * 2 + WARM_UP_LINES.length * lineHeight;
+  const pixels = Buffer.alloc(width * height, 255);
+  WARM_UP_LINES.forEach((line, row) => {
+    [...line].forEach((char, column) => {
+      const glyph = GLYPHS[char] ?? GLYPHS[' '] ?? [];
+      glyph.forEach((bits, gy) => {
+        [...bits].forEach((bit, gx) => {
+          if (bit !== '1') return;
+          for (let dy = 0; dy < scale; dy += 1) {
+            for (let dx = 0; dx < scale; dx += 1) {
+              const x = margin + column * advance + gx * scale + dx;
+              const y = margin + row * lineHeight + gy * scale + dy;
+              pixels[y * width + x] = 0;
+            }
+          }
+        });
+      });
+    });
+  });
+  warmUp = encodeGrayPng(width, height, pixels);
+  return warmUp;
+}
+
+/** A minimal 8-bit greyscale PNG (PNG spec §11.2.2 colour type 0, filter 0 on every row). */
+function encodeGrayPng(width: number, height: number, pixels: Buffer): Buffer {
+  const raw = Buffer.alloc((width + 1) * height);
+  for (let y = 0; y < height; y += 1) pixels.copy(raw, y * (width + 1) + 1, y * width, (y + 1) * width);
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 0, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', zlib.deflateSync(raw)),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const header = Buffer.alloc(8);
+  header.writeUInt32BE(data.length, 0);
+  header.write(type, 4, 'latin1');
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(zlib.crc32(Buffer.concat([header.subarray(4), data])), 0);
+  return Buffer.concat([header, data, crc]);
+}

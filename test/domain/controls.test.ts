@@ -1,0 +1,231 @@
+import {
+  CONTROL_CODES,
+  controlVerdict,
+  runControls,
+  type ControlCode,
+  type ControlFacts,
+  type ControlOutcome,
+  type ReadInvoice,
+} from '../../domain/controls';
+
+const CFA = { siret: '84123450300016', iban: 'FR7630006000011234567890189' };
+const SURE = { invoiceNumber: 1, proFormaNumber: 1, totalCents: 1, siret: 1, siren: 0, iban: 1 };
+
+function invoice(overrides: Partial<ReadInvoice> = {}, fields: Partial<ReadInvoice['fields']> = {}): ReadInvoice {
+  return {
+    engine: 'TEXT_LAYER',
+    fields: {
+      invoiceNumber: 'FA-2026-0042',
+      proFormaNumber: 'PRO-00000042',
+      totalCents: 257_500,
+      siret: CFA.siret,
+      siren: null,
+      iban: CFA.iban,
+      ...fields,
+    },
+    fieldConfidences: { ...SURE },
+    ...overrides,
+  };
+}
+
+function facts(overrides: Partial<ControlFacts> = {}): ControlFacts {
+  return {
+    proForma: { number: 'PRO-00000042', kind: 'INVOICE', totalCents: 257_500 },
+    cfa: CFA,
+    invoice: invoice(),
+    invoiceNumberUsedOn: [],
+    sameDocumentOn: [],
+    mandateValid: true,
+    depositDate: '2026-11-22',
+    ...overrides,
+  };
+}
+
+function outcomeOf(f: ControlFacts, code: ControlCode): ControlOutcome {
+  const found = runControls(f).find((r) => r.code === code);
+  if (!found) throw new Error(`no control ${code}`);
+  return found.outcome;
+}
+
+describe('runControls', () => {
+  it('passes every control on a compliant invoice, in a fixed order', () => {
+    const results = runControls(facts());
+    expect(results.map((r) => r.code)).toEqual([...CONTROL_CODES]);
+    expect(results.filter((r) => !r.passed)).toEqual([]);
+    expect(controlVerdict(results)).toEqual({ kind: 'ALL_PASSED' });
+  });
+
+  it('gives every result a French message and the refusal reason it stands for', () => {
+    for (const r of runControls(facts())) {
+      expect(r.message.length).toBeGreaterThan(10);
+      expect(r.reasonCode).toMatch(/^[A-Z_]+$/);
+    }
+  });
+
+  it.each<[string, Partial<ControlFacts>, ControlCode, ControlOutcome, string]>([
+    [
+      'a total one cent off',
+      { invoice: invoice({}, { totalCents: 257_499 }) },
+      'TOTAL_AMOUNT',
+      'FAILED',
+      'AMOUNT_MISMATCH',
+    ],
+    [
+      'another pro forma number',
+      { invoice: invoice({}, { proFormaNumber: 'PRO-00000043' }) },
+      'PRO_FORMA_NUMBER',
+      'FAILED',
+      'PRO_FORMA_NUMBER_MISSING',
+    ],
+    [
+      'no pro forma number in a text layer',
+      { invoice: invoice({}, { proFormaNumber: null }) },
+      'PRO_FORMA_NUMBER',
+      'FAILED',
+      'PRO_FORMA_NUMBER_MISSING',
+    ],
+    [
+      'no invoice number in a Factur-X',
+      { invoice: invoice({ engine: 'FACTURX' }, { invoiceNumber: null }) },
+      'INVOICE_NUMBER',
+      'FAILED',
+      'INVOICE_NUMBER_MISSING',
+    ],
+    [
+      'an invoice number used on another live pro forma',
+      { invoiceNumberUsedOn: ['PRO-00000007'] },
+      'INVOICE_NUMBER_UNIQUE',
+      'FAILED',
+      'DUPLICATE_INVOICE',
+    ],
+    [
+      'the same file deposited on another pro forma',
+      { sameDocumentOn: ['PRO-00000007'] },
+      'DOCUMENT_NOT_DUPLICATE',
+      'FAILED',
+      'DUPLICATE_DOCUMENT',
+    ],
+    ['no valid mandate on the deposit date', { mandateValid: false }, 'MANDATE_VALID', 'FAILED', 'MANDATE_INVALID'],
+    ['a SIRET failing Luhn', { invoice: invoice({}, { siret: '84123450300017' }) }, 'SIRET', 'FAILED', 'SIRET_INVALID'],
+    [
+      'another company’s valid SIRET',
+      { invoice: invoice({}, { siret: '73282932000074' }) },
+      'SIRET',
+      'FAILED',
+      'SIRET_INVALID',
+    ],
+    ['no SIRET in a text layer', { invoice: invoice({}, { siret: null }) }, 'SIRET', 'FAILED', 'SIRET_INVALID'],
+    [
+      'an IBAN failing mod 97 in a text layer',
+      { invoice: invoice({}, { iban: 'FR7630006000011234567890188' }) },
+      'IBAN_VALID',
+      'FAILED',
+      'IBAN_INVALID',
+    ],
+    ['no IBAN in a text layer', { invoice: invoice({}, { iban: null }) }, 'IBAN_VALID', 'FAILED', 'IBAN_INVALID'],
+  ])('refuses automatically %s', (_what, overrides, code, outcome, reason) => {
+    const f = facts(overrides);
+    expect(outcomeOf(f, code)).toBe(outcome);
+    expect(controlVerdict(runControls(f))).toMatchObject({ kind: 'REFUSE', reasonCode: reason });
+  });
+
+  it.each<[string, Partial<ControlFacts>, ControlCode]>([
+    [
+      'a total read with low confidence',
+      { invoice: invoice({ fieldConfidences: { ...SURE, totalCents: 0.5 } }, { totalCents: 257_000 }) },
+      'TOTAL_AMOUNT',
+    ],
+    [
+      'a pro forma number read with low confidence',
+      { invoice: invoice({ fieldConfidences: { ...SURE, proFormaNumber: 0.4 } }, { proFormaNumber: 'PRO-00000048' }) },
+      'PRO_FORMA_NUMBER',
+    ],
+    [
+      'a pro forma number OCR did not find',
+      { invoice: invoice({ engine: 'OCR' }, { proFormaNumber: null }) },
+      'PRO_FORMA_NUMBER',
+    ],
+    [
+      'an IBAN OCR misread (bad checksum)',
+      { invoice: invoice({ engine: 'OCR' }, { iban: 'FR7630006000011234567890188' }) },
+      'IBAN_VALID',
+    ],
+    [
+      'a valid IBAN other than the registered one (possible fraud)',
+      { invoice: invoice({}, { iban: 'FR7610107001011234567890129' }) },
+      'IBAN_MATCHES_CFA',
+    ],
+    ['another establishment of the CFA’s company', { invoice: invoice({}, { siret: '84123450300032' }) }, 'SIRET'],
+    ['only the CFA’s SIREN', { invoice: invoice({}, { siret: null, siren: '841234503' }) }, 'SIRET'],
+    [
+      'a duplicate invoice number read with low confidence',
+      {
+        invoice: invoice({ fieldConfidences: { ...SURE, invoiceNumber: 0.3 } }),
+        invoiceNumberUsedOn: ['PRO-00000007'],
+      },
+      'INVOICE_NUMBER_UNIQUE',
+    ],
+  ])('sends to a validator instead of refusing: %s', (_what, overrides, code) => {
+    const f = facts(overrides);
+    expect(outcomeOf(f, code)).toBe('NEEDS_REVIEW');
+    expect(controlVerdict(runControls(f)).kind).toBe('REVIEW');
+  });
+
+  it('warns plainly when the IBAN differs from the registered one', () => {
+    const f = facts({ invoice: invoice({}, { iban: 'FR7610107001011234567890129' }) });
+    const iban = runControls(f).find((r) => r.code === 'IBAN_MATCHES_CFA');
+    expect(iban).toMatchObject({ outcome: 'NEEDS_REVIEW', reasonCode: 'IBAN_CHANGED' });
+    expect(iban?.message).toMatch(/^Attention : l'IBAN de la facture \(FR76 1010 7001 0112 3456 7890 129\) diffère/);
+  });
+
+  it('accepts a credit note printed with a positive amount', () => {
+    const f = facts({
+      proForma: { number: 'PRO-00000042', kind: 'CREDIT_NOTE', totalCents: -41_350 },
+      invoice: invoice({}, { totalCents: 41_350 }),
+    });
+    expect(outcomeOf(f, 'TOTAL_AMOUNT')).toBe('PASSED');
+  });
+
+  it('refuses an invoice whose total has the opposite sign of its pro forma', () => {
+    const f = facts({
+      proForma: { number: 'PRO-00000042', kind: 'INVOICE', totalCents: 41_350 },
+      invoice: invoice({}, { totalCents: -41_350 }),
+    });
+    expect(outcomeOf(f, 'TOTAL_AMOUNT')).toBe('FAILED');
+  });
+
+  it('treats a VAT-exempt invoice (art. 261-4-4° CGI, TVA 0) like any other: no control looks at the VAT', () => {
+    expect(controlVerdict(runControls(facts())).kind).toBe('ALL_PASSED');
+  });
+
+  it('refuses a file nobody can open (encrypted PDF) as unreadable', () => {
+    const f = facts({
+      invoice: invoice(
+        { engine: 'NONE', error: { code: 'PDF_ENCRYPTED', message: 'le PDF est protégé par un mot de passe' } },
+        { invoiceNumber: null, proFormaNumber: null, totalCents: null, siret: null, iban: null },
+      ),
+    });
+    expect(controlVerdict(runControls(f))).toMatchObject({ kind: 'REFUSE', reasonCode: 'DOCUMENT_UNREADABLE' });
+  });
+
+  it('sends a document OCR could not read to a validator, without refusing it on the fields it missed', () => {
+    const f = facts({
+      invoice: invoice(
+        {
+          engine: 'NONE',
+          error: { code: 'NOTHING_READ', message: 'aucun texte reconnu' },
+          fieldConfidences: { invoiceNumber: 0, proFormaNumber: 0, totalCents: 0, siret: 0, siren: 0, iban: 0 },
+        },
+        { invoiceNumber: null, proFormaNumber: null, totalCents: null, siret: null, iban: null },
+      ),
+    });
+    const results = runControls(f);
+    expect(results.filter((r) => r.outcome === 'FAILED')).toEqual([]);
+    expect(controlVerdict(results).kind).toBe('REVIEW');
+  });
+
+  it('refuses with the first failed control’s reason when several fail', () => {
+    const f = facts({ mandateValid: false, invoice: invoice({}, { totalCents: 1 }) });
+    expect(controlVerdict(runControls(f))).toMatchObject({ kind: 'REFUSE', reasonCode: 'MANDATE_INVALID' });
+  });
+});

@@ -1,0 +1,99 @@
+import crypto from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database, NewProFormaRow } from '../../db/schema';
+
+/** Valid identifiers (SIRET Luhn, IBAN mod 97), distinct per call so test rows never collide. */
+let counter = 0;
+export function uniqueSiret(): string {
+  for (;;) {
+    const siren = String(700_000_000 + ((Date.now() + counter++ * 7919) % 99_999_999)).slice(0, 9);
+    const sirenOk = luhn(siren);
+    if (!sirenOk) continue;
+    for (let n = 10; n < 100; n++) {
+      const siret = `${siren}000${n}`;
+      if (luhn(siret)) return siret;
+    }
+  }
+}
+
+function luhn(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+export const TEST_IBAN = 'FR7630006000011234567890189';
+
+export async function insertCfa(
+  db: Kysely<Database>,
+  overrides: Partial<{ siret: string; iban: string; trusted: boolean }> = {},
+) {
+  return db
+    .insertInto('cfas')
+    .values({
+      siret: overrides.siret ?? uniqueSiret(),
+      name: 'CFA de test',
+      email: `cfa-${crypto.randomBytes(4).toString('hex')}@test.example`,
+      iban: overrides.iban ?? TEST_IBAN,
+      trusted: overrides.trusted ?? false,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function insertMandate(db: Kysely<Database>, cfaId: string, validFrom: string, validTo: string | null) {
+  await db.insertInto('mandates').values({ cfa_id: cfaId, valid_from: validFrom, valid_to: validTo }).execute();
+}
+
+export async function nextProFormaNumber(db: Kysely<Database>): Promise<string> {
+  const { n } = await db
+    .selectNoFrom((eb) => eb.fn<number>('nextval', [eb.val('pro_forma_number_seq')]).as('n'))
+    .executeTakeFirstOrThrow();
+  return `PRO-${String(n).padStart(8, '0')}`;
+}
+
+export async function insertProForma(
+  db: Kysely<Database>,
+  cfaId: string,
+  overrides: Partial<
+    Pick<NewProFormaRow, 'kind' | 'nature' | 'total_cents' | 'status' | 'invoice_number' | 'settlement_mode'>
+  > = {},
+) {
+  const number = await nextProFormaNumber(db);
+  const kind = overrides.kind ?? 'INVOICE';
+  return db
+    .insertInto('pro_formas')
+    .values({
+      number,
+      workflow_id: `pro-forma-${number}`,
+      cfa_id: cfaId,
+      kind,
+      nature: overrides.nature ?? 'PEDAGOGIE',
+      total_cents: overrides.total_cents ?? (kind === 'INVOICE' ? 257_500 : -41_350),
+      status: overrides.status ?? 'AWAITING_INVOICE',
+      settlement_mode: overrides.settlement_mode ?? (kind === 'CREDIT_NOTE' ? 'DEDUCTION' : null),
+      invoice_number: overrides.invoice_number ?? null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function insertDocument(db: Kysely<Database>, proFormaId: string, sha256: string, version = 1) {
+  return db
+    .insertInto('documents')
+    .values({
+      pro_forma_id: proFormaId,
+      version,
+      file_name: 'facture.pdf',
+      mime_type: 'application/pdf',
+      size_bytes: 1234,
+      sha256,
+      storage_key: sha256,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}

@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError, envSchema, loadConfig, temporalAddress } from '../../infra/config';
+
+const cwd = '/srv/app';
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env, cwd);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('starts with embedded defaults when nothing is set', () => {
+    const config = loadConfig({}, cwd);
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000 });
+    expect(config.database).toEqual({ kind: 'pglite', dataDir: '/srv/app/data/pglite' });
+    expect(config.storageDir).toBe('/srv/app/data/documents');
+    expect(config.mail.outboxDir).toBe('/srv/app/data/outbox');
+    expect(config.temporal.address).toBeUndefined();
+    expect(temporalAddress(config)).toBe('127.0.0.1:7233');
+    expect(config.temporal.devServer).toMatchObject({
+      port: 7233,
+      uiPort: 8233,
+      dbFile: '/srv/app/data/temporal.sqlite',
+    });
+    expect(config.temporal).toMatchObject({ namespace: 'default', taskQueue: 'pro-formas', ocrTaskQueue: 'ocr' });
+    expect(config.worker.shutdownGraceMs).toBe(30_000);
+    expect(config.demoData).toBe(true);
+  });
+
+  it('uses PostgreSQL when DATABASE_URL is set', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/invoices', DATABASE_POOL_SIZE: '4' }, cwd);
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@db:5432/invoices', poolSize: 4 });
+  });
+
+  it('uses an existing Temporal cluster, with TLS, when TEMPORAL_ADDRESS is set', () => {
+    const config = loadConfig(
+      { TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'ns.acct', TEMPORAL_TLS: 'true' },
+      cwd,
+    );
+    expect(temporalAddress(config)).toBe('ns.acct.tmprl.cloud:7233');
+    expect(config.temporal.namespace).toBe('ns.acct');
+    expect(config.temporal.tls).toBeDefined();
+  });
+
+  it.each([
+    ['DEMO_DATA', 'false', (c: ReturnType<typeof loadConfig>) => c.demoData, false],
+    ['DEMO_DATA', '0', (c: ReturnType<typeof loadConfig>) => c.demoData, false],
+    ['TEMPORAL_TLS', 'false', (c: ReturnType<typeof loadConfig>) => c.temporal.tls, undefined],
+    ['WORKER_SHUTDOWN_GRACE', '2m', (c: ReturnType<typeof loadConfig>) => c.worker.shutdownGraceMs, 120_000],
+    ['PORT', '8080', (c: ReturnType<typeof loadConfig>) => c.http.port, 8080],
+  ])('parses %s=%s explicitly', (variable, value, read, expected) => {
+    expect(read(loadConfig({ [variable]: value }, cwd))).toEqual(expected);
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['TEMPORAL_UI_PORT', '0'],
+    ['DATABASE_URL', 'mysql://root@localhost/db'],
+    ['DEMO_DATA', 'maybe'],
+    ['TEMPORAL_TLS', 'yes please'],
+    ['LOG_LEVEL', 'verbose'],
+    ['WORKER_SHUTDOWN_GRACE', '30 seconds'],
+    ['ADMIN_TOKEN', 'short'],
+    ['SMTP_URL', 'http://mail'],
+    ['OCR_CONCURRENCY', '0'],
+  ])('refuses %s=%s with a message naming the variable', (variable, value) => {
+    const error = configError({ [variable]: value });
+    expect(error.issues.map((i) => i.variable)).toEqual([variable]);
+    expect(error.message).toContain(variable);
+  });
+
+  it('reports every bad variable at once', () => {
+    const error = configError({ PORT: 'x', LOG_LEVEL: 'loud' });
+    expect(error.issues.map((i) => i.variable).sort()).toEqual(['LOG_LEVEL', 'PORT']);
+  });
+
+  it('requires the key with a client certificate', () => {
+    expect(configError({ TEMPORAL_TLS_CERT_PATH: '/certs/client.pem' }).issues[0]?.variable).toBe(
+      'TEMPORAL_TLS_KEY_PATH',
+    );
+  });
+
+  it('returns a frozen configuration', () => {
+    const config = loadConfig({}, cwd);
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.temporal.devServer)).toBe(true);
+  });
+
+  it('is documented: README names every variable', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+    const undocumented = Object.keys(envSchema.shape).filter((name) => !readme.includes(`\`${name}\``));
+    expect(undocumented).toEqual([]);
+  });
+});

@@ -1,0 +1,60 @@
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import type { Config } from '../infra/config';
+import type { DocumentStore } from '../infra/storage';
+import type { OcrPool } from '../infra/ocr-pool';
+import type { Db } from '../db/connect';
+import { createActivities } from '../activities';
+import { createMailer } from '../activities/notifications';
+import { createExtractionActivities } from '../activities/extraction';
+
+export const QUEUES = ['main', 'ocr'] as const;
+export type QueueName = (typeof QUEUES)[number];
+
+export interface WorkerDeps {
+  config: Config;
+  connection: NativeConnection;
+  db: Db;
+  store: DocumentStore;
+  /** Needed only by the `ocr` queue. */
+  ocr?: OcrPool;
+  logger: Logger;
+}
+
+/**
+ * The workers of this process. The main queue runs the workflows and the light activities (read model, storage,
+ * notifications); OCR is CPU-heavy, so it has its own queue, capped at the OCR pool's size, and can be scaled on
+ * other machines without slowing the rest.
+ */
+export async function createWorkers(deps: WorkerDeps, queues: readonly QueueName[]): Promise<Worker[]> {
+  const { config, connection } = deps;
+  const common = {
+    connection,
+    namespace: config.temporal.namespace,
+    // Without a grace time, in-flight activities are abandoned at shutdown (the SDK's default is 0).
+    shutdownGraceTime: config.worker.shutdownGraceMs,
+  };
+  const workers: Worker[] = [];
+  if (queues.includes('main')) {
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: config.temporal.taskQueue,
+        workflowsPath: require.resolve('../workflows'),
+        activities: createActivities({ db: deps.db.db, mailer: createMailer(config.mail) }),
+      }),
+    );
+  }
+  if (queues.includes('ocr')) {
+    if (!deps.ocr) throw new Error('The ocr queue needs an OCR pool');
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: config.temporal.ocrTaskQueue,
+        activities: createExtractionActivities({ store: deps.store, ocr: deps.ocr }),
+        maxConcurrentActivityTaskExecutions: deps.ocr.size,
+      }),
+    );
+  }
+  return workers;
+}

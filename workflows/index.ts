@@ -1,0 +1,2 @@
+// The worker's `workflowsPath`: re-exports the workflows, and only them.
+export {};
