@@ -8,6 +8,7 @@ module.exports = {
   // One Temporal dev server for the whole run (started from the project's Temporal CLI), shared by every file.
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
+  setupFiles: ['<rootDir>/test/helpers/quiet-temporal.ts'],
   testTimeout: 60_000,
   // Two cores: integration files each hold a database and Temporal workers; two at a time keeps the box responsive.
   maxWorkers: 2,

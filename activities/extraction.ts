@@ -1,5 +1,10 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { readInvoice, type ExtractionLimits, type ExtractionProgress, type OcrEngine } from '../extraction/read-invoice';
+import {
+  readInvoice,
+  type ExtractionLimits,
+  type ExtractionProgress,
+  type OcrEngine,
+} from '../extraction/read-invoice';
 import type { ExtractionResult } from '../extraction/types';
 import { DocumentNotFoundError, type DocumentStore } from '../infra/storage';
 

@@ -78,7 +78,7 @@ export function parseAmountToCents(text: string): Cents | null {
   return negative && unsigned !== 0 ? -unsigned : unsigned;
 }
 
-/** `rest` holds digits, dots, commas and (from apostrophes) spaces only when it is a well-formed amount. */
+/** An unsigned amount without currency: digits, thousands grouped by spaces, dots or commas, decimals. */
 function parseUnsignedCents(rest: string): Cents | null {
   if (!/^\d[\d., ]*$/.test(rest) || /[., ]$/.test(rest)) return null;
   let integerPart = rest;

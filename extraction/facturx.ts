@@ -39,7 +39,11 @@ export const MAX_XML_BYTES = 16 * 1024 * 1024;
 const KNOWN_NAMES = ['factur-x.xml', 'zugferd-invoice.xml', 'xrechnung.xml', 'order-x.xml'];
 
 const ROOTS: readonly { localName: string; namespace: string; syntax: CrossIndustrySyntax }[] = [
-  { localName: 'CrossIndustryInvoice', namespace: 'urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:', syntax: 'CII' },
+  {
+    localName: 'CrossIndustryInvoice',
+    namespace: 'urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:',
+    syntax: 'CII',
+  },
   { localName: 'CrossIndustryDocument', namespace: 'urn:ferd:CrossIndustryDocument:invoice:', syntax: 'ZUGFERD_1' },
   {
     localName: 'SCRDMCCBDACIOMessageStructure',
@@ -262,7 +266,10 @@ function decodeXml(bytes: Uint8Array): string {
 
 /** Local name and namespace URI of the document element, read from the start tag. */
 function rootElement(xml: string): { localName: string; namespace: string | undefined } | null {
-  const head = xml.slice(0, 65_536).replace(/<!--[\s\S]*?-->/g, '').replace(/<\?[\s\S]*?\?>/g, '');
+  const head = xml
+    .slice(0, 65_536)
+    .replace(/<!--[\s\S]*?-->/g, '')
+    .replace(/<\?[\s\S]*?\?>/g, '');
   const match = /<([A-Za-z_][\w.-]*)(?::([A-Za-z_][\w.-]*))?((?:\s[^>]*)?)\/?>/.exec(head);
   if (!match) return null;
   const [, first = '', second, attributes = ''] = match;

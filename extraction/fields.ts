@@ -104,8 +104,13 @@ function toLines(text: string): Line[] {
 
 /** Lower case without diacritics, one UTF-16 unit for one, so that indexes in `folded` are indexes in `text`. */
 function fold(text: string): string {
+  if (!/[\u0080-\uffff]/.test(text)) return text.toLowerCase();
   let out = '';
   for (const char of text) {
+    if (char.charCodeAt(0) < 0x80) {
+      out += char.toLowerCase();
+      continue;
+    }
     const folded = char.toLowerCase().normalize('NFD').replace(/\p{M}/gu, '');
     out += folded.length === char.length ? folded : char;
   }
@@ -187,7 +192,12 @@ export function findAmounts(text: string): AmountMatch[] {
   return toLines(text).flatMap(amountsInLine);
 }
 
+// Labels repeat on a line (« Total … Total … »): each line is scanned for amounts and dates once.
+const amountsByLine = new WeakMap<Line, AmountMatch[]>();
+
 function amountsInLine(line: Line): AmountMatch[] {
+  const cached = amountsByLine.get(line);
+  if (cached) return cached;
   const found: AmountMatch[] = [];
   for (const match of line.text.matchAll(AMOUNT_IN_TEXT)) {
     const raw = match[0].trim();
@@ -198,6 +208,7 @@ function amountsInLine(line: Line): AmountMatch[] {
     if (cents === null) continue;
     found.push({ cents, raw, line: line.index, column: match.index + match[0].indexOf(raw) });
   }
+  amountsByLine.set(line, found);
   return found;
 }
 
@@ -372,9 +383,11 @@ function invoiceNumberIn(lines: readonly Line[], order: DateOrder): InvoiceNumbe
     for (const label of INVOICE_NUMBER_LABELS) {
       for (const match of allMatches(label, line.folded)) {
         const token = documentNumberAt(line.text, match.index + match[0].length, order);
-        if (token)
+        if (token) {
           return { field: { value: token, confidence: CONFIDENCE.LABELLED, evidence: evidenceOf(line) }, line };
-        if (/[\p{L}\d]/u.test(line.text.slice(match.index + match[0].length).replace(/\b(?:de|du|vom)\b/gi, ''))) {
+        }
+        const rest = line.text.slice(match.index + match[0].length, match.index + match[0].length + 60);
+        if (/[\p{L}\d]/u.test(rest.replace(/\b(?:de|du|vom)\b/gi, ''))) {
           continue;
         }
         const [next] = nextLines(lines, line, 1);
@@ -462,10 +475,11 @@ function orphanDocumentNumber(lines: readonly Line[], label: Line, order: DateOr
 // Pro forma reference
 
 const DIGIT_LIKE = '[0-9OoQDIl|]';
-// `PRO-` + 8 digits as OCR may deliver it: `PR0`, any dash or none, spaces between digit groups, O for 0 and
-// I or l for 1. Not the tail of a word (« APRO ») and not followed by a ninth digit.
+// `PRO-` + 8 digits as OCR may deliver it: `PR0`, any dash or none, spaces between digit groups, O, Q or D for
+// 0 and I, l or | for 1. Not the tail of a word (« APRO ») and not followed by a ninth digit.
 const PRO_REFERENCE = new RegExp(
-  String.raw`(?<![A-Za-z0-9])[Pp]\s?[Rr]\s?[Oo0]\s{0,2}[-‐‑‒–—−_.:]?\s{0,2}((?:${DIGIT_LIKE}\s{0,2}){7}${DIGIT_LIKE})(?!\s?[0-9])(?![A-Za-z0-9])`,
+  String.raw`(?<![A-Za-z0-9])[Pp]\s?[Rr]\s?[Oo0]\s{0,2}[-‐‑‒–—−_.:]?\s{0,2}` +
+    String.raw`((?:${DIGIT_LIKE}\s{0,2}){7}${DIGIT_LIKE})(?!\s?[0-9])(?![A-Za-z0-9])`,
   'g',
 );
 // « pro forma n° 00603901 »: the number without its prefix.
@@ -474,10 +488,16 @@ const PRO_FORMA_LABEL = /\bpro[\s-]?forma\b[^0-9\n]{0,24}?(?<!\d)(\d{8})(?!\d)/g
 /** `PRO-0O6O39O1` → `PRO-00603901`; null when the text is not a (damaged) pro forma reference. */
 export function normalizeProFormaReference(text: string): ProFormaNumber | null {
   const match = new RegExp(`^\\s*${PRO_REFERENCE.source}\\s*$`).exec(text);
-  const digits = match?.[1] ? repairDigits(match[1].replace(/\s/g, '')) : null;
-  if (!digits || !/^\d{8}$/.test(digits)) return null;
-  const normalized = `PRO-${digits}`;
-  return isProFormaNumber(normalized) ? normalized : null;
+  const digits = match?.[1] ? proFormaDigits(match[1]) : null;
+  return digits ? `PRO-${digits}` : null;
+}
+
+/** The 8 digits of a printed reference, look-alikes repaired; null when too few real digits were printed. */
+function proFormaDigits(printed: string): string | null {
+  const compact = printed.replace(/\s/g, '');
+  if ((compact.match(/\d/g) ?? []).length < 4) return null;
+  const digits = repairDigits(compact);
+  return /^\d{8}$/.test(digits) ? digits : null;
 }
 
 function repairDigits(text: string): string {
@@ -496,11 +516,9 @@ function proFormaReferenceIn(lines: readonly Line[]): FieldValue<ProFormaNumber>
   const found: FieldValue<ProFormaNumber>[] = [];
   for (const line of lines) {
     for (const match of line.text.matchAll(PRO_REFERENCE)) {
-      const compact = (match[1] ?? '').replace(/\s/g, '');
-      if ((compact.match(/\d/g) ?? []).length < 4) continue;
-      const digits = repairDigits(compact);
+      const digits = proFormaDigits(match[1] ?? '');
+      if (!digits) continue;
       const value = `PRO-${digits}` as const;
-      if (!isProFormaNumber(value)) continue;
       const repaired = match[0] !== value;
       found.push({ value, confidence: lowered(CONFIDENCE.CHECKED, repaired), evidence: evidenceOf(line), repaired });
     }
@@ -783,7 +801,11 @@ export function parseDate(text: string, order: DateOrder = 'DMY'): string | null
   return only && others.length === 0 && only.raw === line.text ? only.iso : null;
 }
 
+const datesByLine = { DMY: new WeakMap<Line, DateMatch[]>(), MDY: new WeakMap<Line, DateMatch[]>() };
+
 function datesInLine(line: Line, order: DateOrder): DateMatch[] {
+  const cached = datesByLine[order].get(line);
+  if (cached) return cached;
   const found: DateMatch[] = [];
   const taken: [number, number][] = [];
   for (const { pattern, parts } of DATE_PATTERNS) {
@@ -797,7 +819,9 @@ function datesInLine(line: Line, order: DateOrder): DateMatch[] {
       found.push({ iso, raw: line.text.slice(start, end), line: line.index, column: start });
     }
   }
-  return found.sort((a, b) => a.column - b.column);
+  found.sort((a, b) => a.column - b.column);
+  datesByLine[order].set(line, found);
+  return found;
 }
 
 function isoFromParts(match: RegExpExecArray, parts: string, order: DateOrder): string | null {
@@ -852,7 +876,9 @@ const ISSUE_DATE_LABELS: readonly RegExp[] = [
   /\bissued\s*(?:at|on)\b/,
   /\b(?:rechnungs|beleg|ausstellungs)datum\b/,
 ];
-const GENERIC_DATE_LABELS: readonly RegExp[] = [/(?<![a-z'])date\s*:/, /\bdatum\b/, /\bvom\b/];
+// « vom » alone is no label: « Bestellung vom 01.03.2018 » dates the order. « Rechnung Nr. 7 vom … » is read on
+// the invoice-number line instead.
+const GENERIC_DATE_LABELS: readonly RegExp[] = [/(?<![a-z'])date\s*:/, /\bdatum\b/];
 
 /**
  * The issue date: after « Date de facture », « Date d'émission », « Invoice date », « Rechnungsdatum »…
@@ -878,8 +904,9 @@ function issueDateIn(
   }
   if (invoice && invoice.field.confidence >= CONFIDENCE.WEAK_CUE) {
     const [onNumberLine] = datesInLine(invoice.line, order);
-    if (onNumberLine)
+    if (onNumberLine) {
       return { value: onNumberLine.iso, confidence: CONFIDENCE.WEAK_CUE, evidence: evidenceOf(invoice.line) };
+    }
   }
   const generic = dateAfterLabels(lines, GENERIC_DATE_LABELS, order, CONFIDENCE.WEAK_CUE);
   if (generic) return generic;
@@ -903,7 +930,7 @@ function dateAfterLabels(
         if (onLine && /^[\s:.,-]*$/.test(line.text.slice(end, onLine.column))) {
           return { value: onLine.iso, confidence, evidence: evidenceOf(line) };
         }
-        if (line.text.slice(end).trim().replace(/^[:.]/, '').trim() !== '') continue;
+        if (!/^\s*[:.]?\s*$/.test(line.text.slice(end, end + 80)) || line.text.length > end + 80) continue;
         const [next] = nextLines(lines, line, 1);
         const [first] = next ? datesInLine(next, order) : [];
         if (next && first && first.column === next.text.search(/\S/)) {

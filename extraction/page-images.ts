@@ -139,7 +139,11 @@ export interface RenderOptions {
  * 'Path2D'" (field notes §8). A page larger than the limits (a poster-sized MediaBox) is rendered at a lower
  * resolution rather than refused.
  */
-export async function renderPdfPage(doc: PdfDocument, pageNumber: number, options: RenderOptions = {}): Promise<Buffer> {
+export async function renderPdfPage(
+  doc: PdfDocument,
+  pageNumber: number,
+  options: RenderOptions = {},
+): Promise<Buffer> {
   const limits = options.limits ?? DEFAULT_IMAGE_LIMITS;
   const page = await doc.getPage(pageNumber);
   try {

@@ -44,6 +44,8 @@ export interface ExtractionLimits {
   renderDpi: number;
   image: ImageLimits;
   pdfOpenTimeoutMs: number;
+  /** Per page; unset, the OCR pool's own timeout applies. */
+  ocrPageTimeoutMs?: number;
 }
 
 export const DEFAULT_EXTRACTION_LIMITS: ExtractionLimits = {
@@ -58,7 +60,7 @@ export const DEFAULT_EXTRACTION_LIMITS: ExtractionLimits = {
 
 /** What readInvoice needs from the OCR pool. */
 export interface OcrEngine {
-  recognize(image: Buffer, options?: { signal?: AbortSignal }): Promise<OcrResult>;
+  recognize(image: Buffer, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<OcrResult>;
 }
 
 export interface ExtractionProgress {
@@ -184,7 +186,7 @@ async function ocrPdf(
     const image = await renderPdfPage(doc, page, { dpi: context.limits.renderDpi, limits: context.limits.image });
     let recognized: OcrResult;
     try {
-      recognized = await ocr.recognize(image, { signal: context.signal });
+      recognized = await ocr.recognize(image, { signal: context.signal, timeoutMs: context.limits.ocrPageTimeoutMs });
     } catch (error) {
       context.signal?.throwIfAborted();
       if (isCode(error, 'OCR_TIMEOUT')) return { read, error: 'OCR_TIMEOUT' };
@@ -213,7 +215,10 @@ async function readImage(bytes: Uint8Array, context: Context): Promise<Extractio
   context.onProgress?.({ stage: 'OCR', page: 1, pages: 1 });
   let recognized: OcrResult;
   try {
-    recognized = await context.ocr.recognize(image, { signal: context.signal });
+    recognized = await context.ocr.recognize(image, {
+      signal: context.signal,
+      timeoutMs: context.limits.ocrPageTimeoutMs,
+    });
   } catch (error) {
     context.signal?.throwIfAborted();
     if (isCode(error, 'OCR_TIMEOUT')) return none(context, 'OCR_TIMEOUT', 1);

@@ -67,6 +67,8 @@ export const envSchema = z.object({
   OCR_TASK_QUEUE: z.string().min(1).default('ocr'),
   OCR_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(Math.max(1, os.availableParallelism())),
   WORKER_SHUTDOWN_GRACE: duration.prefault('30s'),
+  REMINDER_AFTER: duration.prefault('15d'),
+  ESCALATE_AFTER: duration.prefault('5d'),
 
   ADMIN_TOKEN: optionalText.pipe(z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
   DEMO_DATA: booleanString.default(true),
@@ -100,6 +102,8 @@ export interface Config {
     devServer: { cliPath?: string; port: number; uiPort: number; dbFile: string };
   };
   worker: { ocrConcurrency: number; shutdownGraceMs: number };
+  /** Reminder to the CFA while an invoice is awaited; alert to validators while a decision is awaited. */
+  timings: { reminderAfterMs: number; escalateAfterMs: number };
   adminToken?: string;
   demoData: boolean;
   log: { level: string; format: 'pretty' | 'json' };
@@ -161,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       },
     },
     worker: { ocrConcurrency: e.OCR_CONCURRENCY, shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE },
+    timings: { reminderAfterMs: e.REMINDER_AFTER, escalateAfterMs: e.ESCALATE_AFTER },
     adminToken: e.ADMIN_TOKEN,
     demoData: e.DEMO_DATA,
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json') },

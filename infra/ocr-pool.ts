@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { createWorker, OEM, type Worker as TesseractWorker } from 'tesseract.js';
+import { drawBitmapText, encodeGrayPng } from './bitmap-text';
 
 /**
  * A pool of tesseract.js workers, created once per worker process and reused by every extraction (ocr-notes.md
@@ -29,6 +29,8 @@ export interface OcrResult {
 
 export interface RecognizeOptions {
   signal?: AbortSignal;
+  /** Overrides the pool's page timeout for this page. */
+  timeoutMs?: number;
   /** Also return the words with their boxes and confidences (a little slower). */
   words?: boolean;
 }
@@ -58,16 +60,26 @@ export interface OcrPoolOptions {
   pageTimeoutMs?: number;
   /** Tesseract page segmentation mode; see DEFAULT_PSM. */
   psm?: string;
+  /** Mode of a second reading when the first finds (almost) no text; null for none. See FALLBACK_PSM. */
+  fallbackPsm?: string | null;
   logger?: OcrPoolLogger;
 }
 
 export const OCR_LANGUAGES = ['fra', 'eng'] as const;
 /**
- * PSM 6 (one uniform block) keeps a label and its amount on one line across the page, which is what the field
- * parsers read; on the corpus it read as many fields as PSM 3 (automatic layout) and faster (bench/extraction.ts,
- * ocr-notes.md §3b: psm 3 cost +22 % on a clean page).
+ * PSM 3 (automatic page segmentation). Measured on ../shared/corpus, page 1 of 21 invoices, clean PNG and
+ * scanned JPEG: PSM 6 (one uniform block, tesseract.js's default) garbles shaded table rows into noise and lost
+ * totals, IBANs and dates that PSM 3 read (scan: IBAN 10/11 → 11/11, date 19/21 → 21/21), for the same time per
+ * page on these layouts (sum over the 21 PNGs 55 s vs 56 s on one worker); the +22 % of ocr-notes.md §3b was
+ * one text-dense page.
  */
-export const DEFAULT_PSM = '6';
+export const DEFAULT_PSM = '3';
+/**
+ * PSM 3 finds no text at all on a heavily noisy scan where PSM 6 still reads most fields (ocr-notes.md §4), so
+ * a page that comes back (almost) empty is read a second time in this mode. A blank page costs two fast reads.
+ */
+export const FALLBACK_PSM = '6';
+const FALLBACK_BELOW_CHARS = 20;
 const DEFAULT_MAX_JOBS_PER_WORKER = 100;
 const DEFAULT_PAGE_TIMEOUT_MS = 60_000;
 /** Creating a worker that cannot load its language data never settles (tesseract.js 7 createWorker). */
@@ -152,6 +164,7 @@ export async function createOcrPool(options: OcrPoolOptions): Promise<OcrPool> {
   const maxJobs = options.maxJobsPerWorker ?? DEFAULT_MAX_JOBS_PER_WORKER;
   const pageTimeoutMs = options.pageTimeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS;
   const psm = options.psm ?? DEFAULT_PSM;
+  const fallbackPsm = options.fallbackPsm === undefined ? FALLBACK_PSM : options.fallbackPsm;
   const logger = options.logger ?? noopLogger;
   const langPath = await prepareTessdata(options.dataDir);
 
@@ -174,7 +187,8 @@ export async function createOcrPool(options: OcrPoolOptions): Promise<OcrPool> {
       // The default cache writes `<lang>.traineddata` into the working directory (field notes fact 8).
       cacheMethod: 'none',
       // Without a handler tesseract.js throws from its message listener, which would crash the process.
-      errorHandler: (error: unknown) => logger.warn({ worker: slot.index, error: String(error) }, 'tesseract job failed'),
+      errorHandler: (error: unknown) =>
+        logger.warn({ worker: slot.index, error: String(error) }, 'tesseract job failed'),
     }).then((worker) => (created = worker));
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -208,7 +222,8 @@ export async function createOcrPool(options: OcrPoolOptions): Promise<OcrPool> {
     // An 'error' event without a listener would be rethrown in the main thread.
     thread.on('error', (error: unknown) => {
       logger.error({ worker: slot.index, error: String(error) }, 'tesseract worker thread failed');
-      if (slot.worker === worker) slot.interrupt?.(new OcrUnavailableError(`tesseract worker failed: ${String(error)}`));
+      if (slot.worker === worker)
+        slot.interrupt?.(new OcrUnavailableError(`tesseract worker failed: ${String(error)}`));
     });
     thread.on('exit', (code: unknown) => {
       if (slot.worker !== worker || closed) return;
@@ -273,7 +288,8 @@ export async function createOcrPool(options: OcrPoolOptions): Promise<OcrPool> {
       pump();
     };
     slot.interrupt = (error) => finish({ error, killsWorker: true });
-    timer = setTimeout(() => finish({ error: new OcrTimeoutError(pageTimeoutMs), killsWorker: true }), pageTimeoutMs);
+    const timeoutMs = job.options.timeoutMs ?? pageTimeoutMs;
+    timer = setTimeout(() => finish({ error: new OcrTimeoutError(timeoutMs), killsWorker: true }), timeoutMs);
     const signal = job.options.signal;
     if (signal) {
       // A cancelled activity must not leave its page running: the only way to stop tesseract is to stop its worker.
@@ -281,16 +297,27 @@ export async function createOcrPool(options: OcrPoolOptions): Promise<OcrPool> {
       signal.addEventListener('abort', onAbort, { once: true });
       job.detach = () => signal.removeEventListener('abort', onAbort);
     }
-    worker
-      .recognize(job.image, {}, { text: true, blocks: job.options.words === true })
-      .then(
-        ({ data }) => finish({ result: toResult(data, job.options.words === true) }),
-        (error: unknown) => {
-          const message = String(error instanceof Error ? error.message : error);
-          const failure = /read image/i.test(message) ? new OcrImageError(message) : new Error(message);
-          finish({ error: failure, killsWorker: false });
-        },
-      );
+    read(worker, job).then(
+      (data) => finish({ result: toResult(data, job.options.words === true) }),
+      (error: unknown) => {
+        const message = String(error instanceof Error ? error.message : error);
+        const failure = /read image/i.test(message) ? new OcrImageError(message) : new Error(message);
+        finish({ error: failure, killsWorker: false });
+      },
+    );
+  }
+
+  async function read(worker: TesseractWorker, job: Job): Promise<TesseractPageData> {
+    const output = { text: true, blocks: job.options.words === true };
+    const { data } = await worker.recognize(job.image, {}, output);
+    if (!fallbackPsm || fallbackPsm === psm || nonSpaceLength(data.text) >= FALLBACK_BELOW_CHARS) return data;
+    await worker.setParameters({ tessedit_pageseg_mode: fallbackPsm as never });
+    try {
+      const second = (await worker.recognize(job.image, {}, output)).data;
+      return nonSpaceLength(second.text) > nonSpaceLength(data.text) ? second : data;
+    } finally {
+      await worker.setParameters({ tessedit_pageseg_mode: psm as never });
+    }
   }
 
   function settle(job: Job, outcome: { result: OcrResult } | { error: unknown }): void {
@@ -312,7 +339,7 @@ export async function createOcrPool(options: OcrPoolOptions): Promise<OcrPool> {
     const slot = slots[i];
     if (slot && s.status === 'fulfilled') slot.worker = s.value;
   });
-  logger.info({ workers: size, psm, langPath }, 'OCR pool ready');
+  logger.info({ workers: size, psm, fallbackPsm, langPath }, 'OCR pool ready');
 
   return {
     size,
@@ -354,6 +381,10 @@ export async function createOcrPool(options: OcrPoolOptions): Promise<OcrPool> {
       );
     },
   };
+}
+
+function nonSpaceLength(text: string): number {
+  return text.replace(/\s/g, '').length;
 }
 
 function abortReason(signal: AbortSignal): unknown {
@@ -420,93 +451,13 @@ function clamp01(value: number): number {
   return Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0;
 }
 
-// 5 × 7 bitmap glyphs, enough to print a line an invoice could hold. Drawing them here (rather than with a
-// font) keeps the warm-up independent of the fonts installed on the machine.
-// prettier-ignore
-const GLYPHS: Record<string, readonly string[]> = {
-  '0': ['01110', '10001', '10011', '10101', '11001', '10001', '01110'],
-  '1': ['00100', '01100', '00100', '00100', '00100', '00100', '01110'],
-  '2': ['01110', '10001', '00001', '00010', '00100', '01000', '11111'],
-  '3': ['11110', '00001', '00001', '01110', '00001', '00001', '11110'],
-  '4': ['00010', '00110', '01010', '10010', '11111', '00010', '00010'],
-  '5': ['11111', '10000', '11110', '00001', '00001', '10001', '01110'],
-  '6': ['00110', '01000', '10000', '11110', '10001', '10001', '01110'],
-  '7': ['11111', '00001', '00010', '00100', '01000', '01000', '01000'],
-  '8': ['01110', '10001', '10001', '01110', '10001', '10001', '01110'],
-  '9': ['01110', '10001', '10001', '01111', '00001', '00010', '01100'],
-  A: ['01110', '10001', '10001', '11111', '10001', '10001', '10001'],
-  C: ['01110', '10001', '10000', '10000', '10000', '10001', '01110'],
-  E: ['11111', '10000', '10000', '11110', '10000', '10000', '11111'],
-  F: ['11111', '10000', '10000', '11110', '10000', '10000', '10000'],
-  L: ['10000', '10000', '10000', '10000', '10000', '10000', '11111'],
-  O: ['01110', '10001', '10001', '10001', '10001', '10001', '01110'],
-  R: ['11110', '10001', '10001', '11110', '10100', '10010', '10001'],
-  T: ['11111', '00100', '00100', '00100', '00100', '00100', '00100'],
-  U: ['10001', '10001', '10001', '10001', '10001', '10001', '01110'],
-  '-': ['00000', '00000', '00000', '11111', '00000', '00000', '00000'],
-  ',': ['00000', '00000', '00000', '00000', '00110', '00100', '01000'],
-  ' ': ['00000', '00000', '00000', '00000', '00000', '00000', '00000'],
-};
-
-const WARM_UP_LINES = ['FACTURE FA-2024-001', 'TOTAL 1 234,56 EUR'];
-
 let warmUp: Buffer | undefined;
 
 /**
  * A small page with two printed lines: recognising real glyphs runs the LSTM, so its WebAssembly code is
- * compiled and optimised before the first invoice arrives (ocr-notes.md §3b).
+ * compiled and optimised before the first invoice arrives (ocr-notes.md §3b: the first page is 0.3-0.8 s slower).
  */
 export function warmUpImage(): Buffer {
-  if (warmUp) return warmUp;
-  const scale = 4;
-  const margin = 24;
-  const advance = 6 * scale;
-  const lineHeight = 12 * scale;
-  const width = margin * 2 + Math.max(...WARM_UP_LINES.map((l) => l.length)) * advance;
-  const height = margin * 2 + WARM_UP_LINES.length * lineHeight;
-  const pixels = Buffer.alloc(width * height, 255);
-  WARM_UP_LINES.forEach((line, row) => {
-    [...line].forEach((char, column) => {
-      const glyph = GLYPHS[char] ?? GLYPHS[' '] ?? [];
-      glyph.forEach((bits, gy) => {
-        [...bits].forEach((bit, gx) => {
-          if (bit !== '1') return;
-          for (let dy = 0; dy < scale; dy += 1) {
-            for (let dx = 0; dx < scale; dx += 1) {
-              const x = margin + column * advance + gx * scale + dx;
-              const y = margin + row * lineHeight + gy * scale + dy;
-              pixels[y * width + x] = 0;
-            }
-          }
-        });
-      });
-    });
-  });
-  warmUp = encodeGrayPng(width, height, pixels);
+  warmUp ??= encodeGrayPng(drawBitmapText(['FACTURE FA-2024-001 DU 15/03/2024', 'TOTAL TTC: 1 234,56 EUR']));
   return warmUp;
-}
-
-/** A minimal 8-bit greyscale PNG (PNG spec §11.2.2 colour type 0, filter 0 on every row). */
-function encodeGrayPng(width: number, height: number, pixels: Buffer): Buffer {
-  const raw = Buffer.alloc((width + 1) * height);
-  for (let y = 0; y < height; y += 1) pixels.copy(raw, y * (width + 1) + 1, y * width, (y + 1) * width);
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 0, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', ihdr),
-    pngChunk('IDAT', zlib.deflateSync(raw)),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const header = Buffer.alloc(8);
-  header.writeUInt32BE(data.length, 0);
-  header.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(zlib.crc32(Buffer.concat([header.subarray(4), data])), 0);
-  return Buffer.concat([header, data, crc]);
 }

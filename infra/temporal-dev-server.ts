@@ -65,7 +65,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   }
   for (const key of options.searchAttributes) args.push('--search-attribute', `${key.name}=${CLI_TYPE_NAME[key.type]}`);
 
-  const child = spawn(cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const pidFile = dbFile ? `${dbFile}.pid` : undefined;
+  if (pidFile) await stopLeftover(pidFile, logger);
+  // Its own process group: a terminal's Ctrl-C reaches this process, which stops the dev server last, after the
+  // workers have drained, instead of the server dying under them.
+  const child = spawn(cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  if (pidFile && child.pid) fs.writeFileSync(pidFile, String(child.pid));
   const log = logger.child({ component: 'temporal-dev-server' });
   const tail: string[] = [];
   const onOutput = (chunk: Buffer) => {
@@ -97,11 +102,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     pid: child.pid as number,
     stop: async () => {
       process.removeListener('exit', killOnExit);
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      if (pidFile) fs.rmSync(pidFile, { force: true });
     },
   };
 }
@@ -132,4 +139,29 @@ async function waitUntilReady(
     }
   }
   throw new Error(`not ready after ${timeoutMs} ms (${String(lastError)})`);
+}
+
+/**
+ * A dev server left running by a process that was killed outright (SIGKILL leaves no chance to stop it) still holds
+ * the ports and the SQLite file: stop it if its pid file names a live `temporal server start-dev` on this file.
+ */
+async function stopLeftover(pidFile: string, logger: Logger): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+  } catch {
+    return;
+  }
+  let cmdline = '';
+  try {
+    cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    // No such process (or no /proc): nothing to stop.
+  }
+  if (Number.isInteger(pid) && pid > 0 && cmdline.includes('start-dev') && cmdline.includes(pidFile.slice(0, -4))) {
+    logger.warn({ pid }, 'stopping a Temporal dev server left running by an earlier start');
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 100 && fs.existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 100));
+  }
+  fs.rmSync(pidFile, { force: true });
 }

@@ -70,12 +70,16 @@ export async function runProcess(makeOptions: (argv: readonly string[]) => Servi
   process.removeListener('SIGINT', early);
   process.removeListener('SIGTERM', early);
 
+  let stoppingSince = 0;
   const shutdown = async (reason: string) => {
     if (stopping) {
+      // A wrapper may relay the signal the process group already delivered: only a second Ctrl-C forces the exit.
+      if (Date.now() - stoppingSince < 1000) return;
       logger.warn('second interrupt: exiting now');
       process.exit(130);
     }
     stopping = true;
+    stoppingSince = Date.now();
     logger.info({ reason }, 'stopping: draining workers, closing the API, the database and Temporal');
     await service.stop();
     logger.info('stopped');

@@ -1,7 +1,8 @@
-import type { Connection } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createApp } from '../api/app';
+import { reconcileWorkflowStarts } from '../client/pro-formas';
 import { listen, type RunningServer } from '../api/server';
 import { createDb, pingDb, type Db } from '../db/connect';
 import { migrateToLatest } from '../db/migrate';
@@ -113,6 +114,19 @@ export async function startService(config: Config, logger: Logger, options: Serv
         },
       });
       logger.info({ queues: workers.map((w) => w.options.taskQueue) }, 'workers running');
+
+      if (options.queues.includes('main')) {
+        // Pro formas whose workflow start was lost (a crash between commit and start) are started again.
+        const temporalClient = new Client({ connection: client, namespace: config.temporal.namespace });
+        const reconcile = () =>
+          reconcileWorkflowStarts({ db: db.db, client: temporalClient, config }).then(
+            (started) => started.length > 0 && logger.warn({ started }, 'started lost pro forma workflows'),
+            (error: unknown) => logger.error({ err: error }, 'reconciliation of workflow starts failed'),
+          );
+        void reconcile();
+        const timer = setInterval(() => void reconcile(), 60_000);
+        stack.push({ name: 'reconciliation', stop: async () => clearInterval(timer) });
+      }
     }
 
     let api: RunningServer | undefined;

@@ -1,2 +1,2 @@
 // The worker's `workflowsPath`: re-exports the workflows, and only them.
-export {};
+export { proFormaWorkflow } from './pro-forma';

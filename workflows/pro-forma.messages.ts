@@ -23,6 +23,8 @@ export interface Timings {
   reminderAfterMs: number;
   /** Validators are alerted when a decision waits this long, then again at the same interval. */
   escalateAfterMs: number;
+  /** A reading whose OCR worker stops heartbeating this long is handed to another worker (default 1 minute). */
+  ocrHeartbeatTimeoutMs?: number;
 }
 
 export interface ProFormaWorkflowInput {

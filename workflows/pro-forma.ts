@@ -85,7 +85,7 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
   const ocr = proxyActivities<ExtractionActivities>({
     taskQueue: input.ocrTaskQueue,
     startToCloseTimeout: '10 minutes',
-    heartbeatTimeout: '1 minute',
+    heartbeatTimeout: timings.ocrHeartbeatTimeoutMs ?? 60_000,
     retry: { maximumAttempts: 3, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] },
   });
 

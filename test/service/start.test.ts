@@ -20,6 +20,13 @@ interface Booted {
   exited: Promise<number | null>;
 }
 
+function startScript(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  return pkg.scripts.start as string;
+}
+
 /** `npm start` in a child process, on free ports and a temporary data folder, as a user runs it. */
 async function bootService(extraEnv: Record<string, string> = {}): Promise<Booted> {
   const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
@@ -36,7 +43,15 @@ async function bootService(extraEnv: Record<string, string> = {}): Promise<Boote
     OCR_CONCURRENCY: '1',
     ...extraEnv,
   };
-  const child = spawn('npm', ['start', '--silent'], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The command `npm start` runs (npm itself dies of the Ctrl-C and reports no exit code of the service). Its own
+  // process group, like a command in a terminal, so that Ctrl-C can be sent the way a terminal sends it.
+  const [command, ...args] = startScript().split(' ');
+  const child = spawn(command as string, args, {
+    cwd: projectRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
@@ -81,9 +96,10 @@ function portOpen(address: string): Promise<boolean> {
   });
 }
 
+/** Ctrl-C in a terminal sends SIGINT to the whole foreground process group (npm, the shell, tsx, node). */
 async function stopWithCtrlC(booted: Booted): Promise<number | null> {
-  booted.child.kill('SIGINT');
-  const timer = setTimeout(() => booted.child.kill('SIGKILL'), 60_000);
+  process.kill(-(booted.child.pid as number), 'SIGINT');
+  const timer = setTimeout(() => process.kill(-(booted.child.pid as number), 'SIGKILL'), 60_000);
   const code = await booted.exited;
   clearTimeout(timer);
   return code;
@@ -106,6 +122,10 @@ async function listSearchAttributes(address: string): Promise<Record<string, str
 
 describe('npm start', () => {
   jest.setTimeout(240_000);
+
+  it('runs the start command these tests run', () => {
+    expect(startScript()).toBe('node --import tsx bin/start.ts');
+  });
 
   it('boots the whole service on the embedded database: /ready is 200, the search attributes exist, Ctrl-C stops everything', async () => {
     const booted = await bootService();

@@ -1,0 +1,350 @@
+import zlib from 'node:zlib';
+import { pngChunk, type GrayImage } from '../../infra/bitmap-text';
+import { openPdf } from '../../extraction/pdf';
+
+/**
+ * Documents written byte by byte for the extraction tests, so they run without the corpus and say exactly
+ * what they hold: PDFs (text, hybrid with an XML attachment, image-only, encrypted, 2,000 pages), images and
+ * hostile files.
+ */
+
+/** One invoice's values, printed by the fixtures and expected back from the readers. */
+export const INVOICE = {
+  number: 'FA-2024-0042',
+  proForma: 'PRO-00603901',
+  issueDate: '2024-03-15',
+  totalCents: 157_500,
+  siret: '73282932000074',
+  iban: 'FR7630006000011234567890189',
+  vatId: 'FR44732829320',
+} as const;
+
+export const INVOICE_LINES = [
+  'Organisme de formation Exemple - SIRET : 732 829 320 00074',
+  `Facture N° ${INVOICE.number}`,
+  'Date de facture : 15/03/2024',
+  `Référence pro forma : ${INVOICE.proForma}`,
+  'Total HT : 1 575,00 €     TVA : exonérée',
+  'Net à payer : 1 575,00 €',
+  'IBAN : FR76 3000 6000 0112 3456 7890 189',
+];
+
+type Part = string | Buffer;
+
+/**
+ * A PDF from object bodies, numbered from 1 (object 1 must be the catalogue), with a correct cross-reference
+ * table: pdfjs would repair a wrong one, but then the test would not be about what it says.
+ */
+export function buildPdf(objects: readonly Part[], trailerExtra = ''): Buffer {
+  const chunks: Buffer[] = [Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1')];
+  let length = chunks[0]?.length ?? 0;
+  const offsets: number[] = [];
+  const push = (part: Part) => {
+    const buffer = typeof part === 'string' ? Buffer.from(part, 'latin1') : part;
+    chunks.push(buffer);
+    length += buffer.length;
+  };
+  objects.forEach((body, i) => {
+    offsets.push(length);
+    push(`${i + 1} 0 obj\n`);
+    push(body);
+    push('\nendobj\n');
+  });
+  const xref = length;
+  push(`xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`);
+  for (const offset of offsets) push(`${String(offset).padStart(10, '0')} 00000 n \n`);
+  push(`trailer\n<< /Size ${objects.length + 1} /Root 1 0 R ${trailerExtra}>>\nstartxref\n${xref}\n%%EOF\n`);
+  return Buffer.concat(chunks);
+}
+
+export function pdfStream(dictionary: string, data: Buffer): Buffer {
+  return Buffer.concat([
+    Buffer.from(`<< ${dictionary} /Length ${data.length} >>\nstream\n`, 'latin1'),
+    data,
+    Buffer.from('\nendstream', 'latin1'),
+  ]);
+}
+
+/** PDF string literal in WinAnsiEncoding (the euro sign is 0x80 there). */
+function pdfString(text: string): string {
+  const escaped = text.replace(/[\\()]/g, (c) => `\\${c}`).replace(/€/g, '\x80');
+  return `(${escaped})`;
+}
+
+export interface TextPdfOptions {
+  attachments?: { name: string; content: string | Buffer }[];
+  /** Page size in points; a small page keeps OCR of its rendering quick. */
+  width?: number;
+  height?: number;
+}
+
+/** One page of Helvetica lines (a standard font, drawn by pdfjs from its own font data). */
+export function textPdf(lines: readonly string[], options: TextPdfOptions = {}): Buffer {
+  const width = options.width ?? 595;
+  const height = options.height ?? 842;
+  const content = [
+    'BT /F1 11 Tf 16 TL',
+    `36 ${height - 40} Td`,
+    ...lines.map((line) => `${pdfString(line)} Tj T*`),
+    'ET',
+  ].join('\n');
+  const attachments = options.attachments ?? [];
+  const firstAttachment = 6;
+  const names = attachments.map((a, i) => `${pdfString(a.name)} ${firstAttachment + 2 * i} 0 R`).join(' ');
+  const catalog =
+    attachments.length === 0
+      ? '<< /Type /Catalog /Pages 2 0 R >>'
+      : `<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names [${names}] >> >> >>`;
+  const objects: Part[] = [
+    catalog,
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${width} ${height}] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>',
+    pdfStream('', Buffer.from(content, 'latin1')),
+  ];
+  attachments.forEach((attachment, i) => {
+    const name = pdfString(attachment.name);
+    objects.push(`<< /Type /Filespec /F ${name} /UF ${name} /EF << /F ${firstAttachment + 2 * i + 1} 0 R >> >>`);
+    const content =
+      typeof attachment.content === 'string' ? Buffer.from(attachment.content, 'utf8') : attachment.content;
+    objects.push(pdfStream('/Type /EmbeddedFile /Subtype /text#2Fxml', content));
+  });
+  return buildPdf(objects);
+}
+
+export interface ImagePdfOptions {
+  /**
+   * Text drawn invisibly over the image (render mode 3), as scanners add their own OCR layer: the text layer
+   * then says something the printed page does not.
+   */
+  hiddenText?: string;
+}
+
+/** Scanned pages: one greyscale image per page and no text, at 200 dpi. */
+export function imagePdf(pages: GrayImage | readonly GrayImage[], options: ImagePdfOptions = {}): Buffer {
+  const images = Array.isArray(pages) ? (pages as readonly GrayImage[]) : [pages as GrayImage];
+  const pageObject = (i: number) => 4 + 3 * i;
+  const objects: Part[] = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    `<< /Type /Pages /Kids [${images.map((_, i) => `${pageObject(i)} 0 R`).join(' ')}] /Count ${images.length} >>`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>',
+  ];
+  images.forEach((image, i) => {
+    const width = (image.width * 72) / 200;
+    const height = (image.height * 72) / 200;
+    const hidden = options.hiddenText ? `BT 3 Tr /F1 8 Tf 10 10 Td ${pdfString(options.hiddenText)} Tj ET` : '';
+    objects.push(
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${width} ${height}] /Resources << /XObject << /Im1 ${pageObject(i) + 1} 0 R >> /Font << /F1 3 0 R >> >> /Contents ${pageObject(i) + 2} 0 R >>`,
+      pdfStream(
+        `/Type /XObject /Subtype /Image /Width ${image.width} /Height ${image.height} /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode`,
+        zlib.deflateSync(image.pixels),
+      ),
+      pdfStream('', Buffer.from(`q ${width} 0 0 ${height} 0 0 cm /Im1 Do Q\n${hidden}`, 'latin1')),
+    );
+  });
+  return buildPdf(objects);
+}
+
+/**
+ * Standard security handler, revision 2 (PDF 1.7 §7.6.3): /O and /U are not derived from an empty user password,
+ * so a reader needs the password to open it.
+ */
+export function encryptedPdf(): Buffer {
+  const key = 'ab'.repeat(32);
+  const id = '01'.repeat(16);
+  return buildPdf(
+    [
+      '<< /Type /Catalog /Pages 2 0 R >>',
+      '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+      '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>',
+      `<< /Filter /Standard /V 1 /R 2 /O <${key}> /U <${key}> /P -44 >>`,
+    ],
+    `/Encrypt 4 0 R /ID [<${id}> <${id}>] `,
+  );
+}
+
+/** A valid PDF of `pages` empty pages. */
+export function manyPagesPdf(pages: number): Buffer {
+  const kids = Array.from({ length: pages }, (_, i) => `${i + 3} 0 R`).join(' ');
+  return buildPdf([
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    `<< /Type /Pages /Kids [${kids}] /Count ${pages} >>`,
+    ...Array.from({ length: pages }, () => '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>'),
+  ]);
+}
+
+/**
+ * A well-formed PNG whose header announces `width` × `height` greyscale pixels (100000 × 100000 is 10 GB
+ * decoded) while the file holds one compressed row: what a decompression bomb looks like to a header reader.
+ */
+export function pngBomb(width: number, height: number): Buffer {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 0, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', header),
+    pngChunk('IDAT', zlib.deflateSync(Buffer.alloc(width + 1))),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/**
+ * A GIF89a of a greyscale image: a 256-level grey palette and LZW codes written without compression (a clear
+ * code every 250 codes keeps them 9 bits wide, GIF89a appendix F).
+ */
+export function grayGif(image: GrayImage): Buffer {
+  const { width, height, pixels } = image;
+  const head = Buffer.alloc(13);
+  head.write('GIF89a', 0, 'latin1');
+  head.writeUInt16LE(width, 6);
+  head.writeUInt16LE(height, 8);
+  head[10] = 0xf7; // global colour table of 256 entries
+  const palette = Buffer.alloc(256 * 3);
+  for (let i = 0; i < 256; i += 1) palette.fill(i, i * 3, i * 3 + 3);
+  const descriptor = Buffer.alloc(10);
+  descriptor[0] = 0x2c;
+  descriptor.writeUInt16LE(width, 5);
+  descriptor.writeUInt16LE(height, 7);
+
+  const clear = 256;
+  const end = 257;
+  const bytes: number[] = [];
+  let bitBuffer = 0;
+  let bitCount = 0;
+  const emit = (code: number) => {
+    bitBuffer |= code << bitCount;
+    bitCount += 9;
+    while (bitCount >= 8) {
+      bytes.push(bitBuffer & 0xff);
+      bitBuffer >>>= 8;
+      bitCount -= 8;
+    }
+  };
+  emit(clear);
+  for (let i = 0; i < pixels.length; i += 1) {
+    if (i > 0 && i % 250 === 0) emit(clear);
+    emit(pixels[i] ?? 255);
+  }
+  emit(end);
+  if (bitCount > 0) bytes.push(bitBuffer & 0xff);
+  const blocks: Buffer[] = [Buffer.from([8])];
+  for (let i = 0; i < bytes.length; i += 255) {
+    const block = bytes.slice(i, i + 255);
+    blocks.push(Buffer.from([block.length, ...block]));
+  }
+  blocks.push(Buffer.from([0]));
+  return Buffer.concat([head, palette, descriptor, ...blocks, Buffer.from([0x3b])]);
+}
+
+/** A page of text as a scanner would give it: rendered by pdfjs at 200 dpi, greyscale. */
+export async function renderedText(lines: readonly string[], size = { width: 420, height: 170 }): Promise<GrayImage> {
+  const doc = await openPdf(textPdf(lines, size));
+  try {
+    const page = await doc.getPage(1);
+    const viewport = page.getViewport({ scale: 200 / 72 });
+    const width = Math.floor(viewport.width);
+    const height = Math.floor(viewport.height);
+    const factory = doc.canvasFactory as {
+      create(
+        w: number,
+        h: number,
+      ): {
+        canvas: unknown;
+        context: { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+      };
+    };
+    const target = factory.create(width, height);
+    await page.render({ canvas: target.canvas as never, viewport, background: '#ffffff' }).promise;
+    const rgba = target.context.getImageData(0, 0, width, height).data;
+    const pixels = Buffer.alloc(width * height);
+    for (let i = 0; i < pixels.length; i += 1) {
+      pixels[i] = Math.round(
+        0.299 * (rgba[i * 4] ?? 255) + 0.587 * (rgba[i * 4 + 1] ?? 255) + 0.114 * (rgba[i * 4 + 2] ?? 255),
+      );
+    }
+    return { width, height, pixels };
+  } finally {
+    await doc.destroy();
+  }
+}
+
+export interface CiiValues {
+  number: string;
+  typeCode?: string;
+  issueDate?: string;
+  currency?: string;
+  grandTotal?: string;
+  duePayable?: string;
+  iban?: string;
+  sellerGlobalSiret?: string;
+  sellerLegalId?: { id: string; scheme?: string };
+  vatId?: string;
+  buyerOrderReference?: string;
+  buyerReference?: string;
+  note?: string;
+}
+
+/** A Factur-X (CII D16B) invoice with only the elements the tests talk about. */
+export function ciiXml(values: CiiValues): string {
+  const optional = (value: string | undefined, xml: (v: string) => string) => (value === undefined ? '' : xml(value));
+  const legal = values.sellerLegalId;
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
+  xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
+  xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100">
+  <rsm:ExchangedDocumentContext>
+    <ram:GuidelineSpecifiedDocumentContextParameter><ram:ID>urn:cen.eu:en16931:2017</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter>
+  </rsm:ExchangedDocumentContext>
+  <rsm:ExchangedDocument>
+    <ram:ID>${values.number}</ram:ID>
+    <ram:TypeCode>${values.typeCode ?? '380'}</ram:TypeCode>
+    <ram:IssueDateTime><udt:DateTimeString format="102">${values.issueDate ?? '20240315'}</udt:DateTimeString></ram:IssueDateTime>
+    ${optional(values.note, (v) => `<ram:IncludedNote><ram:Content>${v}</ram:Content></ram:IncludedNote>`)}
+  </rsm:ExchangedDocument>
+  <rsm:SupplyChainTradeTransaction>
+    <ram:ApplicableHeaderTradeAgreement>
+      ${optional(values.buyerReference, (v) => `<ram:BuyerReference>${v}</ram:BuyerReference>`)}
+      <ram:SellerTradeParty>
+        ${optional(values.sellerGlobalSiret, (v) => `<ram:GlobalID schemeID="0009">${v}</ram:GlobalID>`)}
+        <ram:Name>Organisme de formation Exemple</ram:Name>
+        ${
+          legal
+            ? `<ram:SpecifiedLegalOrganization><ram:ID${legal.scheme ? ` schemeID="${legal.scheme}"` : ''}>${legal.id}</ram:ID></ram:SpecifiedLegalOrganization>`
+            : ''
+        }
+        ${optional(values.vatId, (v) => `<ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">${v}</ram:ID></ram:SpecifiedTaxRegistration>`)}
+      </ram:SellerTradeParty>
+      ${optional(values.buyerOrderReference, (v) => `<ram:BuyerOrderReferencedDocument><ram:IssuerAssignedID>${v}</ram:IssuerAssignedID></ram:BuyerOrderReferencedDocument>`)}
+    </ram:ApplicableHeaderTradeAgreement>
+    <ram:ApplicableHeaderTradeSettlement>
+      <ram:InvoiceCurrencyCode>${values.currency ?? 'EUR'}</ram:InvoiceCurrencyCode>
+      ${optional(
+        values.iban,
+        (v) =>
+          `<ram:SpecifiedTradeSettlementPaymentMeans><ram:TypeCode>58</ram:TypeCode><ram:PayeePartyCreditorFinancialAccount><ram:IBANID>${v}</ram:IBANID></ram:PayeePartyCreditorFinancialAccount></ram:SpecifiedTradeSettlementPaymentMeans>`,
+      )}
+      <ram:SpecifiedTradeSettlementHeaderMonetarySummation>
+        ${optional(values.grandTotal, (v) => `<ram:GrandTotalAmount>${v}</ram:GrandTotalAmount>`)}
+        ${optional(values.duePayable, (v) => `<ram:DuePayableAmount>${v}</ram:DuePayableAmount>`)}
+      </ram:SpecifiedTradeSettlementHeaderMonetarySummation>
+    </ram:ApplicableHeaderTradeSettlement>
+  </rsm:SupplyChainTradeTransaction>
+</rsm:CrossIndustryInvoice>
+`;
+}
+
+/** The Factur-X XML of the fixture invoice. */
+export function invoiceXml(): string {
+  return ciiXml({
+    number: INVOICE.number,
+    issueDate: INVOICE.issueDate.replace(/-/g, ''),
+    grandTotal: '1575.00',
+    duePayable: '1575.00',
+    iban: 'FR76 3000 6000 0112 3456 7890 189',
+    sellerGlobalSiret: INVOICE.siret,
+    vatId: INVOICE.vatId,
+    buyerOrderReference: INVOICE.proForma,
+  });
+}

@@ -1,0 +1,142 @@
+import { encodeGrayPng, type GrayImage } from '../../infra/bitmap-text';
+import { readInvoice, type ExtractionProgress } from '../../extraction/read-invoice';
+import { INVOICE, INVOICE_LINES, grayGif, imagePdf, invoiceXml, renderedText, textPdf } from './fixtures';
+import { startTestOcr, type TestOcr } from './ocr-test-pool';
+
+const EXPECTED_FIELDS = {
+  invoiceNumber: INVOICE.number,
+  proFormaNumber: INVOICE.proForma,
+  totalCents: INVOICE.totalCents,
+  issueDate: INVOICE.issueDate,
+  siret: INVOICE.siret,
+  iban: INVOICE.iban,
+};
+
+let ocr: TestOcr;
+let scan: GrayImage;
+let blank: GrayImage;
+
+beforeAll(async () => {
+  ocr = await startTestOcr(1);
+  scan = await renderedText(INVOICE_LINES);
+  blank = await renderedText(['Page 2 / 2']);
+});
+
+afterAll(async () => {
+  await ocr.close();
+});
+
+beforeEach(() => {
+  ocr.recognize.mockClear();
+});
+
+describe('readInvoice picks the engines in order of preference', () => {
+  it('reads a hybrid PDF from its embedded Factur-X XML, with confidence 1, without OCR', async () => {
+    const pdf = textPdf(INVOICE_LINES, { attachments: [{ name: 'factur-x.xml', content: invoiceXml() }] });
+    const result = await readInvoice(pdf, 'application/pdf', { ocr });
+    expect(result).toMatchObject({
+      engine: 'FACTURX',
+      confidence: 1,
+      pageCount: 1,
+      fields: { ...EXPECTED_FIELDS, vatId: INVOICE.vatId, currency: 'EUR' },
+      document: { typeCode: '380', kind: 'invoice', attachment: 'factur-x.xml' },
+    });
+    expect(Object.values(result.fieldConfidences).every((c) => c === 1)).toBe(true);
+    expect(result.error).toBeUndefined();
+    expect(ocr.recognize).not.toHaveBeenCalled();
+  });
+
+  it('reads a PDF without XML from its text layer, without OCR', async () => {
+    const result = await readInvoice(textPdf(INVOICE_LINES), 'application/pdf', { ocr });
+    expect(result).toMatchObject({ engine: 'TEXT_LAYER', pageCount: 1, fields: EXPECTED_FIELDS });
+    expect(result.confidence).toBeGreaterThan(0.8);
+    expect(result.fieldConfidences.totalCents).toBeGreaterThan(0);
+    expect(ocr.recognize).not.toHaveBeenCalled();
+  });
+
+  it('renders an image-only PDF and reads it with OCR', async () => {
+    const result = await readInvoice(imagePdf(scan), 'application/pdf', { ocr });
+    expect(result).toMatchObject({ engine: 'OCR', pageCount: 1, fields: EXPECTED_FIELDS });
+    expect(result.confidence).toBeGreaterThan(0);
+    expect(ocr.recognize).toHaveBeenCalledTimes(1);
+  });
+
+  it('falls through to OCR when the text layer holds text but no total', async () => {
+    const hiddenText = 'Numérisé par le copieur du 3e étage - lot 0042 - page de garde sans montant ni référence';
+    const result = await readInvoice(imagePdf(scan, { hiddenText }), 'application/pdf', { ocr });
+    expect(result).toMatchObject({ engine: 'OCR', fields: { totalCents: INVOICE.totalCents } });
+  });
+
+  it('stops the OCR of a PDF at the page that gave the key fields', async () => {
+    const progress: ExtractionProgress[] = [];
+    const result = await readInvoice(imagePdf([scan, blank, blank]), 'application/pdf', {
+      ocr,
+      onProgress: (p) => progress.push(p),
+    });
+    expect(result).toMatchObject({ engine: 'OCR', pageCount: 3, fields: EXPECTED_FIELDS });
+    expect(ocr.recognize).toHaveBeenCalledTimes(1);
+    expect(progress).toContainEqual({ stage: 'OCR', page: 1, pages: 3 });
+  });
+
+  it('reads further pages when the first one lacks the key fields, and reports each page', async () => {
+    const progress: ExtractionProgress[] = [];
+    const result = await readInvoice(imagePdf([blank, scan]), 'application/pdf', {
+      ocr,
+      onProgress: (p) => progress.push(p),
+    });
+    expect(result).toMatchObject({ engine: 'OCR', pageCount: 2, fields: EXPECTED_FIELDS });
+    expect(ocr.recognize).toHaveBeenCalledTimes(2);
+    expect(progress.filter((p) => p.stage === 'OCR')).toEqual([
+      { stage: 'OCR', page: 1, pages: 2 },
+      { stage: 'OCR', page: 2, pages: 2 },
+    ]);
+  });
+
+  it.each([
+    ['PNG', 'image/png', () => encodeGrayPng(scan)],
+    ['GIF (converted to PNG for tesseract)', 'image/gif', () => grayGif(scan)],
+  ])('sends a %s image to OCR', async (_kind, mimeType, image) => {
+    const result = await readInvoice(image(), mimeType, { ocr });
+    expect(result).toMatchObject({ engine: 'OCR', pageCount: 1, fields: EXPECTED_FIELDS });
+    expect(ocr.recognize).toHaveBeenCalledTimes(1);
+  });
+
+  it('judges the type by the bytes, not by the declared type', async () => {
+    const result = await readInvoice(encodeGrayPng(scan), 'application/pdf', { ocr });
+    expect(result.engine).toBe('OCR');
+  });
+
+  it('gives each OCR field a confidence below the text layer’s, except checksum-valid ones', async () => {
+    const result = await readInvoice(encodeGrayPng(scan), 'image/png', { ocr });
+    expect(result.fieldConfidences.iban).toBe(1);
+    expect(result.fieldConfidences.siret).toBe(1);
+    expect(result.fieldConfidences.totalCents).toBeLessThan(1);
+    expect(result.fieldConfidences.totalCents).toBeGreaterThan(0.5);
+    expect(result.fieldConfidences.vatId).toBe(0);
+  });
+
+  it('leaves an image to a human when no OCR pool runs in the process', async () => {
+    const result = await readInvoice(encodeGrayPng(scan), 'image/png', { ocr: null });
+    expect(result).toMatchObject({ engine: 'NONE', confidence: 0, error: { code: 'OCR_UNAVAILABLE' } });
+  });
+
+  it('ends with NOTHING_READ when the page holds no invoice field', async () => {
+    const result = await readInvoice(encodeGrayPng(blank), 'image/png', { ocr });
+    expect(result).toMatchObject({ engine: 'NONE', confidence: 0, error: { code: 'NOTHING_READ' } });
+    expect(result.error?.message).toMatch(/Aucune information/);
+  });
+
+  it('stops when cancelled during OCR, and the next document still reads', async () => {
+    const controller = new AbortController();
+    const reading = readInvoice(imagePdf([scan]), 'application/pdf', {
+      ocr,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.stage === 'OCR') setTimeout(() => controller.abort(new Error('activity cancelled')), 50);
+      },
+    });
+    await expect(reading).rejects.toThrow('activity cancelled');
+    const next = await readInvoice(encodeGrayPng(scan), 'image/png', { ocr });
+    expect(next).toMatchObject({ engine: 'OCR', fields: EXPECTED_FIELDS });
+  });
+});
