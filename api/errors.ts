@@ -1,6 +1,14 @@
+import {
+  ServiceError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  isGrpcServiceError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { DomainError, type DomainErrorCode } from '../domain/errors';
+import { UniqueViolationError } from '../db/errors';
+import { DOMAIN_ERROR_CODES, DomainError, type DomainErrorCode } from '../domain/errors';
 
 /** The contract's error body: {"error": {"code", "message", "details"}}. */
 export interface ErrorBody {
@@ -30,6 +38,43 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   NOT_FOUND: 404,
 };
 
+/** HTTP status of a domain error code (also the type of a workflow's ApplicationFailure). */
+export function domainHttpStatus(code: DomainErrorCode): number {
+  return DOMAIN_STATUS[code];
+}
+
+function isDomainErrorCode(code: string | undefined | null): code is DomainErrorCode {
+  return (DOMAIN_ERROR_CODES as readonly string[]).includes(code ?? '');
+}
+
+/** The answer for a write that met one of the schema's unique constraints. */
+const UNIQUE_CONFLICTS: Record<string, { code: string; message: string }> = {
+  cfas_siret_key: { code: 'CFA_ALREADY_EXISTS', message: 'Un CFA est déjà enregistré avec ce SIRET.' },
+  users_email_key: { code: 'USER_ALREADY_EXISTS', message: 'Un utilisateur existe déjà avec cette adresse e-mail.' },
+  contracts_number_key: { code: 'CONTRACT_ALREADY_EXISTS', message: 'Un contrat existe déjà avec ce numéro.' },
+  refusal_reasons_pkey: {
+    code: 'REFUSAL_REASON_ALREADY_EXISTS',
+    message: 'Un motif de refus existe déjà avec ce code.',
+  },
+};
+
+// gRPC status codes meaning "Temporal did not answer in time or cannot be reached": CANCELLED, DEADLINE_EXCEEDED,
+// RESOURCE_EXHAUSTED, UNAVAILABLE.
+const TEMPORAL_UNREACHABLE_CODES = new Set([1, 4, 8, 14]);
+
+export const TEMPORAL_UNAVAILABLE_MESSAGE =
+  'Le moteur de traitement ne répond pas pour le moment : l’action n’a pas été prise en compte, réessayez dans quelques instants.';
+
+/** Temporal could not be reached, or did not answer before the API's deadline (no worker polling, for instance). */
+export function isTemporalUnavailable(error: unknown): boolean {
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+  const grpc = error instanceof ServiceError ? error.cause : error;
+  return isGrpcServiceError(grpc) && TEMPORAL_UNREACHABLE_CODES.has(grpc.code);
+}
+
+// Connection-level failures of PostgreSQL (node-postgres and the server's own "shutting down" codes).
+const DATABASE_UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '53300']);
+
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new HttpError(404, 'NOT_FOUND', `Ressource introuvable : ${req.method} ${req.path}`));
 };
@@ -42,6 +87,30 @@ interface BodyParserError {
 function toHttpError(err: unknown): HttpError | undefined {
   if (err instanceof HttpError) return err;
   if (err instanceof DomainError) return new HttpError(DOMAIN_STATUS[err.code], err.code, err.message, err.details);
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    // The workflow's validator (or handler) refused the action: its type is a domain code, its message names the status.
+    const type = err.cause.type;
+    const details = err.cause.details?.[0];
+    return new HttpError(
+      isDomainErrorCode(type) ? DOMAIN_STATUS[type] : 409,
+      type ?? 'ACTION_NOT_ALLOWED',
+      err.cause.message,
+      details ?? undefined,
+    );
+  }
+  if (isTemporalUnavailable(err)) return new HttpError(503, 'TEMPORAL_UNAVAILABLE', TEMPORAL_UNAVAILABLE_MESSAGE);
+  if (err instanceof UniqueViolationError) {
+    const conflict = UNIQUE_CONFLICTS[err.constraint];
+    if (conflict) return new HttpError(409, conflict.code, conflict.message);
+  }
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && DATABASE_UNREACHABLE.has(code)) {
+    return new HttpError(
+      503,
+      'DATABASE_UNAVAILABLE',
+      'La base de données ne répond pas : réessayez dans quelques instants.',
+    );
+  }
   const parserError = err as BodyParserError;
   if (parserError && typeof parserError === 'object' && typeof parserError.type === 'string') {
     if (parserError.type === 'entity.parse.failed')
@@ -67,6 +136,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const body: ErrorBody = { error: { code: error.code, message: error.message } };
     if (error.details !== undefined) body.error.details = error.details;
     if (res.headersSent) return;
+    if (error.status === 503) res.setHeader('Retry-After', '5');
     res.status(error.status).json(body);
   };
 }

@@ -1,11 +1,11 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { sql, type Kysely } from 'kysely';
-import { costNatureLabel, type CostNature, type SettlementMode } from '../domain/cost-nature';
+import { costNatureLabel, type ContractStatus, type CostNature, type SettlementMode } from '../domain/cost-nature';
 import { parisDate } from '../domain/dates';
 import { DomainError } from '../domain/errors';
 import { formatProFormaNumber } from '../domain/identifiers';
 import { formatEuros } from '../domain/money';
-import { splitBySign } from '../domain/pro-forma';
+import { recap, splitBySign, type SelectionRecap } from '../domain/pro-forma';
 import { statusLabel } from '../domain/status';
 import type { Database } from '../db/schema';
 import type { Config } from '../infra/config';
@@ -37,6 +37,11 @@ export interface GenerateInput {
   actor: string;
   /** "Today" in Europe/Paris decides which installments have started; injectable for tests. */
   now?: Date;
+  /**
+   * When given, a workflow start that fails (Temporal unreachable, deadline passed) is reported here instead of
+   * thrown: the rows are committed and `reconcileWorkflowStarts` starts their workflows later.
+   */
+  onStartFailure?: (number: string, error: unknown) => void;
 }
 
 export interface GeneratedProForma {
@@ -74,6 +79,89 @@ export function eligibleInstallments(db: Kysely<Database>, cfaId: string, nature
         ),
       ),
     );
+}
+
+export interface EligibleFilters {
+  contractNumber?: string;
+  /** Part of the apprentice's name, without regard to case. */
+  apprenticeName?: string;
+  employerSiret?: string;
+  /** The contract starts between these dates (inclusive, YYYY-MM-DD): « le contrat débute entre ». */
+  startFrom?: string;
+  startTo?: string;
+  contractStatus?: ContractStatus;
+}
+
+export interface EligibleInstallmentView {
+  id: string;
+  contractNumber: string;
+  contractLabel: string;
+  apprenticeName: string;
+  employerName: string;
+  employerSiret: string;
+  contractStart: string;
+  contractEnd: string;
+  nature: CostNature;
+  periodStart: string;
+  periodEnd: string;
+  amountCents: number;
+  contractStatus: ContractStatus;
+}
+
+/** The installments a CFA may bill now in a cost nature, filtered as in « Mes contrats », with the recap. */
+export async function listEligibleInstallments(
+  db: Kysely<Database>,
+  cfaId: string,
+  nature: CostNature,
+  filters: EligibleFilters,
+  now: Date = new Date(),
+): Promise<{ items: EligibleInstallmentView[]; recap: SelectionRecap }> {
+  let query = eligibleInstallments(db, cfaId, nature, parisDate(now));
+  if (filters.contractNumber !== undefined) query = query.where('c.number', '=', filters.contractNumber);
+  if (filters.apprenticeName !== undefined) {
+    const pattern = `%${filters.apprenticeName.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where('c.apprentice_name', 'ilike', pattern);
+  }
+  if (filters.employerSiret !== undefined) query = query.where('c.employer_siret', '=', filters.employerSiret);
+  if (filters.startFrom !== undefined) query = query.where('c.start_date', '>=', filters.startFrom);
+  if (filters.startTo !== undefined) query = query.where('c.start_date', '<=', filters.startTo);
+  if (filters.contractStatus !== undefined) query = query.where('c.status', '=', filters.contractStatus);
+  const rows = await query
+    .select([
+      'i.id',
+      'c.number',
+      'c.label',
+      'c.apprentice_name',
+      'c.employer_name',
+      'c.employer_siret',
+      'c.start_date',
+      'c.end_date',
+      'c.status',
+      'i.nature',
+      'i.period_start',
+      'i.period_end',
+      'i.amount_cents',
+    ])
+    .orderBy('c.number')
+    .orderBy('i.period_start')
+    .orderBy('i.id')
+    .execute();
+  const items = rows.map((r) => ({
+    id: r.id,
+    contractNumber: r.number,
+    contractLabel: r.label,
+    apprenticeName: r.apprentice_name,
+    employerName: r.employer_name,
+    employerSiret: r.employer_siret,
+    contractStart: r.start_date,
+    contractEnd: r.end_date,
+    nature: r.nature,
+    periodStart: r.period_start,
+    periodEnd: r.period_end,
+    amountCents: r.amount_cents,
+    contractStatus: r.status,
+  }));
+  return { items, recap: recap(items) };
 }
 
 /**
@@ -189,7 +277,14 @@ export async function generateProFormas(deps: ProFormaClientDeps, input: Generat
     }
     throw error;
   }
-  for (const row of created) await startProFormaWorkflow(deps, row.number);
+  for (const row of created) {
+    try {
+      await startProFormaWorkflow(deps, row.number);
+    } catch (error) {
+      if (!input.onStartFailure) throw error;
+      input.onStartFailure(row.number, error);
+    }
+  }
   return created;
 }
 
@@ -244,9 +339,28 @@ export async function startProFormaWorkflow(deps: ProFormaClientDeps, number: st
       ],
       memo: { cfaName: row.name, totalCents: row.total_cents },
       staticSummary: `${row.number} · ${row.name} · ${formatEuros(row.total_cents)} · ${costNatureLabel(row.nature)}`,
+      // A pro forma number is never reused, so neither is its workflow id, even once the workflow has closed.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
     });
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    await assertSameProForma(deps, row.number, row.siret, row.total_cents);
+  }
+}
+
+/**
+ * "Already started" is expected when a start is retried. But a workflow with this id that belongs to another pro
+ * forma means the Temporal namespace holds history from another database (one was reset, not the other): talking
+ * to that workflow would act on the wrong pro forma, so stop loudly.
+ */
+async function assertSameProForma(deps: ProFormaClientDeps, number: string, siret: string, totalCents: number) {
+  const description = await deps.client.workflow.getHandle(proFormaWorkflowId(number)).describe();
+  const attributes = description.typedSearchAttributes;
+  if (attributes.get(CfaSiretKey) !== siret || attributes.get(TotalCentsKey) !== totalCents) {
+    throw new Error(
+      `Workflow ${proFormaWorkflowId(number)} already exists for another pro forma: the Temporal namespace and the ` +
+        'database do not belong together (was one of them reset without the other?).',
+    );
   }
 }
 

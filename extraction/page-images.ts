@@ -22,6 +22,11 @@ export interface ImageLimits {
 }
 
 export const DEFAULT_IMAGE_LIMITS: ImageLimits = { maxPixels: 40_000_000, maxSide: 10_000 };
+/**
+ * Rendered pages are capped lower: A3 at 200 dpi is 7.8 MP, and every pixel sent to tesseract stays in its
+ * worker's WebAssembly heap, which never shrinks (ocr-notes.md §3d).
+ */
+export const DEFAULT_RENDER_LIMITS: ImageLimits = { maxPixels: 16_000_000, maxSide: 10_000 };
 /** ocr-notes.md §5.3: 200 dpi reads as well as 300 dpi with less memory, and rescued noisy scans. */
 export const DEFAULT_RENDER_DPI = 200;
 
@@ -144,7 +149,7 @@ export async function renderPdfPage(
   pageNumber: number,
   options: RenderOptions = {},
 ): Promise<Buffer> {
-  const limits = options.limits ?? DEFAULT_IMAGE_LIMITS;
+  const limits = options.limits ?? DEFAULT_RENDER_LIMITS;
   const page = await doc.getPage(pageNumber);
   try {
     let scale = (options.dpi ?? DEFAULT_RENDER_DPI) / 72;

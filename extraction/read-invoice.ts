@@ -5,6 +5,7 @@ import { parseInvoiceFields, type FieldValue, type ParsedFields } from './fields
 import {
   DEFAULT_IMAGE_LIMITS,
   DEFAULT_RENDER_DPI,
+  DEFAULT_RENDER_LIMITS,
   ImageError,
   imageForOcr,
   readImageHeader,
@@ -42,7 +43,10 @@ export interface ExtractionLimits {
   /** Below this many non-space characters the text layer is ignored and the pages are OCRed. */
   minTextChars: number;
   renderDpi: number;
+  /** Deposited images beyond these are refused before decoding (IMAGE_TOO_LARGE). */
   image: ImageLimits;
+  /** A page larger than these is rendered at a lower resolution. */
+  render: ImageLimits;
   pdfOpenTimeoutMs: number;
   /** Per page; unset, the OCR pool's own timeout applies. */
   ocrPageTimeoutMs?: number;
@@ -55,6 +59,7 @@ export const DEFAULT_EXTRACTION_LIMITS: ExtractionLimits = {
   minTextChars: MIN_TEXT_CHARS,
   renderDpi: DEFAULT_RENDER_DPI,
   image: DEFAULT_IMAGE_LIMITS,
+  render: DEFAULT_RENDER_LIMITS,
   pdfOpenTimeoutMs: 20_000,
 };
 
@@ -91,6 +96,7 @@ const MESSAGES: Record<ExtractionErrorCode, string> = {
   IMAGE_UNREADABLE: "L'image est endommagée ou incomplète : elle ne peut pas être lue.",
   IMAGE_TOO_LARGE: "L'image est trop grande pour être lue.",
   OCR_TIMEOUT: "La lecture (OCR) d'une page a dépassé le temps imparti.",
+  OCR_FAILED: "La lecture (OCR) s'est interrompue sur ce document.",
   OCR_UNAVAILABLE: "La lecture par OCR n'est pas disponible : le document doit être vérifié à la main.",
   NOTHING_READ: "Aucune information de facture n'a pu être lue dans le document.",
   EXTRACTION_FAILED: 'La lecture du document a échoué.',
@@ -108,11 +114,11 @@ export async function readInvoice(
   try {
     if (isPdf(bytes)) return await readPdf(bytes, context);
     if (readImageHeader(bytes)) return await readImage(bytes, context);
-    return none(context, 'UNSUPPORTED_FORMAT', 0, `declared ${mimeType}`);
+    return none(context, 'UNSUPPORTED_FORMAT', 0, { detail: `declared ${mimeType}` });
   } catch (error) {
     options.signal?.throwIfAborted();
     if (isCode(error, 'OCR_UNAVAILABLE')) throw error;
-    return none(context, 'EXTRACTION_FAILED', 0, error instanceof Error ? error.message : String(error));
+    return none(context, 'EXTRACTION_FAILED', 0, { detail: errorMessage(error) });
   }
 }
 
@@ -128,9 +134,9 @@ async function readPdf(bytes: Uint8Array, context: Context): Promise<ExtractionR
     doc = await openPdf(bytes, { maxPages: limits.maxPdfPages, timeoutMs: limits.pdfOpenTimeoutMs });
   } catch (error) {
     if (error instanceof PdfError) {
-      const detail =
+      const shown =
         error.code === 'PDF_TOO_MANY_PAGES' ? `${error.pageCount} pages, limite ${error.maxPages}` : undefined;
-      return none(context, error.code, error.pageCount ?? 0, detail);
+      return none(context, error.code, error.pageCount ?? 0, { shown, detail: error.message });
     }
     throw error;
   }
@@ -165,7 +171,7 @@ async function readPdf(bytes: Uint8Array, context: Context): Promise<ExtractionR
     signal?.throwIfAborted();
     if (isCode(error, 'OCR_UNAVAILABLE')) throw error;
     // pdfjs fails page by page on a damaged file that still opened.
-    return none(context, 'PDF_UNREADABLE', pageCount, error instanceof Error ? error.message : String(error));
+    return none(context, 'PDF_UNREADABLE', pageCount, { detail: errorMessage(error) });
   } finally {
     await doc.destroy().catch(() => undefined);
   }
@@ -183,13 +189,14 @@ async function ocrPdf(
   for (let page = 1; page <= pages; page += 1) {
     context.signal?.throwIfAborted();
     context.onProgress?.({ stage: 'OCR', page, pages });
-    const image = await renderPdfPage(doc, page, { dpi: context.limits.renderDpi, limits: context.limits.image });
+    const image = await renderPdfPage(doc, page, { dpi: context.limits.renderDpi, limits: context.limits.render });
     let recognized: OcrResult;
     try {
       recognized = await ocr.recognize(image, { signal: context.signal, timeoutMs: context.limits.ocrPageTimeoutMs });
     } catch (error) {
       context.signal?.throwIfAborted();
       if (isCode(error, 'OCR_TIMEOUT')) return { read, error: 'OCR_TIMEOUT' };
+      if (isCode(error, 'OCR_FAILED')) return { read, error: 'OCR_FAILED' };
       throw error;
     }
     texts.push(recognized.text);
@@ -206,8 +213,8 @@ async function readImage(bytes: Uint8Array, context: Context): Promise<Extractio
     image = await imageForOcr(bytes, context.limits.image);
   } catch (error) {
     if (error instanceof ImageError) {
-      const detail = error.info ? `${error.info.width} × ${error.info.height} pixels` : undefined;
-      return none(context, error.code, error.info ? 1 : 0, detail);
+      const shown = error.info ? `${error.info.width} × ${error.info.height} pixels` : undefined;
+      return none(context, error.code, error.info ? 1 : 0, { shown, detail: error.message });
     }
     throw error;
   }
@@ -221,8 +228,9 @@ async function readImage(bytes: Uint8Array, context: Context): Promise<Extractio
     });
   } catch (error) {
     context.signal?.throwIfAborted();
-    if (isCode(error, 'OCR_TIMEOUT')) return none(context, 'OCR_TIMEOUT', 1);
-    if (isCode(error, 'IMAGE_UNREADABLE')) return none(context, 'IMAGE_UNREADABLE', 1);
+    for (const code of ['OCR_TIMEOUT', 'OCR_FAILED', 'IMAGE_UNREADABLE'] as const) {
+      if (isCode(error, code)) return none(context, code, 1, { detail: errorMessage(error) });
+    }
     throw error;
   }
   const read = fromParsed(parseInvoiceFields(recognized.text), recognized.confidence);
@@ -292,7 +300,14 @@ function result(
   };
 }
 
-function none(context: Context, code: ExtractionErrorCode, pageCount: number, detail?: string): ExtractionResult {
+/** `shown` completes the French message (a size, a page count); `detail` is the technical cause. */
+function none(
+  context: Context,
+  code: ExtractionErrorCode,
+  pageCount: number,
+  about: { shown?: string; detail?: string } = {},
+): ExtractionResult {
+  const message = about.shown ? `${MESSAGES[code]} (${about.shown})` : MESSAGES[code];
   return {
     engine: 'NONE',
     fields: emptyFields(),
@@ -300,8 +315,12 @@ function none(context: Context, code: ExtractionErrorCode, pageCount: number, de
     confidence: 0,
     pageCount,
     durationMs: elapsed(context),
-    error: { code, message: detail ? `${MESSAGES[code]} (${detail})` : MESSAGES[code] },
+    error: { code, message, ...(about.detail ? { detail: about.detail } : {}) },
   };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** The read with more control fields found; the text layer wins a tie (exact characters, no misreads). */

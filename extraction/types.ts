@@ -50,6 +50,7 @@ export const EXTRACTION_ERROR_CODES = [
   'IMAGE_UNREADABLE',
   'IMAGE_TOO_LARGE',
   'OCR_TIMEOUT',
+  'OCR_FAILED',
   'OCR_UNAVAILABLE',
   'NOTHING_READ',
   'EXTRACTION_FAILED',
@@ -61,6 +62,8 @@ export interface ExtractionError {
   code: ExtractionErrorCode;
   /** French: shown to validators as is. */
   message: string;
+  /** Technical cause (library message), for the logs, not for users. */
+  detail?: string;
 }
 
 export interface ExtractionResult {

@@ -70,6 +70,12 @@ export const envSchema = z.object({
   REMINDER_AFTER: duration.prefault('15d'),
   ESCALATE_AFTER: duration.prefault('5d'),
 
+  TEMPORAL_CALL_TIMEOUT: duration.prefault('10s'),
+  API_JSON_LIMIT: z.coerce.number().int().min(1024).max(10_485_760).default(102_400),
+  UPLOAD_RATE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(30),
+  UPLOAD_RATE_WINDOW: duration.prefault('1m'),
+  IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).max(104_857_600).default(10_485_760),
+
   ADMIN_TOKEN: optionalText.pipe(z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
   DEMO_DATA: booleanString.default(true),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -102,6 +108,16 @@ export interface Config {
     devServer: { cliPath?: string; port: number; uiPort: number; dbFile: string };
   };
   worker: { ocrConcurrency: number; shutdownGraceMs: number };
+  api: {
+    /** Deadline of every Temporal call made by the API: with no worker polling, an update would wait forever. */
+    temporalCallTimeoutMs: number;
+    /** Largest JSON body accepted, in bytes. */
+    jsonLimitBytes: number;
+    /** Uploads (deposits, imports) allowed per token and window. */
+    uploadRateLimit: { max: number; windowMs: number };
+    /** Largest contracts workbook accepted by the import, in bytes. */
+    importMaxBytes: number;
+  };
   /** Reminder to the CFA while an invoice is awaited; alert to validators while a decision is awaited. */
   timings: { reminderAfterMs: number; escalateAfterMs: number };
   adminToken?: string;
@@ -165,6 +181,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       },
     },
     worker: { ocrConcurrency: e.OCR_CONCURRENCY, shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE },
+    api: {
+      temporalCallTimeoutMs: e.TEMPORAL_CALL_TIMEOUT,
+      jsonLimitBytes: e.API_JSON_LIMIT,
+      uploadRateLimit: { max: e.UPLOAD_RATE_LIMIT, windowMs: e.UPLOAD_RATE_WINDOW },
+      importMaxBytes: e.IMPORT_MAX_BYTES,
+    },
     timings: { reminderAfterMs: e.REMINDER_AFTER, escalateAfterMs: e.ESCALATE_AFTER },
     adminToken: e.ADMIN_TOKEN,
     demoData: e.DEMO_DATA,

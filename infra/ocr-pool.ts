@@ -83,7 +83,7 @@ const FALLBACK_BELOW_CHARS = 20;
 const DEFAULT_MAX_JOBS_PER_WORKER = 100;
 const DEFAULT_PAGE_TIMEOUT_MS = 60_000;
 /** Creating a worker that cannot load its language data never settles (tesseract.js 7 createWorker). */
-const CREATE_TIMEOUT_MS = 60_000;
+const START_TIMEOUT_MS = 60_000;
 
 export class OcrTimeoutError extends Error {
   readonly code = 'OCR_TIMEOUT';
@@ -99,6 +99,15 @@ export class OcrImageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'OcrImageError';
+  }
+}
+
+/** The worker died while reading a page (out of memory, a WebAssembly abort): that document goes to a human. */
+export class OcrCrashError extends Error {
+  readonly code = 'OCR_FAILED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'OcrCrashError';
   }
 }
 
@@ -179,40 +188,45 @@ export async function createOcrPool(options: OcrPoolOptions): Promise<OcrPool> {
   const queue: Job[] = [];
   let closed = false;
 
+  /** Creates, configures and warms up a worker; a start that hangs (unreadable language data) is abandoned. */
   async function startWorker(slot: Slot): Promise<TesseractWorker> {
     let created: TesseractWorker | null = null;
-    const creating = createWorker(OCR_LANGUAGES.join('+'), OEM.LSTM_ONLY, {
-      langPath,
-      gzip: true,
-      // The default cache writes `<lang>.traineddata` into the working directory (field notes fact 8).
-      cacheMethod: 'none',
-      // Without a handler tesseract.js throws from its message listener, which would crash the process.
-      errorHandler: (error: unknown) =>
-        logger.warn({ worker: slot.index, error: String(error) }, 'tesseract job failed'),
-    }).then((worker) => (created = worker));
+    const starting = (async () => {
+      const worker = await createWorker(OCR_LANGUAGES.join('+'), OEM.LSTM_ONLY, {
+        langPath,
+        gzip: true,
+        // The default cache writes `<lang>.traineddata` into the working directory (field notes fact 8).
+        cacheMethod: 'none',
+        // Without a handler tesseract.js throws from its message listener, which would crash the process.
+        errorHandler: (error: unknown) =>
+          logger.warn({ worker: slot.index, error: String(error) }, 'tesseract job failed'),
+      });
+      created = worker;
+      watchThread(worker, slot);
+      await worker.setParameters({ tessedit_pageseg_mode: psm as never });
+      await worker.recognize(warmUpImage());
+      return worker;
+    })();
     let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        creating,
+      return await Promise.race([
+        starting,
         new Promise<never>((_, reject) => {
           timer = setTimeout(
-            () => reject(new OcrUnavailableError(`tesseract worker not ready within ${CREATE_TIMEOUT_MS} ms`)),
-            CREATE_TIMEOUT_MS,
+            () => reject(new OcrUnavailableError(`tesseract worker not ready within ${START_TIMEOUT_MS} ms`)),
+            START_TIMEOUT_MS,
           );
         }),
       ]);
     } catch (error) {
-      // A late worker would otherwise keep its thread alive for nothing.
-      void creating.then((worker) => worker.terminate()).catch(() => undefined);
+      // Stop the thread, now if it exists, else when (if ever) createWorker settles.
+      const late = created as TesseractWorker | null;
+      if (late) void late.terminate().catch(() => undefined);
+      else void starting.then((worker) => worker.terminate()).catch(() => undefined);
       throw error;
     } finally {
       clearTimeout(timer);
     }
-    const worker = created as unknown as TesseractWorker;
-    watchThread(worker, slot);
-    await worker.setParameters({ tessedit_pageseg_mode: psm as never });
-    await worker.recognize(warmUpImage());
-    return worker;
   }
 
   /** The worker's thread (tesseract.js runs each worker in a worker_threads Worker) is watched for a crash. */
@@ -222,13 +236,12 @@ export async function createOcrPool(options: OcrPoolOptions): Promise<OcrPool> {
     // An 'error' event without a listener would be rethrown in the main thread.
     thread.on('error', (error: unknown) => {
       logger.error({ worker: slot.index, error: String(error) }, 'tesseract worker thread failed');
-      if (slot.worker === worker)
-        slot.interrupt?.(new OcrUnavailableError(`tesseract worker failed: ${String(error)}`));
+      if (slot.worker === worker) slot.interrupt?.(new OcrCrashError(`tesseract worker failed: ${String(error)}`));
     });
     thread.on('exit', (code: unknown) => {
       if (slot.worker !== worker || closed) return;
       logger.error({ worker: slot.index, code }, 'tesseract worker thread exited');
-      if (slot.busy) slot.interrupt?.(new OcrUnavailableError('tesseract worker exited during a page'));
+      if (slot.busy) slot.interrupt?.(new OcrCrashError('tesseract worker exited during a page'));
       else replace(slot, 'exited');
     });
   }
@@ -274,8 +287,9 @@ export async function createOcrPool(options: OcrPoolOptions): Promise<OcrPool> {
     job.detach();
     job.detach = () => undefined;
     slot.busy = true;
-    let timer: NodeJS.Timeout | undefined;
-    const finish = (outcome: { result: OcrResult } | { error: unknown; killsWorker: boolean }) => {
+    const timeoutMs = job.options.timeoutMs ?? pageTimeoutMs;
+    const timer = setTimeout(() => finish({ error: new OcrTimeoutError(timeoutMs), killsWorker: true }), timeoutMs);
+    function finish(outcome: { result: OcrResult } | { error: unknown; killsWorker: boolean }): void {
       if (job.settled) return;
       clearTimeout(timer);
       slot.interrupt = null;
@@ -283,13 +297,14 @@ export async function createOcrPool(options: OcrPoolOptions): Promise<OcrPool> {
       job.detach();
       settle(job, outcome);
       slot.jobs += 1;
-      if ('killsWorker' in outcome && outcome.killsWorker) replace(slot, (outcome.error as Error).name);
-      else if (slot.jobs >= maxJobs) replace(slot, 'recycled');
+      if ('killsWorker' in outcome && outcome.killsWorker) {
+        replace(slot, outcome.error instanceof Error ? outcome.error.name : 'interrupted');
+      } else if (slot.jobs >= maxJobs) {
+        replace(slot, 'recycled');
+      }
       pump();
-    };
+    }
     slot.interrupt = (error) => finish({ error, killsWorker: true });
-    const timeoutMs = job.options.timeoutMs ?? pageTimeoutMs;
-    timer = setTimeout(() => finish({ error: new OcrTimeoutError(timeoutMs), killsWorker: true }), timeoutMs);
     const signal = job.options.signal;
     if (signal) {
       // A cancelled activity must not leave its page running: the only way to stop tesseract is to stop its worker.

@@ -1,6 +1,8 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -14,6 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ExtractionActivities } from '../activities/extraction';
+import type { ExtractionResult } from '../extraction/types';
 import { controlVerdict, type ControlResult, type ControlVerdict } from '../domain/controls';
 import { costNatureLabel } from '../domain/cost-nature';
 import { DomainError, NON_RETRYABLE_ERROR_TYPES } from '../domain/errors';
@@ -111,9 +114,10 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
 
   // Effects on the read model are applied one after the other, in the order of the state changes, even when an
   // update handler and the main loop both record something.
+  // They run outside any cancellable scope: interrupting a reading must never cancel a status write or an e-mail.
   let effects: Promise<unknown> = Promise.resolve();
   const inOrder = <T>(effect: () => Promise<T>): Promise<T> => {
-    const next = effects.then(effect);
+    const next = effects.then(() => CancellationScope.nonCancellable(effect));
     effects = next.catch(() => undefined);
     return next;
   };
@@ -232,7 +236,7 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
       decisionInFlight = true;
       try {
         // The reason is checked before anything changes: an unknown one fails this update and leaves the state as is.
-        const reason = await readModel.loadRefusalReason(request.reasonCode as string);
+        const reason = await readModel.loadRefusalReason(request.reasonCode as string).catch(asUpdateFailure);
         await applyRefusal('MANUAL', reason, request.comment ?? null, request.actor);
       } finally {
         decisionInFlight = false;
@@ -310,11 +314,9 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
       continue;
     }
     if (mayContinueAsNew()) {
-      await condition(allHandlersFinished);
-      if (!finished()) {
-        await effects;
-        await continueAsNew<typeof proFormaWorkflow>({ ...input, carried: state });
-      }
+      await quietPoint();
+      // The carried state says what remains to do (a deposit to read, a payment to order): the new run resumes it.
+      if (!finished()) await continueAsNew<typeof proFormaWorkflow>({ ...input, carried: state });
       continue;
     }
     const seen = changes;
@@ -323,9 +325,16 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
     if (alertAfter === undefined) await condition(woken);
     else if (!(await condition(woken, Math.max(1, nextAlertAt(alertAfter) - Date.now())))) await sendAlert();
   }
-  await condition(allHandlersFinished);
-  await effects;
+  await quietPoint();
   return view();
+
+  /** No handler running and every effect recorded: the only safe moment to close or continue as new. */
+  async function quietPoint(): Promise<void> {
+    do {
+      await condition(allHandlersFinished);
+      await effects;
+    } while (!allHandlersFinished());
+  }
 
   // ---- Steps ----------------------------------------------------------------------------------------------------
 
@@ -336,24 +345,39 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
     let outcome: { extraction: ExtractionView; results: ControlResult[]; verdict: ControlVerdict } | undefined;
     try {
       outcome = await CancellationScope.cancellable(async () => {
-        interruptReading = () => CancellationScope.current().cancel();
-        const read = await ocr.extractInvoiceFields({ sha256: document.sha256, mimeType: document.mimeType });
+        const scope = CancellationScope.current();
+        interruptReading = () => scope.cancel();
+        // After each wait, a newer deposit or a cancellation may have made this reading stale: stop before touching
+        // the state (effects are not cancellable, so the scope alone does not stop at them).
+        const stillCurrent = () => {
+          if (generation !== depositGeneration || state.status !== 'UNDER_VALIDATION') {
+            throw new CancelledFailure('reading superseded');
+          }
+        };
+        const read = await ocr
+          .extractInvoiceFields({ sha256: document.sha256, mimeType: document.mimeType })
+          .catch(unreadable);
+        stillCurrent();
         const extraction: ExtractionView = { version: document.version, ...read };
         await inOrder(() =>
           readModel.recordExtraction({ number: proForma.number, version: document.version, extraction: read }),
         );
+        stillCurrent();
         state.extraction = extraction;
         if (extraction.fields.invoiceNumber) {
           upsertSearchAttributes([{ key: InvoiceNumberKey, value: extraction.fields.invoiceNumber }]);
         }
         await transition('UNDER_VALIDATION', 'CONTROLLING', 'CONTROL', SYSTEM);
+        stillCurrent();
         const { results } = await readModel.runControls({
           proFormaNumber: proForma.number,
           sha256: document.sha256,
           extraction: read,
           depositedAt: document.uploadedAt,
         });
+        stillCurrent();
         await inOrder(() => readModel.recordControls({ number: proForma.number, version: document.version, results }));
+        stillCurrent();
         return { extraction, results, verdict: controlVerdict(results) };
       });
     } catch (error) {
@@ -496,6 +520,46 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
     const knob = input.continueAsNewAfterEvents;
     return info.continueAsNewSuggested || (knob !== undefined && info.historyLength >= knob);
   }
+}
+
+/**
+ * A reading that failed for good (retries exhausted, document missing from the store) is a document nobody could
+ * read automatically: a validator looks at it. Cancellation (a newer deposit) still propagates.
+ */
+function unreadable(error: unknown): ExtractionResult {
+  if (isCancellation(error)) throw error;
+  const cause = error instanceof ActivityFailure && error.cause ? error.cause.message : String(error);
+  log.warn('extraction failed', { error: cause });
+  const fields = {
+    invoiceNumber: null,
+    proFormaNumber: null,
+    totalCents: null,
+    issueDate: null,
+    siret: null,
+    siren: null,
+    vatId: null,
+    iban: null,
+    currency: null,
+  };
+  return {
+    engine: 'NONE',
+    fields,
+    fieldConfidences: Object.fromEntries(
+      Object.keys(fields).map((k) => [k, 0]),
+    ) as ExtractionResult['fieldConfidences'],
+    confidence: 0,
+    pageCount: 0,
+    durationMs: 0,
+    error: { code: 'EXTRACTION_FAILED', message: 'la lecture automatique du document a échoué' },
+  };
+}
+
+/** An activity's business failure (e.g. UNKNOWN_REFUSAL_REASON) becomes the update's own typed failure. */
+function asUpdateFailure(error: unknown): never {
+  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
+    rejectWith(error.cause.type ?? 'ACTIVITY_FAILED', error.cause.message);
+  }
+  throw error;
 }
 
 function rejectWith(type: string, message: string, details?: Record<string, unknown>): never {

@@ -37,7 +37,13 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
   await withAdmin((admin) => sql.raw(`create database ${name}`).execute(admin));
   const url = urlFor(name);
   const handle = await createDb({ kind: 'postgres', url, poolSize: 5 });
-  if (options.migrate !== false) await migrateToLatest(handle.db);
+  if (options.migrate !== false) {
+    await migrateToLatest(handle.db);
+    // Every test file has its own database but the run shares one Temporal server: pro forma numbers (hence
+    // workflow ids) must not repeat across files, so each database numbers from its own random block.
+    const start = 1 + crypto.randomInt(0, 9_000) * 10_000;
+    await sql.raw(`alter sequence pro_forma_number_seq restart with ${start}`).execute(handle.db);
+  }
   return {
     ...handle,
     url,

@@ -224,7 +224,12 @@ export function randomSha(): string {
   return crypto.randomBytes(32).toString('hex');
 }
 
-export async function deposit(stack: Stack, number: string, sha256 = randomSha(), requestId = crypto.randomUUID()) {
+export async function deposit(
+  stack: Stack,
+  number: string,
+  sha256 = randomSha(),
+  requestId: string = crypto.randomUUID(),
+) {
   return handle(stack, number).executeUpdate(depositInvoiceUpdate, {
     args: [
       {

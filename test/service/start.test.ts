@@ -124,7 +124,7 @@ describe('npm start', () => {
   jest.setTimeout(240_000);
 
   it('runs the start command these tests run', () => {
-    expect(startScript()).toBe('node --import tsx bin/start.ts');
+    expect(startScript()).toBe('node --require tsx/cjs bin/start.ts');
   });
 
   it('boots the whole service on the embedded database: /ready is 200, the search attributes exist, Ctrl-C stops everything', async () => {

@@ -1,5 +1,18 @@
+import crypto from 'node:crypto';
+import { execFile, spawn } from 'node:child_process';
+import path from 'node:path';
+import { Context } from '@temporalio/activity';
+import { promisify } from 'node:util';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { cancelUpdate, confirmPaymentUpdate, decideUpdate, getProFormaQuery } from '../../workflows/pro-forma.messages';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ExtractionResult } from '../../extraction/types';
+import {
+  cancelUpdate,
+  confirmPaymentUpdate,
+  decideUpdate,
+  getProFormaQuery,
+  type ProFormaView,
+} from '../../workflows/pro-forma.messages';
 import {
   ADMIN,
   CFA_USER,
@@ -8,13 +21,104 @@ import {
   generate,
   handle,
   perfectReading,
+  randomSha,
   seedCfa,
   startStack,
   waitFor,
+  type Scenario,
   type Stack,
 } from '../helpers/stack';
+import { recordHistory } from '../helpers/histories';
+import { startProFormaWorkflow } from '../../client/pro-formas';
 
-jest.setTimeout(90_000);
+jest.setTimeout(120_000);
+const execFileAsync = promisify(execFile);
+
+type Number = string;
+
+async function decide(
+  stack: Stack,
+  number: Number,
+  decision: 'APPROVE' | 'REFUSE',
+  reasonCode?: string,
+  requestId: string = crypto.randomUUID(),
+) {
+  return handle(stack, number).executeUpdate(decideUpdate, {
+    args: [
+      { requestId, actor: VALIDATOR, decision, reasonCode, comment: reasonCode ? 'Merci de corriger.' : undefined },
+    ],
+    updateId: requestId,
+  });
+}
+
+async function cancel(stack: Stack, number: Number, requestId: string = crypto.randomUUID()) {
+  return handle(stack, number).executeUpdate(cancelUpdate, {
+    args: [{ requestId, actor: CFA_USER }],
+    updateId: requestId,
+  });
+}
+
+async function confirmPayment(stack: Stack, number: Number, requestId: string = crypto.randomUUID()) {
+  return handle(stack, number).executeUpdate(confirmPaymentUpdate, {
+    args: [{ requestId, actor: ADMIN, reference: 'VIR-2026-001' }],
+    updateId: requestId,
+  });
+}
+
+/** The failure type of a refused update (the validator's ApplicationFailure). */
+async function refusal(promise: Promise<unknown>): Promise<string | undefined> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+  const cause = (error as WorkflowUpdateFailedError).cause;
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+}
+
+async function row(stack: Stack, number: Number) {
+  return stack.database.db.selectFrom('pro_formas').selectAll().where('number', '=', number).executeTakeFirstOrThrow();
+}
+
+/** Activities that hold a reading until cancelled (they heartbeat, which is how cancellation reaches them). */
+async function readForever(): Promise<never> {
+  for (;;) {
+    Context.current().heartbeat();
+    await Context.current().sleep(200);
+  }
+}
+
+/** Reads the database until `read` finds something (the read model follows the workflow closely, not instantly). */
+async function eventually<T>(read: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 100; i++) {
+    const value = await read();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('never found');
+}
+
+/** E-mails are sent after the state change, without holding it up: wait until `expected` are recorded. */
+async function expectMails(stack: Stack, number: Number, expected: string[]): Promise<void> {
+  let got: string[] = [];
+  for (let i = 0; i < 100; i++) {
+    got = await mails(stack, number);
+    if (got.length >= expected.length) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(got).toEqual(expected);
+}
+
+async function mails(stack: Stack, number: Number): Promise<string[]> {
+  const rows = await stack.database.db
+    .selectFrom('notifications as n')
+    .innerJoin('pro_formas as p', 'p.id', 'n.pro_forma_id')
+    .select(['n.template', 'n.status'])
+    .where('p.number', '=', number)
+    .orderBy('n.created_at')
+    .execute();
+  return rows.map((r) => `${r.template}:${r.status}`);
+}
 
 describe('proFormaWorkflow', () => {
   let stack: Stack;
@@ -23,52 +127,549 @@ describe('proFormaWorkflow', () => {
   });
   afterAll(() => stack.teardown());
 
-  it('takes an invoice from deposit through manual approval and payment to PAID', async () => {
-    const scenario = await seedCfa(stack);
+  /** A pro forma in AWAITING_INVOICE, its reading programmed. */
+  async function fresh(
+    amounts = [257_500],
+    cfaOptions = {},
+  ): Promise<{ number: Number; total: number; scenario: Scenario }> {
+    const scenario = await seedCfa(stack, amounts, cfaOptions);
     const [proForma] = await generate(stack, scenario);
-    if (!proForma) throw new Error('no pro forma');
-    stack.extract.mockResolvedValue(perfectReading(proForma.number, proForma.totalCents, scenario));
+    if (!proForma) throw new Error('no pro forma generated');
+    return { number: proForma.number, total: proForma.totalCents, scenario };
+  }
 
-    const afterDeposit = await deposit(stack, proForma.number);
-    expect(afterDeposit).toMatchObject({
-      status: 'UNDER_VALIDATION',
-      stage: 'READING',
-      statusLabel: 'En cours de validation',
+  function readingFor(sha256: string, result: ExtractionResult) {
+    stack.extract.mockImplementation(async (input) => {
+      if (input.sha256 === sha256) return result;
+      throw new Error(`unexpected document ${input.sha256}`);
+    });
+  }
+
+  async function atDecision(): Promise<{ number: Number; total: number; scenario: Scenario }> {
+    const p = await fresh();
+    const sha = randomSha();
+    readingFor(sha, perfectReading(p.number, p.total, p.scenario));
+    await deposit(stack, p.number, sha);
+    await waitFor(stack, p.number, (v) => v.stage === 'AWAITING_DECISION');
+    return p;
+  }
+
+  describe('happy path', () => {
+    it('takes an invoice from deposit through manual approval and payment to PAID, recording every step', async () => {
+      const p = await atDecision();
+      const view = await handle(stack, p.number).query(getProFormaQuery);
+      expect(view.controls?.every((c) => c.passed)).toBe(true);
+      expect(view.extraction?.engine).toBe('FACTURX');
+
+      expect((await decide(stack, p.number, 'APPROVE')).status).toBe('VALIDATED');
+      const ordered = await waitFor(stack, p.number, (v) => v.payment !== null);
+      expect(ordered.payment).toMatchObject({ kind: 'TRANSFER', amountCents: p.total });
+      expect(await confirmPayment(stack, p.number)).toMatchObject({ status: 'PAID', statusLabel: 'Payé' });
+      await handle(stack, p.number).result();
+
+      const r = await row(stack, p.number);
+      expect(r).toMatchObject({ status: 'PAID', stage: null });
+      for (const column of ['deposited_at', 'decided_at', 'validated_at', 'paid_at', 'workflow_started_at'] as const) {
+        expect(r[column]).not.toBeNull();
+      }
+      const audit = await stack.database.db
+        .selectFrom('audit_events')
+        .select('action')
+        .where('pro_forma_id', '=', r.id)
+        .orderBy('id')
+        .execute();
+      expect(audit.map((a) => a.action)).toEqual([
+        'GENERATE',
+        'DEPOSIT',
+        'CONTROL',
+        'AWAIT_DECISION',
+        'APPROVE',
+        'CONFIRM_PAYMENT',
+      ]);
+      await expectMails(stack, p.number, ['DEPOSIT_RECEIVED:SENT', 'VALIDATED:SENT', 'PAID:SENT']);
+      await recordHistory(handle(stack, p.number), 'manual-approval-to-paid');
+      const payment = await stack.database.db
+        .selectFrom('payments')
+        .selectAll()
+        .where('pro_forma_id', '=', r.id)
+        .executeTakeFirstOrThrow();
+      expect(payment).toMatchObject({ kind: 'TRANSFER', status: 'CONFIRMED', reference: 'VIR-2026-001' });
     });
 
-    await waitFor(stack, proForma.number, (v) => v.stage === 'AWAITING_DECISION');
-    const decided = await handle(stack, proForma.number).executeUpdate(decideUpdate, {
-      args: [{ requestId: 'decision-1', actor: VALIDATOR, decision: 'APPROVE' }],
-      updateId: 'decision-1',
+    it('validates a trusted CFA’s compliant invoice without a human', async () => {
+      const p = await fresh([120_000], { trusted: true });
+      const sha = randomSha();
+      readingFor(sha, perfectReading(p.number, p.total, p.scenario));
+      await deposit(stack, p.number, sha);
+      const view = await waitFor(stack, p.number, (v) => v.status === 'VALIDATED');
+      expect(view.history.at(-1)).toMatchObject({ action: 'AUTO_VALIDATE', actor: 'system', to: 'VALIDATED' });
+      const id = (await row(stack, p.number)).id;
+      const decision = await eventually(() =>
+        stack.database.db
+          .selectFrom('decisions')
+          .select(['origin', 'decision'])
+          .where('pro_forma_id', '=', id)
+          .executeTakeFirst(),
+      );
+      expect(decision).toEqual({ origin: 'AUTOMATIC', decision: 'APPROVE' });
+      await recordHistory(handle(stack, p.number), 'trusted-auto-validation');
     });
-    expect(decided.status).toBe('VALIDATED');
-    await waitFor(stack, proForma.number, (v) => v.payment !== null);
-    const paid = await handle(stack, proForma.number).executeUpdate(confirmPaymentUpdate, {
-      args: [{ requestId: 'paid-1', actor: ADMIN, reference: 'VIR-42' }],
-    });
-    expect(paid).toMatchObject({ status: 'PAID', statusLabel: 'Payé' });
-    await handle(stack, proForma.number).result();
 
-    const row = await stack.database.db
-      .selectFrom('pro_formas')
-      .selectAll()
-      .where('number', '=', proForma.number)
-      .executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ status: 'PAID', stage: null });
-    expect(row.paid_at).not.toBeNull();
-    const audit = await stack.database.db
-      .selectFrom('audit_events')
-      .select(['action', 'from_status', 'to_status'])
-      .where('pro_forma_id', '=', row.id)
-      .orderBy('id')
+    it('still asks a human for a trusted CFA when a control is uncertain', async () => {
+      const p = await fresh([120_000], { trusted: true });
+      const sha = randomSha();
+      readingFor(sha, perfectReading(p.number, p.total, p.scenario, { iban: 'FR7610107001011234567890129' }));
+      await deposit(stack, p.number, sha);
+      const view = await waitFor(stack, p.number, (v) => v.stage === 'AWAITING_DECISION');
+      expect(view.controls?.find((c) => c.code === 'IBAN_MATCHES_CFA')?.outcome).toBe('NEEDS_REVIEW');
+    });
+  });
+
+  describe('refusals and corrections', () => {
+    it('refuses automatically a total that differs from the pro forma, with the letter of the reason', async () => {
+      const p = await fresh();
+      const sha = randomSha();
+      readingFor(sha, perfectReading(p.number, p.total, p.scenario, { totalCents: p.total - 1 }));
+      await deposit(stack, p.number, sha);
+      const view = await waitFor(stack, p.number, (v) => v.status === 'REFUSED');
+      expect(view.refusal).toMatchObject({ origin: 'AUTOMATIC', reasonCode: 'AMOUNT_MISMATCH' });
+      expect(view.refusal?.letter).toMatch(/^Madame, monsieur/);
+      expect(view.refusal?.letter).toContain("Le montant indiqué n'est pas égal au montant de la facture pro forma");
+      const refusedRow = await eventually(async () => {
+        const r = await row(stack, p.number);
+        return r.status === 'REFUSED' ? r : undefined;
+      });
+      expect(refusedRow).toMatchObject({ status: 'REFUSED', refusal_origin: 'AUTOMATIC' });
+      await expectMails(stack, p.number, ['DEPOSIT_RECEIVED:SENT', 'REFUSED:SENT']);
+      await recordHistory(handle(stack, p.number), 'automatic-refusal');
+    });
+
+    it('refuses manually with a catalogue reason and comment, then re-reads a corrected invoice as version 2', async () => {
+      const p = await atDecision();
+      const refused = await decide(stack, p.number, 'REFUSE', 'SIRET_INVALID');
+      expect(refused).toMatchObject({ status: 'REFUSED', statusLabel: 'Refusé' });
+      expect(refused.refusal).toMatchObject({
+        origin: 'MANUAL',
+        reasonCode: 'SIRET_INVALID',
+        comment: 'Merci de corriger.',
+      });
+      expect(await row(stack, p.number)).toMatchObject({ refusal_origin: 'MANUAL' });
+
+      const sha2 = randomSha();
+      readingFor(sha2, perfectReading(p.number, p.total, p.scenario));
+      const redeposited = await deposit(stack, p.number, sha2);
+      expect(redeposited).toMatchObject({ status: 'UNDER_VALIDATION', stage: 'READING', refusal: null });
+      expect(redeposited.documents.map((d) => d.version)).toEqual([1, 2]);
+      await waitFor(stack, p.number, (v) => v.stage === 'AWAITING_DECISION');
+      const documents = await stack.database.db
+        .selectFrom('documents')
+        .select(['version', 'sha256'])
+        .where('pro_forma_id', '=', (await row(stack, p.number)).id)
+        .orderBy('version')
+        .execute();
+      expect(documents.map((d) => d.version)).toEqual([1, 2]);
+      expect(documents[1]?.sha256).toBe(sha2);
+      await recordHistory(handle(stack, p.number), 'manual-refusal-then-redeposit');
+    });
+
+    it('refuses an unknown refusal reason without changing anything', async () => {
+      const p = await atDecision();
+      const error = await decide(stack, p.number, 'REFUSE', 'NOT_A_REASON').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect(((error as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('UNKNOWN_REFUSAL_REASON');
+      const view = await handle(stack, p.number).query(getProFormaQuery);
+      expect(view).toMatchObject({ status: 'UNDER_VALIDATION', stage: 'AWAITING_DECISION' });
+    });
+
+    it('sends a document whose reading failed for good to a validator instead of failing the workflow', async () => {
+      const p = await fresh();
+      stack.extract.mockRejectedValue(ApplicationFailure.nonRetryable('No stored document', 'NOT_FOUND'));
+      await deposit(stack, p.number);
+      const view = await waitFor(stack, p.number, (v) => v.stage === 'AWAITING_DECISION');
+      expect(view.extraction).toMatchObject({ engine: 'NONE', error: { code: 'EXTRACTION_FAILED' } });
+      expect(view.controls?.find((c) => c.code === 'DOCUMENT_READABLE')?.outcome).toBe('NEEDS_REVIEW');
+      expect(view.controls?.some((c) => c.outcome === 'FAILED')).toBe(false);
+    });
+
+    it('abandons the reading of an older version when a newer one is deposited', async () => {
+      const p = await fresh();
+      const [slow, fast] = [randomSha(), randomSha()];
+      let releaseSlow: (() => void) | undefined;
+      stack.extract.mockImplementation(async (input) => {
+        if (input.sha256 === slow) {
+          releaseSlow = () => undefined;
+          return readForever();
+        }
+        return perfectReading(p.number, p.total, p.scenario);
+      });
+      await deposit(stack, p.number, slow);
+      await waitFor(stack, p.number, () => releaseSlow !== undefined);
+      await deposit(stack, p.number, fast);
+      const view = await waitFor(stack, p.number, (v) => v.stage === 'AWAITING_DECISION');
+      expect(view.extraction?.version).toBe(2);
+      expect(view.controls?.every((c) => c.passed)).toBe(true);
+    });
+  });
+
+  describe('cancellation', () => {
+    it('cancels, frees the installments, and lets them be billed again', async () => {
+      const p = await fresh([100_000, 50_000]);
+      const cancelled = await cancel(stack, p.number);
+      expect(cancelled).toMatchObject({ status: 'CANCELLED', statusLabel: 'Annulé' });
+      await handle(stack, p.number).result();
+      const lines = await stack.database.db
+        .selectFrom('pro_forma_lines')
+        .select('released_at')
+        .where('pro_forma_id', '=', (await row(stack, p.number)).id)
+        .execute();
+      expect(lines.every((l) => l.released_at !== null)).toBe(true);
+      const [again] = await generate(stack, p.scenario);
+      expect(again).toMatchObject({ totalCents: 150_000, lineCount: 2 });
+      expect(again?.number).not.toBe(p.number);
+    });
+
+    it('cancels during the reading, which is abandoned', async () => {
+      const p = await fresh();
+      let started = false;
+      stack.extract.mockImplementation(async () => {
+        started = true;
+        await new Promise((r) => setTimeout(r, 3000));
+        return perfectReading(p.number, p.total, p.scenario);
+      });
+      await deposit(stack, p.number);
+      await waitFor(stack, p.number, () => started);
+      expect((await cancel(stack, p.number)).status).toBe('CANCELLED');
+      const result = await handle(stack, p.number).result();
+      expect(result).toMatchObject({ status: 'CANCELLED', controls: null });
+      await recordHistory(handle(stack, p.number), 'cancel-during-reading');
+    });
+
+    it('refuses a second generation of installments already in a live pro forma', async () => {
+      const p = await fresh([80_000]);
+      await expect(
+        generate(
+          stack,
+          p.scenario,
+          'PEDAGOGIE',
+          p.scenario.installments.map((i) => i.id),
+        ),
+      ).rejects.toMatchObject({
+        code: 'INSTALLMENT_NOT_ELIGIBLE',
+      });
+    });
+
+    it('gives one pro forma and one conflict for two concurrent generations of the same installment', async () => {
+      const scenario = await seedCfa(stack, [90_000]);
+      const ids = scenario.installments.map((i) => i.id);
+      const results = await Promise.allSettled([
+        generate(stack, scenario, 'PEDAGOGIE', ids),
+        generate(stack, scenario, 'PEDAGOGIE', ids),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(rejected.reason).toMatchObject({ code: 'INSTALLMENT_NOT_ELIGIBLE' });
+    });
+  });
+
+  describe('credit notes and payments', () => {
+    it('splits a mixed selection into an invoice and a credit note, and nets a DEDUCTION credit note into the next transfer', async () => {
+      const scenario = await seedCfa(stack, [300_000, -41_350], { trusted: true, settlement: 'DEDUCTION' });
+      const generated = await generate(stack, scenario);
+      const invoice = generated.find((g) => g.kind === 'INVOICE');
+      const credit = generated.find((g) => g.kind === 'CREDIT_NOTE');
+      expect(invoice).toMatchObject({
+        totalCents: 300_000,
+        settlementMode: null,
+        statusLabel: 'En attente de facture',
+      });
+      expect(credit).toMatchObject({
+        totalCents: -41_350,
+        settlementMode: 'DEDUCTION',
+        statusLabel: "En attente d'avoir",
+      });
+      if (!invoice || !credit) throw new Error('expected two pro formas');
+
+      const [shaCredit, shaInvoice] = [randomSha(), randomSha()];
+      stack.extract.mockImplementation(async ({ sha256 }) =>
+        sha256 === shaCredit
+          ? perfectReading(credit.number, 41_350, scenario)
+          : perfectReading(invoice.number, 300_000, scenario),
+      );
+      await deposit(stack, credit.number, shaCredit);
+      const creditView = await waitFor(stack, credit.number, (v) => v.payment !== null);
+      expect(creditView.payment).toMatchObject({ kind: 'DEDUCTION', amountCents: -41_350 });
+
+      await deposit(stack, invoice.number, shaInvoice);
+      const invoiceView = await waitFor(stack, invoice.number, (v) => v.payment !== null);
+      expect(invoiceView.payment).toMatchObject({
+        kind: 'TRANSFER',
+        amountCents: 300_000 - 41_350,
+        netted: [{ number: credit.number, amountCents: -41_350 }],
+      });
+      await recordHistory(handle(stack, invoice.number), 'invoice-netting-a-credit-note');
+    });
+
+    it('orders a REMBOURSEMENT credit note as a reimbursement awaited from the CFA', async () => {
+      const scenario = await seedCfa(stack, [-12_000], { trusted: true, settlement: 'REMBOURSEMENT' });
+      const [credit] = await generate(stack, scenario);
+      if (!credit) throw new Error('no credit note');
+      const sha = randomSha();
+      readingFor(sha, perfectReading(credit.number, -12_000, scenario));
+      await deposit(stack, credit.number, sha);
+      const view = await waitFor(stack, credit.number, (v) => v.payment !== null);
+      expect(view.payment).toMatchObject({ kind: 'REIMBURSEMENT', amountCents: -12_000 });
+      expect((await confirmPayment(stack, credit.number)).status).toBe('PAID');
+    });
+  });
+
+  describe('the status table: disallowed actions are refused by the validator, naming the status, changing nothing', () => {
+    async function expectUnchanged(number: Number, before: ProFormaView) {
+      const after = await handle(stack, number).query(getProFormaQuery);
+      expect({ status: after.status, stage: after.stage, history: after.history.length }).toEqual({
+        status: before.status,
+        stage: before.stage,
+        history: before.history.length,
+      });
+    }
+
+    it('AWAITING_INVOICE: no decision, no payment confirmation', async () => {
+      const p = await fresh();
+      const before = await handle(stack, p.number).query(getProFormaQuery);
+      expect(await refusal(decide(stack, p.number, 'APPROVE'))).toBe('NO_DECISION_AWAITED');
+      expect(await refusal(confirmPayment(stack, p.number))).toBe('ACTION_NOT_ALLOWED');
+      await expectUnchanged(p.number, before);
+    });
+
+    it('UNDER_VALIDATION while reading: no decision yet, no payment confirmation', async () => {
+      const p = await fresh();
+      stack.extract.mockImplementation(readForever);
+      await deposit(stack, p.number);
+      const before = await handle(stack, p.number).query(getProFormaQuery);
+      expect(await refusal(decide(stack, p.number, 'APPROVE'))).toBe('NO_DECISION_AWAITED');
+      expect(await refusal(confirmPayment(stack, p.number))).toBe('ACTION_NOT_ALLOWED');
+      await expectUnchanged(p.number, before);
+      await cancel(stack, p.number);
+    });
+
+    it('VALIDATED: no deposit, no cancellation, no second decision', async () => {
+      const p = await atDecision();
+      await decide(stack, p.number, 'APPROVE');
+      const before = await waitFor(stack, p.number, (v) => v.payment !== null);
+      const error = await deposit(stack, p.number).catch((e: unknown) => e);
+      expect(((error as WorkflowUpdateFailedError).cause as ApplicationFailure).message).toContain('« Validé »');
+      expect(await refusal(cancel(stack, p.number))).toBe('ACTION_NOT_ALLOWED');
+      expect(await refusal(decide(stack, p.number, 'REFUSE', 'OTHER'))).toBe('NO_DECISION_AWAITED');
+      await expectUnchanged(p.number, before);
+    });
+
+    it('REFUSED: no decision, no payment confirmation; deposit and cancel stay allowed', async () => {
+      const p = await atDecision();
+      await decide(stack, p.number, 'REFUSE', 'AMOUNT_MISMATCH');
+      const before = await handle(stack, p.number).query(getProFormaQuery);
+      expect(await refusal(decide(stack, p.number, 'APPROVE'))).toBe('NO_DECISION_AWAITED');
+      expect(await refusal(confirmPayment(stack, p.number))).toBe('ACTION_NOT_ALLOWED');
+      await expectUnchanged(p.number, before);
+      expect((await cancel(stack, p.number)).status).toBe('CANCELLED');
+    });
+
+    it('PAID and CANCELLED: the workflow is closed and takes no action', async () => {
+      const p = await fresh();
+      await cancel(stack, p.number);
+      await handle(stack, p.number).result();
+      await expect(deposit(stack, p.number)).rejects.toThrow();
+      await expect(cancel(stack, p.number)).rejects.toThrow();
+      expect((await row(stack, p.number)).status).toBe('CANCELLED');
+    });
+  });
+
+  describe('idempotency and races', () => {
+    it('applies the same decision sent twice once', async () => {
+      const p = await atDecision();
+      const first = await decide(stack, p.number, 'APPROVE', undefined, 'double-click');
+      const second = await decide(stack, p.number, 'APPROVE', undefined, 'double-click');
+      expect(second.status).toBe('VALIDATED');
+      expect(second.history.filter((h) => h.action === 'APPROVE')).toHaveLength(1);
+      expect(first.history.length).toBe(second.history.length);
+      const decisions = await stack.database.db
+        .selectFrom('decisions')
+        .select('id')
+        .where('pro_forma_id', '=', (await row(stack, p.number)).id)
+        .execute();
+      expect(decisions).toHaveLength(1);
+    });
+
+    it('ends a deposit racing a cancellation in exactly one of them', async () => {
+      const p = await fresh();
+      stack.extract.mockImplementation(async () => perfectReading(p.number, p.total, p.scenario));
+      const [d, c] = await Promise.allSettled([deposit(stack, p.number), cancel(stack, p.number)]);
+      const view = await handle(stack, p.number)
+        .query(getProFormaQuery)
+        .catch(async () => handle(stack, p.number).result());
+      if (view.status === 'CANCELLED') {
+        expect(c.status).toBe('fulfilled');
+        expect(view.history.map((h) => h.action)).toEqual(
+          d.status === 'fulfilled' ? ['DEPOSIT', 'CANCEL'] : ['CANCEL'],
+        );
+      } else {
+        expect(d.status).toBe('fulfilled');
+        expect(c.status).toBe('rejected');
+      }
+      expect([d.status, c.status]).toContain('fulfilled');
+    });
+  });
+
+  it('refuses to adopt an existing workflow of another pro forma with the same number', async () => {
+    const p = await fresh();
+    // As if the database had been reset while Temporal kept its history: same number, another pro forma.
+    await stack.database.db.updateTable('pro_formas').set({ total_cents: 1 }).where('number', '=', p.number).execute();
+    await expect(startProFormaWorkflow(stack.deps, p.number)).rejects.toThrow(/already exists for another pro forma/);
+  });
+
+  it('is found by Temporal’s own CLI through its status search attribute', async () => {
+    const p = await fresh();
+    const sha = randomSha();
+    readingFor(sha, perfectReading(p.number, p.total, p.scenario, { proFormaNumber: 'PRO-99999999' }));
+    await deposit(stack, p.number, sha);
+    await waitFor(stack, p.number, (v) => v.status === 'REFUSED');
+    const address = process.env.TEMPORAL_TEST_ADDRESS as string;
+    let found = '';
+    for (let i = 0; i < 50 && !found.includes(p.number); i++) {
+      const { stdout } = await execFileAsync(process.env.TEMPORAL_CLI as string, [
+        'workflow',
+        'list',
+        '--address',
+        address,
+        '--query',
+        `ProFormaStatus="REFUSED" AND ProFormaNumber="${p.number}"`,
+      ]);
+      found = stdout;
+      if (!found.includes(p.number)) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(found).toContain(`pro-forma-${p.number}`);
+  });
+});
+
+describe('proFormaWorkflow with short timers', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ timings: { reminderAfterMs: 1500, escalateAfterMs: 1500 } });
+    await stack.database.db
+      .insertInto('users')
+      .values({
+        role: 'validator',
+        name: 'Val',
+        email: `val-${crypto.randomBytes(3).toString('hex')}@opco.example`,
+        cfa_id: null,
+        token_hash: crypto.randomBytes(32).toString('hex'),
+      })
       .execute();
-    expect(audit.map((a) => a.action)).toEqual([
-      'GENERATE',
-      'DEPOSIT',
-      'CONTROL',
-      'AWAIT_DECISION',
-      'APPROVE',
-      'CONFIRM_PAYMENT',
-    ]);
+  });
+  afterAll(() => stack.teardown());
+
+  it('reminds the CFA, repeatedly, while the invoice is awaited', async () => {
+    const scenario = await seedCfa(stack);
+    const [p] = await generate(stack, scenario);
+    if (!p) throw new Error('no pro forma');
+    await new Promise((r) => setTimeout(r, 4000));
+    const sent = await stack.database.db
+      .selectFrom('notifications as n')
+      .innerJoin('pro_formas as p', 'p.id', 'n.pro_forma_id')
+      .select('n.template')
+      .where('p.number', '=', p.number)
+      .execute();
+    expect(sent.filter((s) => s.template === 'REMINDER').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('alerts the validators when a decision waits too long', async () => {
+    const scenario = await seedCfa(stack);
+    const [p] = await generate(stack, scenario);
+    if (!p) throw new Error('no pro forma');
+    stack.extract.mockResolvedValue(perfectReading(p.number, p.totalCents, scenario));
+    await deposit(stack, p.number);
+    await waitFor(stack, p.number, (v) => v.stage === 'AWAITING_DECISION');
+    await new Promise((r) => setTimeout(r, 2500));
+    const escalations = await stack.database.db
+      .selectFrom('notifications as n')
+      .innerJoin('pro_formas as p', 'p.id', 'n.pro_forma_id')
+      .select(['n.template', 'n.recipient'])
+      .where('p.number', '=', p.number)
+      .where('n.template', '=', 'ESCALATION')
+      .execute();
+    expect(escalations.length).toBeGreaterThanOrEqual(1);
+    expect(escalations[0]?.recipient).toMatch(/^val-/);
+  });
+});
+
+describe('proFormaWorkflow over a long life', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ continueAsNewAfterEvents: 60 });
+  });
+  afterAll(() => stack.teardown());
+
+  it('continues as new under many re-deposits, keeping its state and its processed request ids', async () => {
+    const scenario = await seedCfa(stack);
+    const [p] = await generate(stack, scenario);
+    if (!p) throw new Error('no pro forma');
+    stack.extract.mockImplementation(async () => perfectReading(p.number, p.totalCents + 1, scenario));
+    const h = handle(stack, p.number);
+    const firstRun = (await h.describe()).runId;
+    for (let i = 0; i < 8; i++) {
+      await deposit(stack, p.number, randomSha(), `deposit-${i}`);
+      await waitFor(stack, p.number, (v) => v.status === 'REFUSED' && v.documents.length === i + 1);
+    }
+    // Between two deposits the workflow is busy; once idle it continues as new.
+    const latestRun = await eventually(async () => {
+      const { runId } = await h.describe();
+      return runId !== firstRun ? runId : undefined;
+    });
+    expect(latestRun).not.toBe(firstRun);
+    const view = await h.query(getProFormaQuery);
+    expect(view.documents.map((d) => d.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // The server's update dedup does not cross continue-as-new; the workflow's own memory does.
+    const again = await deposit(stack, p.number, randomSha(), 'deposit-0');
+    expect(again.documents).toHaveLength(8);
+    await recordHistory(
+      stack.client.workflow.getHandle(`pro-forma-${p.number}`, firstRun),
+      'continued-as-new-first-run',
+    );
+  });
+});
+
+describe('proFormaWorkflow when an OCR worker dies', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ ocrWorker: false });
+  });
+  afterAll(() => stack.teardown());
+
+  it('lets a new worker finish the reading of a worker killed (SIGKILL) during READING, and loses nothing', async () => {
+    const scenario = await seedCfa(stack);
+    const [p] = await generate(stack, scenario);
+    if (!p) throw new Error('no pro forma');
+    const ocrQueue = stack.deps.config.temporal.ocrTaskQueue;
+    const doomed = spawn(
+      'node',
+      [
+        '--require',
+        'tsx/cjs',
+        path.join(__dirname, '../helpers/blocking-ocr-worker.ts'),
+        process.env.TEMPORAL_TEST_ADDRESS as string,
+        ocrQueue,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { PATH: process.env.PATH, HOME: process.env.HOME } },
+    );
+    const reading = new Promise<void>((resolve) =>
+      doomed.stdout?.on('data', (d: Buffer) => d.toString().includes('READING') && resolve()),
+    );
+    const sha = randomSha();
+    await deposit(stack, p.number, sha);
+    await reading;
+    doomed.kill('SIGKILL');
+    await stack.startOcrWorker(async () => perfectReading(p.number, p.totalCents, scenario));
+    // The server notices the silence after the heartbeat timeout (2 s here) and hands the reading over.
+    const view = await waitFor(stack, p.number, (v) => v.stage === 'AWAITING_DECISION', 60_000);
+    expect(view.documents).toEqual([expect.objectContaining({ version: 1, sha256: sha })]);
+    expect(view.controls?.every((c) => c.passed)).toBe(true);
   });
 });

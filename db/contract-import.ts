@@ -1,0 +1,172 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { ContractStatus, CostNature } from '../domain/cost-nature';
+import type { Database } from './schema';
+import { uniquely, violatedUniqueConstraint } from './errors';
+
+/**
+ * Contracts and their installments (échéances) arriving from the funder's systems: one contract at a time (JSON),
+ * or row by row from the import workbook. An installment is identified by its contract, nature and period start
+ * (installments_contract_nature_period_key), so importing the same rows again creates nothing.
+ */
+
+export interface InstallmentInput {
+  nature: CostNature;
+  periodStart: string;
+  periodEnd: string;
+  amountCents: number;
+}
+
+export interface ContractInput {
+  cfaId: string;
+  number: string;
+  label: string;
+  apprenticeName: string;
+  employerName: string;
+  employerSiret: string;
+  startDate: string;
+  endDate: string;
+  status: ContractStatus;
+}
+
+export interface InstallmentView extends InstallmentInput {
+  id: string;
+}
+
+export interface ContractView extends ContractInput {
+  id: string;
+  installments: InstallmentView[];
+}
+
+/** A new contract with its installments, in one transaction (contracts_number_key: 409 for a known number). */
+export async function createContract(
+  db: Kysely<Database>,
+  contract: ContractInput,
+  installments: readonly InstallmentInput[],
+): Promise<ContractView> {
+  return uniquely(() =>
+    db.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto('contracts')
+        .values(contractColumns(contract))
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const inserted =
+        installments.length === 0
+          ? []
+          : await trx
+              .insertInto('installments')
+              .values(installments.map((i) => installmentColumns(row.id, i)))
+              .returning(['id', 'nature', 'period_start', 'period_end', 'amount_cents'])
+              .execute();
+      return {
+        id: row.id,
+        ...contract,
+        installments: inserted.map((i) => ({
+          id: i.id,
+          nature: i.nature,
+          periodStart: i.period_start,
+          periodEnd: i.period_end,
+          amountCents: i.amount_cents,
+        })),
+      };
+    }),
+  );
+}
+
+function contractColumns(c: ContractInput) {
+  return {
+    cfa_id: c.cfaId,
+    number: c.number,
+    label: c.label,
+    apprentice_name: c.apprenticeName,
+    employer_name: c.employerName,
+    employer_siret: c.employerSiret,
+    start_date: c.startDate,
+    end_date: c.endDate,
+    status: c.status,
+  };
+}
+
+function installmentColumns(contractId: string, i: InstallmentInput) {
+  return {
+    contract_id: contractId,
+    nature: i.nature,
+    period_start: i.periodStart,
+    period_end: i.periodEnd,
+    amount_cents: i.amountCents,
+  };
+}
+
+/** One row of the import workbook: a contract (repeated on each of its rows) and one installment. */
+export interface ImportRow extends Omit<ContractInput, 'cfaId'> {
+  cfaSiret: string;
+  installment: InstallmentInput;
+}
+
+export type ImportOutcome = { kind: 'created' } | { kind: 'unchanged' } | { kind: 'rejected'; error: string };
+
+/**
+ * Imports one row in its own transaction, so a bad row never blocks the good ones. The contract is created, or
+ * updated when known (a contract can break: ENGAGE → RUPTURE); the installment is created, or found identical
+ * (unchanged). An installment already imported with other values is refused rather than changed: it may already
+ * be billed.
+ */
+export async function importContractRow(db: Kysely<Database>, row: ImportRow): Promise<ImportOutcome> {
+  try {
+    return await db.transaction().execute((trx) => importInTransaction(trx, row));
+  } catch (error) {
+    if (violatedUniqueConstraint(error)) {
+      return { kind: 'rejected', error: 'Ligne importée au même moment par un autre import : réimportez le fichier.' };
+    }
+    throw error;
+  }
+}
+
+async function importInTransaction(trx: Transaction<Database>, row: ImportRow): Promise<ImportOutcome> {
+  const cfa = await trx.selectFrom('cfas').select('id').where('siret', '=', row.cfaSiret).executeTakeFirst();
+  if (!cfa) return { kind: 'rejected', error: `Aucun CFA enregistré avec le SIRET ${row.cfaSiret}.` };
+  const contract: ContractInput = { ...row, cfaId: cfa.id };
+  const existing = await trx
+    .selectFrom('contracts')
+    .select(['id', 'cfa_id'])
+    .where('number', '=', row.number)
+    .forUpdate()
+    .executeTakeFirst();
+  if (existing && existing.cfa_id !== cfa.id) {
+    return { kind: 'rejected', error: `Le contrat ${row.number} est déjà enregistré pour un autre CFA.` };
+  }
+  let contractId: string;
+  if (existing) {
+    contractId = existing.id;
+    const { cfa_id: _cfa, number: _number, ...changes } = contractColumns(contract);
+    await trx.updateTable('contracts').set(changes).where('id', '=', contractId).execute();
+  } else {
+    const created = await trx
+      .insertInto('contracts')
+      .values(contractColumns(contract))
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    contractId = created.id;
+  }
+  const { installment } = row;
+  const known = await trx
+    .selectFrom('installments')
+    .select(['period_end', 'amount_cents'])
+    .where('contract_id', '=', contractId)
+    .where('nature', '=', installment.nature)
+    .where('period_start', '=', installment.periodStart)
+    .executeTakeFirst();
+  if (known) {
+    if (known.period_end === installment.periodEnd && known.amount_cents === installment.amountCents) {
+      return { kind: 'unchanged' };
+    }
+    return {
+      kind: 'rejected',
+      error:
+        `L'échéance du ${installment.periodStart} (${installment.nature}) du contrat ${row.number} est déjà ` +
+        'importée avec une autre période ou un autre montant.',
+    };
+  }
+  await trx.insertInto('installments').values(installmentColumns(contractId, installment)).execute();
+  return { kind: 'created' };
+}
