@@ -1,22 +1,60 @@
-import express, { type Express } from 'express';
+import crypto from 'node:crypto';
+import express, { Router, type Express } from 'express';
+import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
+import { MAX_FILE_BYTES } from '../domain/deposit-rules';
+import { adminEndpoints } from './admin.routes';
+import { decisionEndpoints } from './decisions.routes';
+import type { ApiDeps } from './deps';
+import { mountEndpoints, type AnyEndpoint, type MountOptions } from './endpoint';
 import { errorHandler, notFoundHandler } from './errors';
+import { openApiDocument } from './openapi';
+import { proFormaEndpoints } from './pro-formas.routes';
+import { uploadRateLimit } from './uploads';
 
 export interface AppDeps {
   logger: Logger;
   /** Readiness: each check resolves true when its dependency answers. */
   readiness: Record<string, () => Promise<boolean>>;
+  api: ApiDeps;
 }
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Every endpoint of the API, in mounting order (fixed paths such as export.xlsx before `:number`). */
+export function apiEndpoints(deps: ApiDeps): AnyEndpoint[] {
+  return [...proFormaEndpoints(deps), ...decisionEndpoints(deps), ...adminEndpoints(deps)];
+}
+
+function createRouter(endpoints: readonly AnyEndpoint[], options: MountOptions): Router {
+  const router = Router();
+  mountEndpoints(router, endpoints, options);
+  return router;
+}
+
+export const createProFormasRouter = (deps: ApiDeps, options: MountOptions) =>
+  createRouter(proFormaEndpoints(deps), options);
+export const createDecisionsRouter = (deps: ApiDeps, options: MountOptions) =>
+  createRouter(decisionEndpoints(deps), options);
+export const createAdminRouter = (deps: ApiDeps, options: MountOptions) => createRouter(adminEndpoints(deps), options);
 
 /** The Express application without `listen`, so tests drive it with supertest. */
 export function createApp(deps: AppDeps): Express {
+  const { api } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(
     pinoHttp({
       logger: deps.logger.child({ component: 'http' }),
+      // A caller's request id (a load balancer's) is kept when sane; it is echoed back and names every log line.
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
       customLogLevel: (_req, res, err) =>
         err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
       autoLogging: { ignore: (req) => req.url === '/health' },
@@ -26,7 +64,8 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
-  app.use(express.json({ limit: '1mb' }));
+  app.use(helmet());
+  app.use(express.json({ limit: api.config.api.jsonLimitBytes }));
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -41,6 +80,21 @@ export function createApp(deps: AppDeps): Express {
     const ready = results.every(Boolean);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks });
   });
+
+  const document = openApiDocument(apiEndpoints(api));
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+
+  const options: MountOptions = {
+    db: api.db,
+    uploadLimits: { invoice: MAX_FILE_BYTES, workbook: api.config.api.importMaxBytes },
+    uploadRateLimit: uploadRateLimit(api.config.api.uploadRateLimit),
+    checkResponses: api.checkResponses,
+  };
+  app.use(createProFormasRouter(api, options));
+  app.use(createDecisionsRouter(api, options));
+  app.use(createAdminRouter(api, options));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

@@ -6,9 +6,20 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Listens, and closes gracefully: no new connections, idle keep-alive sockets dropped, in-flight requests finish. */
-export function listen(app: Express, host: string, port: number): Promise<RunningServer> {
+export interface ListenOptions {
+  /** In-flight requests get this long to finish at shutdown; the connections left are then closed. */
+  graceMs?: number;
+}
+
+/**
+ * Listens, and closes gracefully: no new connections, idle keep-alive sockets dropped, in-flight requests finish
+ * within the grace time (an upload or a Temporal call past it is cut).
+ */
+export function listen(app: Express, host: string, port: number, options: ListenOptions = {}): Promise<RunningServer> {
   const server = http.createServer(app);
+  // Slow clients cannot hold a connection forever (slowloris); uploads of 5 MB fit well within these.
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 120_000;
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
@@ -21,7 +32,12 @@ export function listen(app: Express, host: string, port: number): Promise<Runnin
         url: `http://${host}:${address.port}`,
         close: () =>
           new Promise<void>((done) => {
-            server.close(() => done());
+            const force = setTimeout(() => server.closeAllConnections(), options.graceMs ?? 10_000);
+            force.unref();
+            server.close(() => {
+              clearTimeout(force);
+              done();
+            });
             server.closeIdleConnections();
           }),
       });

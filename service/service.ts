@@ -140,8 +140,15 @@ export async function startService(config: Config, logger: Logger, options: Serv
           },
           temporal: () => temporalReachable(client),
         },
+        api: {
+          db: db.db,
+          temporal: new Client({ connection: client, namespace: config.temporal.namespace }),
+          store,
+          config,
+          logger,
+        },
       });
-      api = await listen(app, config.http.host, config.http.port);
+      api = await listen(app, config.http.host, config.http.port, { graceMs: config.worker.shutdownGraceMs });
       stack.push({ name: 'API', stop: () => (api as RunningServer).close() });
     }
 

@@ -16,7 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ExtractionActivities } from '../activities/extraction';
-import type { ExtractionResult } from '../extraction/types';
+import { emptyFields, zeroConfidences, type ExtractionResult } from '../domain/reading';
 import { controlVerdict, type ControlResult, type ControlVerdict } from '../domain/controls';
 import { costNatureLabel } from '../domain/cost-nature';
 import { DomainError, NON_RETRYABLE_ERROR_TYPES } from '../domain/errors';
@@ -530,23 +530,10 @@ function unreadable(error: unknown): ExtractionResult {
   if (isCancellation(error)) throw error;
   const cause = error instanceof ActivityFailure && error.cause ? error.cause.message : String(error);
   log.warn('extraction failed', { error: cause });
-  const fields = {
-    invoiceNumber: null,
-    proFormaNumber: null,
-    totalCents: null,
-    issueDate: null,
-    siret: null,
-    siren: null,
-    vatId: null,
-    iban: null,
-    currency: null,
-  };
   return {
     engine: 'NONE',
-    fields,
-    fieldConfidences: Object.fromEntries(
-      Object.keys(fields).map((k) => [k, 0]),
-    ) as ExtractionResult['fieldConfidences'],
+    fields: emptyFields(),
+    fieldConfidences: zeroConfidences(),
     confidence: 0,
     pageCount: 0,
     durationMs: 0,

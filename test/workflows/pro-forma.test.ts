@@ -103,7 +103,7 @@ async function expectMails(stack: Stack, number: Number, expected: string[]): Pr
   let got: string[] = [];
   for (let i = 0; i < 100; i++) {
     got = await mails(stack, number);
-    if (got.length >= expected.length) break;
+    if (JSON.stringify(got) === JSON.stringify(expected)) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   expect(got).toEqual(expected);

@@ -1,0 +1,359 @@
+import crypto from 'node:crypto';
+import { listEligibleInstallments, generateProFormas } from '../client/pro-formas';
+import {
+  dashboardCounters,
+  findDocument,
+  findProFormaDetail,
+  findProFormaState,
+  listProFormas,
+  proFormaContractLines,
+  proFormasForExport,
+  type ProFormaDetailView,
+  type Scope,
+} from '../db/pro-forma-queries';
+import { parisDate } from '../domain/dates';
+import { assertAllowed, statusLabel } from '../domain/status';
+import { cancelUpdate, depositInvoiceUpdate } from '../workflows/pro-forma.messages';
+import { scopeOf, type User } from './auth';
+import { clientDeps, nowOf, workflowCalls, type ApiDeps } from './deps';
+import { endpoint, type AnyEndpoint, type EndpointContext } from './endpoint';
+import { HttpError } from './errors';
+import { CONTRACT_COLUMNS, CSV_TYPE, PRO_FORMA_COLUMNS, XLSX_TYPE, csv, workbook } from './exports';
+import {
+  dashboardResponse,
+  eligibleQuery,
+  eligibleResponse,
+  emptyBody,
+  generateRequest,
+  generatedResponse,
+  meResponse,
+  numberParams,
+  documentParams,
+  proFormaDetailResponse,
+  proFormaExportQuery,
+  proFormaListQuery,
+  proFormaListResponse,
+  refusalResponse,
+} from './schemas';
+import { acceptInvoiceFile } from './uploads';
+import { digest, idempotencyKey, requestIdFor, updateProForma } from './workflow-calls';
+
+/** A filtered list exports at most this many pro formas; beyond, the user narrows the filters. */
+export const MAX_EXPORT_ROWS = 20_000;
+
+export function notFound(number: string): HttpError {
+  return new HttpError(404, 'NOT_FOUND', `Pro forma ${number} introuvable.`);
+}
+
+export function actorOf(user: User) {
+  return { id: user.id, role: user.role };
+}
+
+/** The pro forma as the read model now knows it, after an action: what every state change answers with. */
+export async function currentDetail(deps: ApiDeps, scope: Scope, number: string): Promise<ProFormaDetailView> {
+  const detail = await findProFormaDetail(deps.db, scope, number);
+  if (!detail) throw notFound(number);
+  return detail;
+}
+
+function sendFile(ctx: Pick<EndpointContext<unknown, unknown, unknown>, 'res'>, type: string, name: string, bytes: Buffer) {
+  ctx.res.status(200);
+  ctx.res.type(type);
+  ctx.res.attachment(name);
+  ctx.res.setHeader('Cache-Control', 'private, no-store');
+  ctx.res.send(bytes);
+}
+
+/** The CFA's and everyone's pro forma endpoints: eligibility, generation, lists, detail, deposit, exports. */
+export function proFormaEndpoints(deps: ApiDeps): AnyEndpoint[] {
+  const calls = workflowCalls(deps);
+  return [
+    endpoint({
+      operationId: 'getMe',
+      method: 'get',
+      path: '/api/me',
+      tag: 'Compte',
+      summary: 'L’utilisateur du jeton',
+      right: 'me:read',
+      responses: { 200: { description: 'L’utilisateur authentifié', schema: meResponse } },
+      handle: async ({ user, reply }) => reply(200, meResponse, user),
+    }),
+
+    endpoint({
+      operationId: 'listEligibleInstallments',
+      method: 'get',
+      path: '/api/installments/eligible',
+      tag: 'CFA',
+      summary: 'Échéances éligibles à la facturation, avec le récapitulatif',
+      description:
+        'Les échéances du CFA dont la période a commencé et qui ne sont dans aucune pro forma vivante, pour une nature de coûts.',
+      right: 'installments:read',
+      query: eligibleQuery,
+      responses: { 200: { description: 'Les échéances et le récapitulatif', schema: eligibleResponse } },
+      handle: async ({ user, query, reply }) => {
+        const { nature, ...filters } = query;
+        const result = await listEligibleInstallments(deps.db, user.cfaId as string, nature, filters, nowOf(deps));
+        reply(200, eligibleResponse, result);
+      },
+    }),
+
+    endpoint({
+      operationId: 'generateProFormas',
+      method: 'post',
+      path: '/api/pro-formas',
+      tag: 'CFA',
+      summary: 'Génère la ou les pro formas d’une sélection',
+      description:
+        'Sans installmentIds : toutes les échéances éligibles de la nature. Une sélection mêlant montants positifs et ' +
+        'négatifs donne deux pro formas : une facture et un avoir. 409 quand une échéance n’est plus éligible.',
+      right: 'pro-formas:generate',
+      body: generateRequest,
+      responses: { 201: { description: 'Les pro formas générées', schema: generatedResponse } },
+      errors: [409, 422, 503],
+      handle: async ({ user, body, reply }) => {
+        const created = await generateProFormas(clientDeps(deps), {
+          cfaId: user.cfaId as string,
+          nature: body.nature,
+          installmentIds: body.installmentIds,
+          settlementMode: body.settlementMode,
+          actor: user.id,
+          now: nowOf(deps),
+          // The rows are committed: the reconciliation of workflow starts starts them once Temporal answers.
+          onStartFailure: (number, error) =>
+            deps.logger.error({ err: error, number }, 'workflow start failed; left to the reconciliation'),
+        });
+        reply(201, generatedResponse, { proFormas: created.map(({ id: _id, ...proForma }) => proForma) });
+      },
+    }),
+
+    endpoint({
+      operationId: 'listProFormas',
+      method: 'get',
+      path: '/api/pro-formas',
+      tag: 'Pro formas',
+      summary: 'Liste filtrée des pro formas, les plus récentes d’abord',
+      description: 'Le filtre category donne la liste d’un compteur du tableau de bord.',
+      right: 'pro-formas:read',
+      query: proFormaListQuery,
+      responses: { 200: { description: 'Une page de la liste', schema: proFormaListResponse } },
+      handle: async ({ user, query, reply }) => {
+        const { page, pageSize, ...filters } = query;
+        reply(200, proFormaListResponse, await listProFormas(deps.db, scopeOf(user), filters, { page, pageSize }));
+      },
+    }),
+
+    endpoint({
+      operationId: 'exportProFormasXlsx',
+      method: 'get',
+      path: '/api/pro-formas/export.xlsx',
+      tag: 'Exports',
+      summary: 'La liste filtrée, en classeur Excel',
+      right: 'pro-formas:read',
+      query: proFormaExportQuery,
+      responses: { 200: { description: 'Classeur Excel', contentType: XLSX_TYPE } },
+      errors: [422],
+      handle: async (ctx) => {
+        const rows = await exportRows(deps, scopeOf(ctx.user), ctx.query);
+        sendFile(ctx, XLSX_TYPE, exportName(deps, 'xlsx'), await workbook('Pro formas', PRO_FORMA_COLUMNS, rows));
+      },
+    }),
+
+    endpoint({
+      operationId: 'exportProFormasCsv',
+      method: 'get',
+      path: '/api/pro-formas/export.csv',
+      tag: 'Exports',
+      summary: 'La liste filtrée, en CSV (séparateur « ; », UTF-8 avec BOM)',
+      right: 'pro-formas:read',
+      query: proFormaExportQuery,
+      responses: { 200: { description: 'CSV pour Excel en français', contentType: CSV_TYPE } },
+      errors: [422],
+      handle: async (ctx) => {
+        const rows = await exportRows(deps, scopeOf(ctx.user), ctx.query);
+        sendFile(ctx, CSV_TYPE, exportName(deps, 'csv'), csv(PRO_FORMA_COLUMNS, rows));
+      },
+    }),
+
+    endpoint({
+      operationId: 'getDashboard',
+      method: 'get',
+      path: '/api/dashboard',
+      tag: 'Pro formas',
+      summary: 'Les compteurs du tableau de bord, avec l’heure de leur dernière mise à jour',
+      description:
+        'Émises (déposées), transmises (conformes : validées ou payées), refusées (automatiquement), rejetées ' +
+        '(par un valideur), prises en charge (payées). Un utilisateur cfa voit celles de son CFA.',
+      right: 'pro-formas:read',
+      responses: { 200: { description: 'Les cinq compteurs', schema: dashboardResponse } },
+      handle: async ({ user, reply }) => {
+        const counters = await dashboardCounters(deps.db, scopeOf(user));
+        reply(200, dashboardResponse, {
+          counters: counters.map((c) => ({ ...c, link: `/api/pro-formas?category=${c.category}` })),
+        });
+      },
+    }),
+
+    endpoint({
+      operationId: 'getProForma',
+      method: 'get',
+      path: '/api/pro-formas/:number',
+      tag: 'Pro formas',
+      summary: 'Une pro forma : lignes, documents, lecture, contrôles, refus, historique',
+      right: 'pro-formas:read',
+      params: numberParams,
+      responses: { 200: { description: 'La pro forma', schema: proFormaDetailResponse } },
+      errors: [404],
+      handle: async ({ user, params, reply }) =>
+        reply(200, proFormaDetailResponse, await currentDetail(deps, scopeOf(user), params.number)),
+    }),
+
+    endpoint({
+      operationId: 'depositInvoice',
+      method: 'post',
+      path: '/api/pro-formas/:number/invoice',
+      tag: 'CFA',
+      summary: 'Dépose (ou redépose) la facture de la pro forma',
+      description:
+        'multipart/form-data, champ « file » : pdf, jpg, jpeg, gif ou png (jugé sur le contenu), 5 Mo au plus, nom ' +
+        'de 50 caractères au plus. Au statut En attente de facture (dépôt), En cours de validation ou Refusé (nouvelle ' +
+        'version). Le fichier est conservé avant que le traitement ne soit prévenu ; la lecture et les contrôles ' +
+        'suivent (stage READING puis CONTROLLING).',
+      right: 'pro-formas:deposit',
+      params: numberParams,
+      upload: 'invoice',
+      idempotent: true,
+      responses: { 202: { description: 'Dépôt pris en compte ; la pro forma', schema: proFormaDetailResponse } },
+      errors: [404, 409, 413, 415, 422, 429, 503],
+      handle: async ({ user, params, file, req, reply }) => {
+        const scope = scopeOf(user);
+        const state = await findProFormaState(deps.db, scope, params.number);
+        if (!state || !file) throw notFound(params.number);
+        // Judged before anything is stored; the workflow's own validator judges again, and has the last word.
+        assertAllowed(state.status, 'DEPOSIT_INVOICE', state.kind);
+        const accepted = await acceptInvoiceFile(file);
+        await deps.store.put(file.buffer);
+        const key = idempotencyKey(req.get('idempotency-key'));
+        const requestId = requestIdFor(
+          'deposit',
+          state.number,
+          user.id,
+          key,
+          digest(user.id, accepted.sha256, state.documentCount),
+        );
+        await updateProForma(calls, scope, state, 'DEPOSIT_INVOICE', depositInvoiceUpdate, {
+          requestId,
+          actor: actorOf(user),
+          document: {
+            sha256: accepted.sha256,
+            fileName: accepted.fileName,
+            mimeType: accepted.mimeType,
+            size: accepted.size,
+          },
+        });
+        reply(202, proFormaDetailResponse, await currentDetail(deps, scope, state.number));
+      },
+    }),
+
+    endpoint({
+      operationId: 'cancelProForma',
+      method: 'post',
+      path: '/api/pro-formas/:number/cancel',
+      tag: 'CFA',
+      summary: 'Annule la pro forma ; ses échéances redeviennent éligibles',
+      right: 'pro-formas:cancel',
+      params: numberParams,
+      body: emptyBody,
+      idempotent: true,
+      responses: { 200: { description: 'La pro forma annulée', schema: proFormaDetailResponse } },
+      errors: [404, 409, 503],
+      handle: async ({ user, params, req, reply }) => {
+        const scope = scopeOf(user);
+        const state = await findProFormaState(deps.db, scope, params.number);
+        if (!state) throw notFound(params.number);
+        const key = idempotencyKey(req.get('idempotency-key'));
+        // Without a key, each request is its own: a second cancellation is refused, naming the status.
+        const requestId = requestIdFor('cancel', state.number, user.id, key, crypto.randomUUID());
+        await updateProForma(calls, scope, state, 'CANCEL', cancelUpdate, { requestId, actor: actorOf(user) });
+        reply(200, proFormaDetailResponse, await currentDetail(deps, scope, state.number));
+      },
+    }),
+
+    endpoint({
+      operationId: 'getRefusal',
+      method: 'get',
+      path: '/api/pro-formas/:number/refusal',
+      tag: 'CFA',
+      summary: 'Le motif de refus et sa lettre, complétée des données de la pro forma',
+      right: 'pro-formas:read',
+      params: numberParams,
+      responses: { 200: { description: 'Le refus', schema: refusalResponse } },
+      errors: [404, 409],
+      handle: async ({ user, params, reply }) => {
+        const detail = await currentDetail(deps, scopeOf(user), params.number);
+        if (detail.status !== 'REFUSED' || !detail.refusal) {
+          throw new HttpError(
+            409,
+            'NOT_REFUSED',
+            `Aucun motif de refus : la facture pro forma est au statut « ${statusLabel(detail.status, detail.kind)} ».`,
+            { status: detail.status },
+          );
+        }
+        reply(200, refusalResponse, detail.refusal);
+      },
+    }),
+
+    endpoint({
+      operationId: 'downloadDocument',
+      method: 'get',
+      path: '/api/pro-formas/:number/documents/:version',
+      tag: 'Pro formas',
+      summary: 'Une version déposée de la facture, telle que déposée (nom et type d’origine)',
+      right: 'pro-formas:read',
+      params: documentParams,
+      responses: { 200: { description: 'Le fichier déposé', contentType: 'application/octet-stream' } },
+      errors: [404],
+      handle: async (ctx) => {
+        const { number, version } = ctx.params;
+        const document = await findDocument(deps.db, scopeOf(ctx.user), number, version);
+        if (!document) throw new HttpError(404, 'NOT_FOUND', `Version ${version} de ${number} introuvable.`);
+        sendFile(ctx, document.mimeType, document.fileName, await deps.store.get(document.storageKey));
+      },
+    }),
+
+    endpoint({
+      operationId: 'exportProFormaContracts',
+      method: 'get',
+      path: '/api/pro-formas/:number/contracts.xlsx',
+      tag: 'Exports',
+      summary: 'Les contrats de la pro forma (une ligne par échéance), en classeur Excel',
+      right: 'pro-formas:read',
+      params: numberParams,
+      responses: { 200: { description: 'Classeur Excel', contentType: XLSX_TYPE } },
+      errors: [404, 409],
+      handle: async (ctx) => {
+        const state = await findProFormaState(deps.db, scopeOf(ctx.user), ctx.params.number);
+        if (!state) throw notFound(ctx.params.number);
+        assertAllowed(state.status, 'EXPORT_CONTRACTS', state.kind);
+        const lines = await proFormaContractLines(deps.db, state.id);
+        sendFile(ctx, XLSX_TYPE, `contrats-${state.number}.xlsx`, await workbook(state.number, CONTRACT_COLUMNS, lines));
+      },
+    }),
+  ];
+}
+
+async function exportRows(deps: ApiDeps, scope: Scope, filters: Parameters<typeof proFormasForExport>[2]) {
+  const rows = await proFormasForExport(deps.db, scope, filters, MAX_EXPORT_ROWS + 1);
+  if (rows.length > MAX_EXPORT_ROWS) {
+    throw new HttpError(
+      422,
+      'EXPORT_TOO_LARGE',
+      `L’export compte plus de ${MAX_EXPORT_ROWS} pro formas : affinez les filtres.`,
+      { maxRows: MAX_EXPORT_ROWS },
+    );
+  }
+  return rows;
+}
+
+function exportName(deps: ApiDeps, extension: string): string {
+  return `pro-formas-${parisDate(nowOf(deps))}.${extension}`;
+}

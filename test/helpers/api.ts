@@ -1,0 +1,204 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Express } from 'express';
+import pino, { type Logger } from 'pino';
+import request from 'supertest';
+import { createApp } from '../../api/app';
+import type { ApiDeps } from '../../api/deps';
+import { createUser, createMandate } from '../../db/admin-queries';
+import type { UserRoleCode } from '../../db/schema';
+import { loadConfig } from '../../infra/config';
+import { FileDocumentStore } from '../../infra/storage';
+import { generateToken, hashToken } from '../../infra/tokens';
+import { TEST_IBAN, insertCfa, uniqueSiret } from './fixtures';
+import { startStack, type Stack, type StackOptions } from './stack';
+
+/** "Today" of the API tests: every seeded installment (2026, January to September) has started. */
+export const API_NOW = new Date('2026-11-22T10:00:00Z');
+
+export interface TestUser {
+  id: string;
+  role: UserRoleCode;
+  cfaId: string | null;
+  token: string;
+}
+
+export interface TestCfa {
+  id: string;
+  siret: string;
+  iban: string;
+  name: string;
+}
+
+export interface ApiStack {
+  stack: Stack;
+  deps: ApiDeps;
+  app: Express;
+  store: FileDocumentStore;
+  storeDir: string;
+  /** A CFA with a billing mandate since 2020, and one without any. */
+  cfa: TestCfa;
+  otherCfa: TestCfa;
+  users: { admin: TestUser; validator: TestUser; cfa: TestUser; otherCfa: TestUser };
+  /** supertest on the app, with the token of `as` (none: no Authorization header). */
+  http(as?: TestUser): { agent: request.Agent; auth: Record<string, string> };
+  createUser(role: UserRoleCode, cfaId?: string | null): Promise<TestUser>;
+  teardown(): Promise<void>;
+}
+
+export interface ApiStackOptions extends StackOptions {
+  /** Extra configuration (TEMPORAL_CALL_TIMEOUT, UPLOAD_RATE_LIMIT, …). */
+  env?: Record<string, string>;
+  logger?: Logger;
+}
+
+/** The real stack (PostgreSQL, Temporal dev server, workers) behind the real Express app, with users of each role. */
+export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiStack> {
+  const stack = await startStack(options);
+  const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'api-documents-'));
+  const store = new FileDocumentStore(storeDir);
+  const config = loadConfig({
+    TASK_QUEUE: stack.deps.config.temporal.taskQueue,
+    OCR_TASK_QUEUE: stack.deps.config.temporal.ocrTaskQueue,
+    TEMPORAL_CALL_TIMEOUT: '10s',
+    ...options.env,
+  });
+  const db = stack.database.db;
+  const deps: ApiDeps = {
+    db,
+    temporal: stack.client,
+    store,
+    config,
+    logger: options.logger ?? pino({ level: 'silent' }),
+    workflowOverrides: stack.deps.workflowOverrides,
+    now: () => API_NOW,
+    checkResponses: true,
+  };
+  const app = createApp({ logger: deps.logger, readiness: { database: async () => true }, api: deps });
+
+  const newCfa = async (withMandate: boolean): Promise<TestCfa> => {
+    const row = await insertCfa(db, { siret: uniqueSiret(), iban: TEST_IBAN });
+    if (withMandate) await createMandate(db, { cfaId: row.id, validFrom: '2020-01-01', validTo: null });
+    return { id: row.id, siret: row.siret, iban: row.iban, name: row.name };
+  };
+  const cfa = await newCfa(true);
+  const otherCfa = await newCfa(true);
+
+  const makeUser = async (role: UserRoleCode, cfaId: string | null = null): Promise<TestUser> => {
+    const token = generateToken();
+    const user = await createUser(db, {
+      role,
+      name: `${role} ${crypto.randomBytes(3).toString('hex')}`,
+      email: `${role}-${crypto.randomBytes(4).toString('hex')}@test.example`,
+      cfaId,
+      tokenHash: hashToken(token),
+    });
+    return { id: user.id, role, cfaId, token };
+  };
+  const users = {
+    admin: await makeUser('admin'),
+    validator: await makeUser('validator'),
+    cfa: await makeUser('cfa', cfa.id),
+    otherCfa: await makeUser('cfa', otherCfa.id),
+  };
+
+  return {
+    stack,
+    deps,
+    app,
+    store,
+    storeDir,
+    cfa,
+    otherCfa,
+    users,
+    http: (as) => ({
+      agent: request.agent(app),
+      auth: as ? { Authorization: `Bearer ${as.token}` } : ({} as Record<string, string>),
+    }),
+    createUser: makeUser,
+    teardown: async () => {
+      await stack.teardown();
+      fs.rmSync(storeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A contract of `cfaId` with one PEDAGOGIE installment per amount, periods from January 2026 on. */
+export async function seedInstallments(
+  api: ApiStack,
+  cfaId: string,
+  amounts: readonly number[],
+  contract: Partial<{ number: string; apprenticeName: string; status: 'ENGAGE' | 'RUPTURE' }> = {},
+): Promise<{ contractNumber: string; installmentIds: string[] }> {
+  const db = api.stack.database.db;
+  const number = contract.number ?? `DECA-${crypto.randomBytes(5).toString('hex')}`;
+  const row = await db
+    .insertInto('contracts')
+    .values({
+      cfa_id: cfaId,
+      number,
+      label: 'BTS Management commercial opérationnel',
+      apprentice_name: contract.apprenticeName ?? 'Léa Martin',
+      employer_name: 'Boulangerie du Centre',
+      employer_siret: '73282932000074',
+      start_date: '2025-09-01',
+      end_date: '2027-08-31',
+      status: contract.status ?? 'ENGAGE',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const installmentIds: string[] = [];
+  for (const [i, amountCents] of amounts.entries()) {
+    const month = String((i % 9) + 1).padStart(2, '0');
+    const inserted = await db
+      .insertInto('installments')
+      .values({
+        contract_id: row.id,
+        nature: 'PEDAGOGIE',
+        period_start: `2026-${month}-01`,
+        period_end: `2026-${month}-28`,
+        amount_cents: amountCents,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    installmentIds.push(inserted.id);
+  }
+  return { contractNumber: number, installmentIds };
+}
+
+/** Polls the API until the pro forma satisfies `done` (the workflow moves on its own between human steps). */
+export async function waitForProForma(
+  api: ApiStack,
+  as: TestUser,
+  number: string,
+  done: (body: { status: string; stage: string | null }) => boolean,
+  timeoutMs = 30_000,
+): Promise<Record<string, unknown> & { status: string; stage: string | null }> {
+  const deadline = Date.now() + timeoutMs;
+  let last: { status: string; stage: string | null } | undefined;
+  while (Date.now() < deadline) {
+    const { agent, auth } = api.http(as);
+    const res = await agent.get(`/api/pro-formas/${number}`).set(auth);
+    if (res.status !== 200) throw new Error(`GET ${number}: ${res.status} ${JSON.stringify(res.body)}`);
+    last = res.body as { status: string; stage: string | null };
+    if (done(last)) return res.body as Record<string, unknown> & { status: string; stage: string | null };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${number}; last: ${JSON.stringify(last)}`);
+}
+
+/** Every file in the document store (to prove that a refused upload stored nothing). */
+export function storedFiles(api: ApiStack): string[] {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else files.push(path.relative(api.storeDir, full));
+    }
+  };
+  walk(api.storeDir);
+  return files.sort();
+}
