@@ -47,7 +47,9 @@ function pageOf<T>(items: readonly T[], query: { page: number; pageSize: number 
 }
 
 function unknownCfa(cfaId: string): HttpError {
-  return new HttpError(422, 'UNKNOWN_CFA', `Aucun CFA ${cfaId}.`, { issues: [{ path: 'cfaId', message: 'CFA inconnu' }] });
+  return new HttpError(422, 'UNKNOWN_CFA', `Aucun CFA ${cfaId}.`, {
+    issues: [{ path: 'cfaId', message: 'CFA inconnu' }],
+  });
 }
 
 /** Reference data, managed by admins: CFAs, users and their tokens, mandates, contracts, refusal reasons. */

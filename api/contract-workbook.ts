@@ -1,5 +1,11 @@
 import ExcelJS from 'exceljs';
-import { COST_NATURES, CONTRACT_STATUSES, costNatureLabel, type ContractStatus, type CostNature } from '../domain/cost-nature';
+import {
+  COST_NATURES,
+  CONTRACT_STATUSES,
+  costNatureLabel,
+  type ContractStatus,
+  type CostNature,
+} from '../domain/cost-nature';
 import { isValidSiret, normalizeSiret } from '../domain/identifiers';
 import { parseAmountToCents } from '../domain/money';
 import type { ImportRow } from '../db/contract-import';
@@ -39,7 +45,7 @@ export const TEMPLATE_COLUMNS: readonly TemplateColumn[] = [
   { header: 'Nature de coûts', width: 18, list: NATURE_LABELS },
   { header: 'Période du', width: 12, numFmt: 'dd/mm/yyyy' },
   { header: 'Période au', width: 12, numFmt: 'dd/mm/yyyy' },
-  { header: 'Montant (€)', width: 14, numFmt: '#,##0.00\\ "€";-#,##0.00\\ "€"' },
+  { header: 'Montant (€)', width: 14, numFmt: '#,##0.00 "€";-#,##0.00 "€"' },
 ];
 
 const HELP = [
@@ -65,16 +71,19 @@ export async function contractsTemplate(): Promise<Buffer> {
     cell.numFmt = 'General';
   });
   sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: TEMPLATE_COLUMNS.length } };
+  // One validation per column range (exceljs types only the per-cell form): the rows stay empty until filled.
+  const validations = (
+    sheet as unknown as { dataValidations: { add(range: string, rule: ExcelJS.DataValidation): void } }
+  ).dataValidations;
   TEMPLATE_COLUMNS.forEach((column, index) => {
     if (!column.list) return;
     const letter = sheet.getColumn(index + 1).letter;
-    for (let row = 2; row <= 1001; row++) {
-      sheet.getCell(`${letter}${row}`).dataValidation = {
-        type: 'list',
-        allowBlank: false,
-        formulae: [`"${column.list.join(',')}"`],
-      };
-    }
+    validations.add(`${letter}2:${letter}${MAX_IMPORT_ROWS + 1}`, {
+      type: 'list',
+      allowBlank: true,
+      showErrorMessage: true,
+      formulae: [`"${column.list.join(',')}"`],
+    });
   });
   const help = book.addWorksheet('Mode d’emploi');
   help.getColumn(1).width = 120;
@@ -108,9 +117,14 @@ export async function readContractsWorkbook(content: Buffer): Promise<ParsedRow[
     });
   }
   if (sheet.actualRowCount - 1 > MAX_IMPORT_ROWS) {
-    throw new HttpError(422, 'TOO_MANY_ROWS', `Un import compte au plus ${MAX_IMPORT_ROWS} lignes : découpez le fichier.`, {
-      maxRows: MAX_IMPORT_ROWS,
-    });
+    throw new HttpError(
+      422,
+      'TOO_MANY_ROWS',
+      `Un import compte au plus ${MAX_IMPORT_ROWS} lignes : découpez le fichier.`,
+      {
+        maxRows: MAX_IMPORT_ROWS,
+      },
+    );
   }
   const parsed: ParsedRow[] = [];
   sheet.eachRow({ includeEmpty: false }, (row, number) => {
@@ -232,7 +246,11 @@ function cellText(value: ExcelJS.CellValue): string {
   if (typeof value === 'string') return value.trim();
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (value instanceof Date) return value.toISOString().slice(0, 10);
-  if ('richText' in value) return value.richText.map((r) => r.text).join('').trim();
+  if ('richText' in value)
+    return value.richText
+      .map((r) => r.text)
+      .join('')
+      .trim();
   if ('result' in value) return cellText((value.result ?? null) as ExcelJS.CellValue);
   if ('text' in value) return String(value.text).trim();
   return '';
@@ -240,11 +258,5 @@ function cellText(value: ExcelJS.CellValue): string {
 
 /** Case, accents and spacing do not matter in headers and lists (« engagé » is « Engagé » is « ENGAGE »). */
 function normalizeLabel(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .replace(/[’']/g, "'")
-    .replace(/\s+/g, ' ')
-    .trim()
-    .toUpperCase();
+  return text.normalize('NFD').replace(/\p{M}/gu, '').replace(/[’']/g, "'").replace(/\s+/g, ' ').trim().toUpperCase();
 }

@@ -36,7 +36,11 @@ export interface EndpointContext<P, Q, B> {
   reply<S extends z.ZodType>(status: number, schema: S, body: z.input<S>): void;
 }
 
-export interface Endpoint<P extends z.ZodType = z.ZodNever, Q extends z.ZodType = z.ZodNever, B extends z.ZodType = z.ZodNever> {
+export interface Endpoint<
+  P extends z.ZodType = z.ZodNever,
+  Q extends z.ZodType = z.ZodNever,
+  B extends z.ZodType = z.ZodNever,
+> {
   operationId: string;
   method: Method;
   /** Express path (`/api/pro-formas/:number`). */
@@ -59,9 +63,11 @@ export interface Endpoint<P extends z.ZodType = z.ZodNever, Q extends z.ZodType 
 }
 
 /** Declares an endpoint, inferring its input types from its schemas. */
-export function endpoint<P extends z.ZodType = z.ZodNever, Q extends z.ZodType = z.ZodNever, B extends z.ZodType = z.ZodNever>(
-  spec: Endpoint<P, Q, B>,
-): Endpoint<P, Q, B> {
+export function endpoint<
+  P extends z.ZodType = z.ZodNever,
+  Q extends z.ZodType = z.ZodNever,
+  B extends z.ZodType = z.ZodNever,
+>(spec: Endpoint<P, Q, B>): Endpoint<P, Q, B> {
   return spec;
 }
 

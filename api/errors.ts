@@ -38,11 +38,6 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   NOT_FOUND: 404,
 };
 
-/** HTTP status of a domain error code (also the type of a workflow's ApplicationFailure). */
-export function domainHttpStatus(code: DomainErrorCode): number {
-  return DOMAIN_STATUS[code];
-}
-
 function isDomainErrorCode(code: string | undefined | null): code is DomainErrorCode {
   return (DOMAIN_ERROR_CODES as readonly string[]).includes(code ?? '');
 }
@@ -131,7 +126,9 @@ function toHttpError(err: unknown): HttpError | undefined {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const known = toHttpError(err);
-    if (!known) logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    if (!known) logger.error({ err, method: req.method, path: req.path, reqId: req.id }, 'unhandled error');
+    // A known 5xx (Temporal or PostgreSQL unreachable) keeps its cause in the log, never in the answer.
+    else if (known.status >= 500) logger.warn({ err, method: req.method, path: req.path, reqId: req.id }, known.code);
     const error = known ?? new HttpError(500, 'INTERNAL_ERROR', 'Erreur interne. Réessayez plus tard.');
     const body: ErrorBody = { error: { code: error.code, message: error.message } };
     if (error.details !== undefined) body.error.details = error.details;

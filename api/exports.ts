@@ -26,7 +26,7 @@ export interface Column<T> {
 const NUMBER_FORMATS: Record<CellKind, string | undefined> = {
   text: '@',
   integer: '0',
-  euros: '#,##0.00\\ "€";-#,##0.00\\ "€"',
+  euros: '#,##0.00 "€";-#,##0.00 "€"',
   date: 'dd/mm/yyyy',
   datetime: 'dd/mm/yyyy hh:mm',
 };
@@ -77,7 +77,11 @@ function excelValue(kind: CellKind, value: CellValue): ExcelJS.CellValue {
 }
 
 /** One sheet: header row frozen, filters on, one typed column per definition. */
-export async function workbook<T>(sheetName: string, columns: readonly Column<T>[], rows: readonly T[]): Promise<Buffer> {
+export async function workbook<T>(
+  sheetName: string,
+  columns: readonly Column<T>[],
+  rows: readonly T[],
+): Promise<Buffer> {
   const book = new ExcelJS.Workbook();
   book.creator = 'Opco Factures';
   book.created = new Date();

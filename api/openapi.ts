@@ -141,7 +141,10 @@ export function openApiDocument(endpoints: readonly AnyEndpoint[]): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {
     '/health': {
       get: publicOperation('getHealth', 'Le processus répond', {
-        200: { description: 'En marche', content: { 'application/json': { schema: schemaOf(healthResponse, 'output') } } },
+        200: {
+          description: 'En marche',
+          content: { 'application/json': { schema: schemaOf(healthResponse, 'output') } },
+        },
       }),
     },
     '/ready': {
@@ -155,7 +158,10 @@ export function openApiDocument(endpoints: readonly AnyEndpoint[]): JsonSchema {
     },
     '/api/openapi.json': {
       get: publicOperation('getOpenApi', 'Ce document', {
-        200: { description: 'Le document OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } },
+        200: {
+          description: 'Le document OpenAPI 3.1',
+          content: { 'application/json': { schema: { type: 'object' } } },
+        },
       }),
     },
   };
@@ -185,7 +191,9 @@ export function openApiDocument(endpoints: readonly AnyEndpoint[]): JsonSchema {
       { name: 'Administration' },
     ],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Jeton montré une fois à sa création' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'Jeton montré une fois à sa création' },
+      },
       schemas: components(),
     },
     paths,

@@ -13,7 +13,12 @@ import {
 } from '../db/pro-forma-queries';
 import { parisDate } from '../domain/dates';
 import { assertAllowed, statusLabel } from '../domain/status';
-import { cancelUpdate, depositInvoiceUpdate } from '../workflows/pro-forma.messages';
+import {
+  cancelUpdate,
+  depositInvoiceUpdate,
+  getProFormaQuery,
+  proFormaWorkflowId,
+} from '../workflows/pro-forma.messages';
 import { scopeOf, type User } from './auth';
 import { clientDeps, nowOf, workflowCalls, type ApiDeps } from './deps';
 import { endpoint, type AnyEndpoint, type EndpointContext } from './endpoint';
@@ -36,7 +41,14 @@ import {
   refusalResponse,
 } from './schemas';
 import { acceptInvoiceFile } from './uploads';
-import { digest, idempotencyKey, requestIdFor, updateProForma } from './workflow-calls';
+import {
+  digest,
+  idempotencyKey,
+  requestIdFor,
+  updateProForma,
+  withTemporalDeadline,
+  type WorkflowCallDeps,
+} from './workflow-calls';
 
 /** A filtered list exports at most this many pro formas; beyond, the user narrows the filters. */
 export const MAX_EXPORT_ROWS = 20_000;
@@ -56,7 +68,12 @@ export async function currentDetail(deps: ApiDeps, scope: Scope, number: string)
   return detail;
 }
 
-function sendFile(ctx: Pick<EndpointContext<unknown, unknown, unknown>, 'res'>, type: string, name: string, bytes: Buffer) {
+function sendFile(
+  ctx: Pick<EndpointContext<unknown, unknown, unknown>, 'res'>,
+  type: string,
+  name: string,
+  bytes: Buffer,
+) {
   ctx.res.status(200);
   ctx.res.type(type);
   ctx.res.attachment(name);
@@ -111,17 +128,19 @@ export function proFormaEndpoints(deps: ApiDeps): AnyEndpoint[] {
       responses: { 201: { description: 'Les pro formas générées', schema: generatedResponse } },
       errors: [409, 422, 503],
       handle: async ({ user, body, reply }) => {
-        const created = await generateProFormas(clientDeps(deps), {
-          cfaId: user.cfaId as string,
-          nature: body.nature,
-          installmentIds: body.installmentIds,
-          settlementMode: body.settlementMode,
-          actor: user.id,
-          now: nowOf(deps),
-          // The rows are committed: the reconciliation of workflow starts starts them once Temporal answers.
-          onStartFailure: (number, error) =>
-            deps.logger.error({ err: error, number }, 'workflow start failed; left to the reconciliation'),
-        });
+        const created = await withTemporalDeadline(calls, () =>
+          generateProFormas(clientDeps(deps), {
+            cfaId: user.cfaId as string,
+            nature: body.nature,
+            installmentIds: body.installmentIds,
+            settlementMode: body.settlementMode,
+            actor: user.id,
+            now: nowOf(deps),
+            // The rows are committed: the reconciliation of workflow starts starts them once Temporal answers.
+            onStartFailure: (number, error) =>
+              deps.logger.error({ err: error, number }, 'workflow start failed; left to the reconciliation'),
+          }),
+        );
         reply(201, generatedResponse, { proFormas: created.map(({ id: _id, ...proForma }) => proForma) });
       },
     }),
@@ -290,7 +309,7 @@ export function proFormaEndpoints(deps: ApiDeps): AnyEndpoint[] {
       errors: [404, 409],
       handle: async ({ user, params, reply }) => {
         const detail = await currentDetail(deps, scopeOf(user), params.number);
-        if (detail.status !== 'REFUSED' || !detail.refusal) {
+        if (detail.status !== 'REFUSED') {
           throw new HttpError(
             409,
             'NOT_REFUSED',
@@ -298,7 +317,9 @@ export function proFormaEndpoints(deps: ApiDeps): AnyEndpoint[] {
             { status: detail.status },
           );
         }
-        reply(200, refusalResponse, detail.refusal);
+        // The status is recorded an instant before the decision: in between, the workflow holds the refusal.
+        const refusal = detail.refusal ?? (await refusalFromWorkflow(calls, detail.number));
+        reply(200, refusalResponse, refusal);
       },
     }),
 
@@ -335,7 +356,12 @@ export function proFormaEndpoints(deps: ApiDeps): AnyEndpoint[] {
         if (!state) throw notFound(ctx.params.number);
         assertAllowed(state.status, 'EXPORT_CONTRACTS', state.kind);
         const lines = await proFormaContractLines(deps.db, state.id);
-        sendFile(ctx, XLSX_TYPE, `contrats-${state.number}.xlsx`, await workbook(state.number, CONTRACT_COLUMNS, lines));
+        sendFile(
+          ctx,
+          XLSX_TYPE,
+          `contrats-${state.number}.xlsx`,
+          await workbook(state.number, CONTRACT_COLUMNS, lines),
+        );
       },
     }),
   ];
@@ -356,4 +382,15 @@ async function exportRows(deps: ApiDeps, scope: Scope, filters: Parameters<typeo
 
 function exportName(deps: ApiDeps, extension: string): string {
   return `pro-formas-${parisDate(nowOf(deps))}.${extension}`;
+}
+
+async function refusalFromWorkflow(calls: WorkflowCallDeps, number: string) {
+  const view = await withTemporalDeadline(calls, () =>
+    calls.temporal.workflow.getHandle(proFormaWorkflowId(number)).query(getProFormaQuery),
+  );
+  if (!view.refusal) {
+    throw new HttpError(503, 'NOT_YET_RECORDED', 'Le refus est en cours d’enregistrement : réessayez dans un instant.');
+  }
+  const { origin, reasonCode, label, comment, letter, at } = view.refusal;
+  return { origin, reasonCode, label, comment, letter, at };
 }

@@ -40,11 +40,7 @@ const siret = z
   .trim()
   .refine(isValidSiret, 'SIRET invalide : 14 chiffres dont la clé de Luhn est correcte')
   .transform(normalizeSiret);
-const iban = z
-  .string()
-  .trim()
-  .refine(isValidIban, 'IBAN invalide (clé ISO 13616 mod 97)')
-  .transform(normalizeIban);
+const iban = z.string().trim().refine(isValidIban, 'IBAN invalide (clé ISO 13616 mod 97)').transform(normalizeIban);
 const text = (max: number) => z.string().trim().min(1).max(max);
 
 export const statusEnum = z.enum(PRO_FORMA_STATUSES);
@@ -76,7 +72,13 @@ const pagination = {
 export const pageQuery = z.object(pagination).strict();
 
 const proFormaFilters = {
-  number: z.string().trim().toUpperCase().pipe(proFormaNumber).optional(),
+  number: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .pipe(proFormaNumber)
+    .optional()
+    .describe('Numéro de pro forma exact (PRO- et 8 chiffres, casse indifférente)'),
   invoiceNumber: text(100).optional().describe('Numéro de la facture du CFA, tel que lu'),
   status: statusEnum.optional(),
   nature: natureEnum.optional(),
@@ -228,10 +230,10 @@ export const createContractRequest = request(
     })
     .strict()
     .refine((c) => c.endDate >= c.startDate, { message: 'endDate précède startDate', path: ['endDate'] })
-    .refine(
-      (c) => new Set(c.installments.map((i) => `${i.nature}/${i.periodStart}`)).size === c.installments.length,
-      { message: 'Deux échéances de même nature commencent le même jour', path: ['installments'] },
-    ),
+    .refine((c) => new Set(c.installments.map((i) => `${i.nature}/${i.periodStart}`)).size === c.installments.length, {
+      message: 'Deux échéances de même nature commencent le même jour',
+      path: ['installments'],
+    }),
   'CreateContractRequest',
 );
 
@@ -262,7 +264,9 @@ export const errorBody = response(
 );
 
 const listOf = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() }).strict();
+  z
+    .object({ items: z.array(item), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() })
+    .strict();
 
 const cfaRef = z.object({ id: uuid, siret: z.string(), name: z.string() }).strict();
 const nullableDateTime = isoDateTime.nullable();
@@ -301,17 +305,13 @@ const userFields = {
 };
 export const userResponse = response(z.object(userFields).strict(), 'User');
 export const createdUserResponse = response(
-  z
-    .object({ ...userFields, token: z.string().describe('Jeton porteur, montré une seule fois') })
-    .strict(),
+  z.object({ ...userFields, token: z.string().describe('Jeton porteur, montré une seule fois') }).strict(),
   'CreatedUser',
 );
 export const userListResponse = response(listOf(userResponse), 'UserList');
 
 export const mandateResponse = response(
-  z
-    .object({ id: uuid, cfaId: uuid, validFrom: isoDate, validTo: isoDate.nullable(), createdAt: isoDateTime })
-    .strict(),
+  z.object({ id: uuid, cfaId: uuid, validFrom: isoDate, validTo: isoDate.nullable(), createdAt: isoDateTime }).strict(),
   'Mandate',
 );
 
@@ -344,9 +344,7 @@ export const importReportResponse = response(
       imported: z.number().int().describe('Échéances créées'),
       unchanged: z.number().int().describe('Échéances déjà présentes à l’identique (réimport)'),
       rejected: z.array(
-        z
-          .object({ row: z.number().int().describe('Numéro de ligne dans le classeur'), error: z.string() })
-          .strict(),
+        z.object({ row: z.number().int().describe('Numéro de ligne dans le classeur'), error: z.string() }).strict(),
       ),
     })
     .strict(),
@@ -354,7 +352,9 @@ export const importReportResponse = response(
 );
 
 export const refusalReasonResponse = response(
-  z.object({ code: z.string(), label: z.string(), letter: z.string(), automatic: z.boolean(), active: z.boolean() }).strict(),
+  z
+    .object({ code: z.string(), label: z.string(), letter: z.string(), automatic: z.boolean(), active: z.boolean() })
+    .strict(),
   'RefusalReason',
 );
 export const refusalReasonListResponse = response(listOf(refusalReasonResponse), 'RefusalReasonList');
@@ -381,9 +381,7 @@ export const eligibleResponse = response(
           })
           .strict(),
       ),
-      recap: z
-        .object({ count: z.number().int(), invoiceCents: cents, creditCents: cents, totalCents: cents })
-        .strict(),
+      recap: z.object({ count: z.number().int(), invoiceCents: cents, creditCents: cents, totalCents: cents }).strict(),
     })
     .strict(),
   'EligibleInstallments',

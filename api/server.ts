@@ -34,8 +34,12 @@ export function listen(app: Express, host: string, port: number, options: Listen
           new Promise<void>((done) => {
             const force = setTimeout(() => server.closeAllConnections(), options.graceMs ?? 10_000);
             force.unref();
+            // A keep-alive connection becomes idle once its in-flight request is answered: drop it then.
+            const idle = setInterval(() => server.closeIdleConnections(), 100);
+            idle.unref();
             server.close(() => {
               clearTimeout(force);
+              clearInterval(idle);
               done();
             });
             server.closeIdleConnections();

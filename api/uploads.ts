@@ -41,9 +41,14 @@ function uploadError(error: unknown, maxBytes: number): HttpError {
     if (error.code === 'LIMIT_FILE_SIZE') {
       return maxBytes === MAX_FILE_BYTES
         ? new HttpError(413, 'FILE_TOO_LARGE', INTAKE_REFUSALS.FILE_TOO_LARGE.message, { maxBytes })
-        : new HttpError(413, 'FILE_TOO_LARGE', `Le fichier dépasse la taille maximale autorisée (${maxBytes} octets).`, {
-            maxBytes,
-          });
+        : new HttpError(
+            413,
+            'FILE_TOO_LARGE',
+            `Le fichier dépasse la taille maximale autorisée (${maxBytes} octets).`,
+            {
+              maxBytes,
+            },
+          );
     }
     return new HttpError(400, 'INVALID_MULTIPART', MULTIPART_ERRORS[error.code] ?? 'Envoi multipart invalide.', {
       reason: error.code,
@@ -72,7 +77,9 @@ export function receiveFile(maxBytes: number): RequestHandler {
       if (error) return next(uploadError(error, maxBytes));
       const file = req.file;
       if (!file) {
-        return next(new HttpError(400, 'FILE_MISSING', 'Aucun fichier reçu : le fichier est attendu dans le champ « file ».'));
+        return next(
+          new HttpError(400, 'FILE_MISSING', 'Aucun fichier reçu : le fichier est attendu dans le champ « file ».'),
+        );
       }
       req.upload = { buffer: file.buffer, originalName: file.originalname, size: file.size };
       next();
@@ -90,10 +97,15 @@ export function uploadRateLimit(options: { max: number; windowMs: number }): Req
     keyGenerator: (req) => `user:${req.user?.id ?? 'anonymous'}`,
     handler: (_req, _res, next) =>
       next(
-        new HttpError(429, 'RATE_LIMITED', 'Trop de dépôts en peu de temps : réessayez dans quelques instants.', {
-          limit: options.max,
-          windowMs: options.windowMs,
-        }),
+        new HttpError(
+          429,
+          'RATE_LIMITED',
+          'Trop d’envois de fichiers en peu de temps : réessayez dans quelques instants.',
+          {
+            limit: options.max,
+            windowMs: options.windowMs,
+          },
+        ),
       ),
   });
 }

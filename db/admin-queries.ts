@@ -204,7 +204,12 @@ export async function listUsers(db: Kysely<Database>): Promise<UserView[]> {
 
 /** Revokes the user's token (idempotent: a revoked token keeps its first revocation time). */
 export async function revokeUser(db: Kysely<Database>, id: string): Promise<UserView | undefined> {
-  await db.updateTable('users').set({ revoked_at: new Date() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+  await db
+    .updateTable('users')
+    .set({ revoked_at: new Date() })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .execute();
   const row = await db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id).executeTakeFirst();
   return row && toUser(row);
 }

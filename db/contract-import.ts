@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { ContractStatus, CostNature } from '../domain/cost-nature';
+import { costNatureLabel, type ContractStatus, type CostNature } from '../domain/cost-nature';
 import type { Database } from './schema';
 import { uniquely, violatedUniqueConstraint } from './errors';
 
@@ -115,6 +115,8 @@ export async function importContractRow(db: Kysely<Database>, row: ImportRow): P
   try {
     return await db.transaction().execute((trx) => importInTransaction(trx, row));
   } catch (error) {
+    // A refused row rolls its transaction back: nothing of it stays, not even the contract's update.
+    if (error instanceof RowRefused) return { kind: 'rejected', error: error.message };
     if (violatedUniqueConstraint(error)) {
       return { kind: 'rejected', error: 'Ligne importée au même moment par un autre import : réimportez le fichier.' };
     }
@@ -122,9 +124,16 @@ export async function importContractRow(db: Kysely<Database>, row: ImportRow): P
   }
 }
 
+class RowRefused extends Error {}
+
+function frenchDate(isoDate: string): string {
+  const [y, m, d] = isoDate.split('-');
+  return `${d}/${m}/${y}`;
+}
+
 async function importInTransaction(trx: Transaction<Database>, row: ImportRow): Promise<ImportOutcome> {
   const cfa = await trx.selectFrom('cfas').select('id').where('siret', '=', row.cfaSiret).executeTakeFirst();
-  if (!cfa) return { kind: 'rejected', error: `Aucun CFA enregistré avec le SIRET ${row.cfaSiret}.` };
+  if (!cfa) throw new RowRefused(`Aucun CFA enregistré avec le SIRET ${row.cfaSiret}.`);
   const contract: ContractInput = { ...row, cfaId: cfa.id };
   const existing = await trx
     .selectFrom('contracts')
@@ -133,7 +142,7 @@ async function importInTransaction(trx: Transaction<Database>, row: ImportRow): 
     .forUpdate()
     .executeTakeFirst();
   if (existing && existing.cfa_id !== cfa.id) {
-    return { kind: 'rejected', error: `Le contrat ${row.number} est déjà enregistré pour un autre CFA.` };
+    throw new RowRefused(`Le contrat ${row.number} est déjà enregistré pour un autre CFA.`);
   }
   let contractId: string;
   if (existing) {
@@ -160,12 +169,10 @@ async function importInTransaction(trx: Transaction<Database>, row: ImportRow): 
     if (known.period_end === installment.periodEnd && known.amount_cents === installment.amountCents) {
       return { kind: 'unchanged' };
     }
-    return {
-      kind: 'rejected',
-      error:
-        `L'échéance du ${installment.periodStart} (${installment.nature}) du contrat ${row.number} est déjà ` +
-        'importée avec une autre période ou un autre montant.',
-    };
+    throw new RowRefused(
+      `L'échéance du ${frenchDate(installment.periodStart)} (${costNatureLabel(installment.nature)}) du contrat ` +
+        `${row.number} est déjà importée avec une autre période ou un autre montant.`,
+    );
   }
   await trx.insertInto('installments').values(installmentColumns(contractId, installment)).execute();
   return { kind: 'created' };

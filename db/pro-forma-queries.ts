@@ -1,8 +1,9 @@
-import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import { CONTROL_CODES, type ControlCode, type ControlOutcome } from '../domain/controls';
 import { costNatureLabel, type CostNature, type SettlementMode } from '../domain/cost-nature';
 import { fillLetter } from '../domain/pro-forma';
 import {
+  PRO_FORMA_STATUSES,
   allowedActions,
   statusLabel,
   type ProFormaAction,
@@ -208,8 +209,9 @@ function categoryCondition(eb: ProFormaEb, category: DashboardCategory) {
 /** Pro formas of the scope matching the filters; the base of the list, its count and its exports. */
 export function filteredProFormas(db: Kysely<Database>, scope: Scope, filters: ProFormaFilters): ProFormaQuery {
   let query: ProFormaQuery = db.selectFrom('pro_formas as p');
-  const cfaId = scope.cfaId ?? filters.cfaId;
-  if (cfaId !== undefined && cfaId !== null) query = query.where('p.cfa_id', '=', cfaId);
+  // Both apply: a CFA user filtering on another CFA gets nothing, not its own list.
+  if (scope.cfaId !== null) query = query.where('p.cfa_id', '=', scope.cfaId);
+  if (filters.cfaId !== undefined) query = query.where('p.cfa_id', '=', filters.cfaId);
   if (filters.number !== undefined) query = query.where('p.number', '=', filters.number);
   if (filters.invoiceNumber !== undefined) query = query.where('p.invoice_number', '=', filters.invoiceNumber);
   if (filters.status !== undefined) query = query.where('p.status', '=', filters.status);
@@ -395,15 +397,6 @@ export async function findProFormaState(
   };
 }
 
-export async function findProFormaSummary(
-  db: Kysely<Database>,
-  scope: Scope,
-  number: string,
-): Promise<ProFormaSummaryView | undefined> {
-  const row = await summaryColumns(filteredProFormas(db, scope, { number })).executeTakeFirst();
-  return row ? toSummary(row) : undefined;
-}
-
 /** The whole pro forma as the read model knows it (its workflow may have closed). */
 export async function findProFormaDetail(
   db: Kysely<Database>,
@@ -556,7 +549,13 @@ async function documentControls(db: Kysely<Database>, documentId: string): Promi
   };
   return rows
     .sort((a, b) => rank(a.code) - rank(b.code) || a.code.localeCompare(b.code))
-    .map((r) => ({ code: r.code, passed: r.passed, outcome: r.outcome, message: r.message, reasonCode: r.reason_code }));
+    .map((r) => ({
+      code: r.code,
+      passed: r.passed,
+      outcome: r.outcome,
+      message: r.message,
+      reasonCode: r.reason_code,
+    }));
 }
 
 async function latestRefusal(
@@ -607,26 +606,48 @@ export async function findDocument(db: Kysely<Database>, scope: Scope, number: s
   );
 }
 
-/** The dashboard's five counters, read from pro_formas_(cfa_id_)counters_idx alone. */
+/**
+ * The dashboard's aggregates per status and refusal origin, read from the covering indexes
+ * pro_formas_(cfa_id_)counters_idx alone. One branch per status: each is an index-only range scan on its status,
+ * where a single GROUP BY over the whole table makes the planner read the table itself (a sequential scan of 100,000
+ * rows costs it less than a full index read at the default random_page_cost). Run it through `readDashboard`.
+ */
 export function dashboardQuery(db: Kysely<Database>, scope: Scope) {
-  let query = db
-    .selectFrom('pro_formas as p')
-    .select(['p.status', 'p.refusal_origin'])
-    .select((eb) => [
-      eb.fn.countAll<number>().as('n'),
-      eb.fn.count<number>('p.deposited_at').as('deposited'),
-      eb.fn.max('p.deposited_at').as('last_deposited_at'),
-      eb.fn.max('p.validated_at').as('last_validated_at'),
-      eb.fn.max('p.refused_at').as('last_refused_at'),
-      eb.fn.max('p.paid_at').as('last_paid_at'),
-    ])
-    .groupBy(['p.status', 'p.refusal_origin']);
-  if (scope.cfaId !== null) query = query.where('p.cfa_id', '=', scope.cfaId);
-  return query;
+  const branch = (status: ProFormaStatus) => {
+    let query = db
+      .selectFrom('pro_formas as p')
+      .select(['p.status', 'p.refusal_origin'])
+      .select((eb) => [
+        eb.fn.countAll<number>().as('n'),
+        eb.fn.count<number>('p.deposited_at').as('deposited'),
+        eb.fn.max('p.deposited_at').as('last_deposited_at'),
+        eb.fn.max('p.validated_at').as('last_validated_at'),
+        eb.fn.max('p.refused_at').as('last_refused_at'),
+        eb.fn.max('p.paid_at').as('last_paid_at'),
+      ])
+      .where('p.status', '=', status)
+      .groupBy(['p.status', 'p.refusal_origin']);
+    if (scope.cfaId !== null) query = query.where('p.cfa_id', '=', scope.cfaId);
+    return query;
+  };
+  // A pro forma awaiting its (first) invoice is in no category.
+  const [first, ...others] = PRO_FORMA_STATUSES.filter((s) => s !== 'AWAITING_INVOICE').map(branch);
+  return others.reduce((union, next) => union.unionAll(next), first as ReturnType<typeof branch>);
+}
+
+/**
+ * Runs the dashboard's read. Its index-only range scans are short: starting parallel workers for them costs more
+ * than it saves (measured: 60 ms with two workers, 14 ms without, on 100,000 pro formas and two cores).
+ */
+export function readDashboard<T>(db: Kysely<Database>, read: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    await sql`set local max_parallel_workers_per_gather = 0`.execute(trx);
+    return read(trx);
+  });
 }
 
 export async function dashboardCounters(db: Kysely<Database>, scope: Scope): Promise<DashboardCounterView[]> {
-  const groups = await dashboardQuery(db, scope).execute();
+  const groups = await readDashboard(db, (trx) => dashboardQuery(trx, scope).execute());
   const latest = (dates: (Date | null)[]): string | null => {
     const times = dates.filter((d): d is Date => d !== null).map((d) => d.getTime());
     return times.length === 0 ? null : new Date(Math.max(...times)).toISOString();
@@ -644,16 +665,8 @@ export async function dashboardCounters(db: Kysely<Database>, scope: Scope): Pro
   const rejected = of((g) => g.status === 'REFUSED' && g.refusal_origin === 'MANUAL');
   const paid = of((g) => g.status === 'PAID');
   return [
-    counter(
-      'EMISES',
-      sum(groups.map((g) => g.deposited)),
-      latest(groups.map((g) => g.last_deposited_at)),
-    ),
-    counter(
-      'TRANSMISES',
-      sum(transmitted.map((g) => g.n)),
-      latest(transmitted.map((g) => g.last_validated_at)),
-    ),
+    counter('EMISES', sum(groups.map((g) => g.deposited)), latest(groups.map((g) => g.last_deposited_at))),
+    counter('TRANSMISES', sum(transmitted.map((g) => g.n)), latest(transmitted.map((g) => g.last_validated_at))),
     counter('REFUSEES', sum(refused.map((g) => g.n)), latest(refused.map((g) => g.last_refused_at))),
     counter('REJETEES', sum(rejected.map((g) => g.n)), latest(rejected.map((g) => g.last_refused_at))),
     counter('PRISES_EN_CHARGE', sum(paid.map((g) => g.n)), latest(paid.map((g) => g.last_paid_at))),

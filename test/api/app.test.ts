@@ -104,7 +104,9 @@ describe('the API application', () => {
       const res = await api.http().agent.get('/api/nothing-here');
       expect(res.status).toBe(404);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
-      expect(res.body).toEqual({ error: { code: 'NOT_FOUND', message: 'Ressource introuvable : GET /api/nothing-here' } });
+      expect(res.body).toEqual({
+        error: { code: 'NOT_FOUND', message: 'Ressource introuvable : GET /api/nothing-here' },
+      });
     });
 
     it('answers a pro forma number that cannot exist with 404', async () => {

@@ -36,6 +36,8 @@ export interface ApiStack {
   stack: Stack;
   deps: ApiDeps;
   app: Express;
+  /** Another app on the same stack, with more configuration (a task queue nobody polls, a low rate limit). */
+  appWith(env: Record<string, string>): Express;
   store: FileDocumentStore;
   storeDir: string;
   /** A CFA with a billing mandate since 2020, and one without any. */
@@ -59,12 +61,15 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
   const stack = await startStack(options);
   const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'api-documents-'));
   const store = new FileDocumentStore(storeDir);
-  const config = loadConfig({
-    TASK_QUEUE: stack.deps.config.temporal.taskQueue,
-    OCR_TASK_QUEUE: stack.deps.config.temporal.ocrTaskQueue,
-    TEMPORAL_CALL_TIMEOUT: '10s',
-    ...options.env,
-  });
+  const configWith = (env: Record<string, string> = {}) =>
+    loadConfig({
+      TASK_QUEUE: stack.deps.config.temporal.taskQueue,
+      OCR_TASK_QUEUE: stack.deps.config.temporal.ocrTaskQueue,
+      TEMPORAL_CALL_TIMEOUT: '10s',
+      ...options.env,
+      ...env,
+    });
+  const config = configWith();
   const db = stack.database.db;
   const deps: ApiDeps = {
     db,
@@ -76,6 +81,8 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
     now: () => API_NOW,
     checkResponses: true,
   };
+  const appWith = (env: Record<string, string>) =>
+    createApp({ logger: deps.logger, readiness: {}, api: { ...deps, config: configWith(env) } });
   const app = createApp({ logger: deps.logger, readiness: { database: async () => true }, api: deps });
 
   const newCfa = async (withMandate: boolean): Promise<TestCfa> => {
@@ -108,6 +115,7 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
     stack,
     deps,
     app,
+    appWith,
     store,
     storeDir,
     cfa,
@@ -202,3 +210,14 @@ export function storedFiles(api: ApiStack): string[] {
   walk(api.storeDir);
   return files.sort();
 }
+
+type NodeParser = Extract<Parameters<request.Test['parse']>[0], (res: never, callback: never) => void>;
+
+/** A supertest parser that keeps the body as bytes, whatever its type (spreadsheets, CSV, documents). */
+export const binary: NodeParser = (res, done) => {
+  const stream = res as unknown as NodeJS.ReadableStream;
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  stream.on('end', () => done(null, Buffer.concat(chunks)));
+  stream.on('error', (error: Error) => done(error, Buffer.alloc(0)));
+};

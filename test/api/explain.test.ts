@@ -1,0 +1,75 @@
+import { apiQueries, planOf, scansOf, seedProFormas, type PlanNode } from '../../bench/api-lists';
+import { readDashboard } from '../../db/pro-forma-queries';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+
+jest.setTimeout(120_000);
+
+/**
+ * With 100,000 pro formas, every list page, list total and dashboard the API runs reads pro_formas through an index,
+ * never by a sequential scan of the table (`npm run bench:api` prints the same plans with their timings).
+ */
+describe('the API’s reads on 100,000 pro formas', () => {
+  let database: TestDatabase;
+  let queries: ReturnType<typeof apiQueries>;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await seedProFormas(database.db, 100_000);
+    const { id } = await database.db.selectFrom('cfas').select('id').orderBy('siret').executeTakeFirstOrThrow();
+    queries = apiQueries(database.db, id);
+  });
+  afterAll(() => database.drop());
+
+  async function plan(name: string): Promise<PlanNode> {
+    const found = queries.find((q) => q.name === name);
+    if (!found) throw new Error(`no query ${name}`);
+    return found.dashboard
+      ? readDashboard(database.db, (trx) => planOf(trx, found.query))
+      : planOf(database.db, found.query);
+  }
+
+  it('seeds 100,000 pro formas', async () => {
+    const { n } = await database.db
+      .selectFrom('pro_formas')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(n).toBe(100_000);
+  });
+
+  it.each([
+    'CFA list, page 1',
+    'CFA list, page 20',
+    'CFA list total',
+    'CFA list filtered by status, page 1',
+    'CFA list filtered by status, total',
+    'CFA list filtered by nature, page 1',
+    'CFA list of a dashboard category, page 1',
+    'CFA search by invoice number',
+    'staff list, page 1',
+    'staff list total',
+    'staff list filtered by status, page 1',
+    'staff list filtered by status, total',
+    'staff search by number',
+    'staff search by invoice number',
+    'staff list of one CFA, page 1',
+    'validation queue, page 1',
+    'CFA dashboard',
+    'staff dashboard',
+  ])('reads pro_formas by index for the %s', async (name) => {
+    const scans = scansOf(await plan(name), 'pro_formas');
+    expect(scans.length).toBeGreaterThan(0);
+    // A bitmap heap scan reads the rows an index found; a sequential scan would read the whole table.
+    const byIndex = ['Index Scan', 'Index Only Scan', 'Bitmap Heap Scan'];
+    expect(scans.filter((s) => !byIndex.includes(s.node))).toEqual([]);
+  });
+
+  it.each([
+    ['CFA list, page 1', 'Index Scan', 'pro_formas_cfa_id_created_at_idx'],
+    ['staff list, page 1', 'Index Scan', 'pro_formas_created_at_number_idx'],
+    ['validation queue, page 1', 'Index Scan', 'pro_formas_validation_queue_idx'],
+    ['CFA dashboard', 'Index Only Scan', 'pro_formas_cfa_id_counters_idx'],
+    ['staff dashboard', 'Index Only Scan', 'pro_formas_counters_idx'],
+  ])('reads the %s with an %s of %s', async (name, node, index) => {
+    const scans = scansOf(await plan(name), 'pro_formas');
+    expect(new Set(scans.map((s) => `${s.node} ${s.index}`))).toEqual(new Set([`${node} ${index}`]));
+  });
+});

@@ -1,0 +1,401 @@
+import crypto from 'node:crypto';
+import type { Test } from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
+import { apiEndpoints } from '../../api/app';
+import type { ExtractionResult } from '../../extraction/types';
+import { TEST_IBAN, uniqueSiret } from '../helpers/fixtures';
+import { binary, seedInstallments, startApiStack, waitForProForma, type ApiStack, type TestUser } from '../helpers/api';
+import { invoicePdf } from '../helpers/invoices';
+import { perfectReading } from '../helpers/stack';
+
+jest.setTimeout(120_000);
+
+const ACTORS = ['none', 'bad token', 'revoked', 'admin', 'validator', 'cfa', 'other CFA'] as const;
+type Actor = (typeof ACTORS)[number];
+type Expected = Record<Actor, number>;
+
+/** The usual answers of an endpoint that needs a token: 401 for every request without a valid one. */
+const unauthenticated = { none: 401, 'bad token': 401, revoked: 401 } as const;
+const adminOnly = (admin: number): Expected => ({
+  ...unauthenticated,
+  admin,
+  validator: 403,
+  cfa: 403,
+  'other CFA': 403,
+});
+
+interface Row {
+  name: string;
+  expected: Expected;
+  /** Acts on `target`: a pro forma of the first CFA, or what `shared` names; `fresh` gives a new one to each actor expected to succeed. */
+  send(agent: TestAgent<Test>, target: string): Test;
+  shared?: () => string;
+  fresh?: () => Promise<string>;
+}
+
+/**
+ * Every endpoint × (no token, bad token, revoked token, each role, another CFA's user) against the expected code.
+ * Denials happen before anything is read or written; a CFA user never learns that another CFA's pro forma exists.
+ */
+describe('rights matrix', () => {
+  let api: ApiStack;
+  let revoked: TestUser;
+  /** A pro forma of the first CFA awaiting a decision (version 1 deposited), and one refused automatically. */
+  let awaiting: string;
+  let refused: string;
+  let template: Buffer;
+  let sharedInstallment: string;
+  const readings = new Map<string, ExtractionResult>();
+
+  const tokenOf = (actor: Actor): string | undefined => {
+    switch (actor) {
+      case 'none':
+        return undefined;
+      case 'bad token':
+        return crypto.randomBytes(32).toString('base64url');
+      case 'revoked':
+        return revoked.token;
+      case 'admin':
+        return api.users.admin.token;
+      case 'validator':
+        return api.users.validator.token;
+      case 'cfa':
+        return api.users.cfa.token;
+      case 'other CFA':
+        return api.users.otherCfa.token;
+    }
+  };
+
+  async function generate(): Promise<{ number: string; total: number }> {
+    const total = 100_000 + crypto.randomInt(1, 99_999);
+    const { installmentIds } = await seedInstallments(api, api.cfa.id, [total]);
+    const { agent, auth } = api.http(api.users.cfa);
+    const res = await agent.post('/api/pro-formas').set(auth).send({ nature: 'PEDAGOGIE', installmentIds });
+    expect(res.status).toBe(201);
+    return { number: res.body.proFormas[0].number, total };
+  }
+
+  async function deposited(totalRead?: number): Promise<string> {
+    const { number, total } = await generate();
+    const invoiceNumber = `FA-${crypto.randomBytes(4).toString('hex')}`;
+    const pdf = invoicePdf({
+      proFormaNumber: number,
+      invoiceNumber,
+      totalCents: total,
+      siret: api.cfa.siret,
+      iban: TEST_IBAN,
+    });
+    readings.set(
+      crypto.createHash('sha256').update(pdf).digest('hex'),
+      perfectReading(
+        number,
+        total,
+        { cfa: api.cfa, installments: [] },
+        { invoiceNumber, totalCents: totalRead ?? total },
+      ),
+    );
+    const { agent, auth } = api.http(api.users.cfa);
+    expect((await agent.post(`/api/pro-formas/${number}/invoice`).set(auth).attach('file', pdf, 'f.pdf')).status).toBe(
+      202,
+    );
+    await waitForProForma(api, api.users.cfa, number, (p) => p.stage === 'AWAITING_DECISION' || p.status === 'REFUSED');
+    return number;
+  }
+
+  async function validated(): Promise<string> {
+    const number = await deposited();
+    const { agent, auth } = api.http(api.users.validator);
+    expect(
+      (await agent.post(`/api/pro-formas/${number}/decision`).set(auth).send({ decision: 'APPROVE' })).status,
+    ).toBe(200);
+    await waitForProForma(api, api.users.cfa, number, (p) => (p as { payment?: unknown }).payment !== null);
+    return number;
+  }
+
+  async function throwawayUser(): Promise<string> {
+    return (await api.createUser('validator')).id;
+  }
+
+  beforeAll(async () => {
+    api = await startApiStack();
+    api.stack.extract.mockImplementation(async (input) => {
+      const reading = readings.get(input.sha256);
+      if (!reading) throw new Error(`no reading for ${input.sha256}`);
+      return reading;
+    });
+    revoked = await api.createUser('cfa', api.cfa.id);
+    const { agent, auth } = api.http(api.users.admin);
+    expect((await agent.post(`/api/admin/users/${revoked.id}/revoke`).set(auth)).status).toBe(200);
+    sharedInstallment = (await seedInstallments(api, api.cfa.id, [45_600])).installmentIds[0] as string;
+    awaiting = await deposited();
+    refused = await deposited(1);
+    await waitForProForma(api, api.users.cfa, refused, (p) => p.status === 'REFUSED');
+    template = (await agent.get('/api/admin/imports/contracts/template.xlsx').set(auth).buffer(true).parse(binary))
+      .body as Buffer;
+  });
+  afterAll(() => api.teardown());
+
+  const pdf = () =>
+    invoicePdf({
+      proFormaNumber: 'PRO-00000000',
+      invoiceNumber: 'X',
+      totalCents: 1,
+      siret: '73282932000074',
+      iban: TEST_IBAN,
+    });
+
+  const rows = (): Row[] => [
+    {
+      name: 'GET /api/me',
+      expected: { ...unauthenticated, admin: 200, validator: 200, cfa: 200, 'other CFA': 200 },
+      send: (a) => a.get('/api/me'),
+    },
+    {
+      name: 'GET /api/installments/eligible',
+      expected: { ...unauthenticated, admin: 403, validator: 403, cfa: 200, 'other CFA': 200 },
+      send: (a) => a.get('/api/installments/eligible?nature=PEDAGOGIE'),
+    },
+    {
+      name: 'POST /api/pro-formas',
+      // The other CFA names the first CFA's installment: not eligible for it, whatever exists elsewhere.
+      expected: { ...unauthenticated, admin: 403, validator: 403, cfa: 201, 'other CFA': 409 },
+      send: (a, id) => a.post('/api/pro-formas').send({ nature: 'PEDAGOGIE', installmentIds: [id] }),
+      shared: () => sharedInstallment,
+      fresh: async () => (await seedInstallments(api, api.cfa.id, [12_300])).installmentIds[0] as string,
+    },
+    {
+      name: 'GET /api/pro-formas',
+      expected: { ...unauthenticated, admin: 200, validator: 200, cfa: 200, 'other CFA': 200 },
+      send: (a) => a.get('/api/pro-formas'),
+    },
+    {
+      name: 'GET /api/pro-formas/export.xlsx',
+      expected: { ...unauthenticated, admin: 200, validator: 200, cfa: 200, 'other CFA': 200 },
+      send: (a) => a.get('/api/pro-formas/export.xlsx'),
+    },
+    {
+      name: 'GET /api/pro-formas/export.csv',
+      expected: { ...unauthenticated, admin: 200, validator: 200, cfa: 200, 'other CFA': 200 },
+      send: (a) => a.get('/api/pro-formas/export.csv'),
+    },
+    {
+      name: 'GET /api/dashboard',
+      expected: { ...unauthenticated, admin: 200, validator: 200, cfa: 200, 'other CFA': 200 },
+      send: (a) => a.get('/api/dashboard'),
+    },
+    {
+      name: 'GET /api/pro-formas/:number',
+      expected: { ...unauthenticated, admin: 200, validator: 200, cfa: 200, 'other CFA': 404 },
+      send: (a, n) => a.get(`/api/pro-formas/${n}`),
+    },
+    {
+      name: 'POST /api/pro-formas/:number/invoice',
+      expected: { ...unauthenticated, admin: 403, validator: 403, cfa: 202, 'other CFA': 404 },
+      send: (a, n) => a.post(`/api/pro-formas/${n}/invoice`).attach('file', pdf(), 'facture.pdf'),
+      fresh: async () => (await generate()).number,
+    },
+    {
+      name: 'POST /api/pro-formas/:number/cancel',
+      expected: { ...unauthenticated, admin: 403, validator: 403, cfa: 200, 'other CFA': 404 },
+      send: (a, n) => a.post(`/api/pro-formas/${n}/cancel`),
+      fresh: async () => (await generate()).number,
+    },
+    {
+      name: 'GET /api/pro-formas/:number/refusal',
+      expected: { ...unauthenticated, admin: 200, validator: 200, cfa: 200, 'other CFA': 404 },
+      send: (a) => a.get(`/api/pro-formas/${refused}/refusal`),
+    },
+    {
+      name: 'GET /api/pro-formas/:number/documents/:version',
+      expected: { ...unauthenticated, admin: 200, validator: 200, cfa: 200, 'other CFA': 404 },
+      send: (a, n) => a.get(`/api/pro-formas/${n}/documents/1`),
+    },
+    {
+      name: 'GET /api/pro-formas/:number/contracts.xlsx',
+      expected: { ...unauthenticated, admin: 200, validator: 200, cfa: 200, 'other CFA': 404 },
+      send: (a, n) => a.get(`/api/pro-formas/${n}/contracts.xlsx`),
+    },
+    {
+      name: 'GET /api/validation/queue',
+      expected: { ...unauthenticated, admin: 200, validator: 200, cfa: 403, 'other CFA': 403 },
+      send: (a) => a.get('/api/validation/queue'),
+    },
+    {
+      name: 'POST /api/pro-formas/:number/decision',
+      expected: { ...unauthenticated, admin: 403, validator: 200, cfa: 403, 'other CFA': 403 },
+      send: (a, n) => a.post(`/api/pro-formas/${n}/decision`).send({ decision: 'APPROVE' }),
+      fresh: deposited,
+    },
+    {
+      name: 'POST /api/pro-formas/:number/payment-confirmation',
+      expected: adminOnly(200),
+      send: (a, n) => a.post(`/api/pro-formas/${n}/payment-confirmation`).send({ reference: 'VIR-1' }),
+      fresh: validated,
+    },
+    {
+      name: 'POST /api/admin/cfas',
+      expected: adminOnly(201),
+      send: (a) =>
+        a.post('/api/admin/cfas').send({ siret: uniqueSiret(), name: 'CFA', email: 'a@b.example', iban: TEST_IBAN }),
+    },
+    { name: 'GET /api/admin/cfas', expected: adminOnly(200), send: (a) => a.get('/api/admin/cfas') },
+    {
+      name: 'PATCH /api/admin/cfas/:cfaId',
+      expected: adminOnly(200),
+      send: (a) => a.patch(`/api/admin/cfas/${api.cfa.id}`).send({ trusted: false }),
+    },
+    {
+      name: 'POST /api/admin/cfas/:cfaId/mandates',
+      expected: adminOnly(201),
+      send: (a) => a.post(`/api/admin/cfas/${api.cfa.id}/mandates`).send({ validFrom: '2020-01-01' }),
+    },
+    {
+      name: 'POST /api/admin/users',
+      expected: adminOnly(201),
+      send: (a) =>
+        a.post('/api/admin/users').send({
+          role: 'validator',
+          name: 'Valideur',
+          email: `v-${crypto.randomBytes(4).toString('hex')}@opco.example`,
+        }),
+    },
+    { name: 'GET /api/admin/users', expected: adminOnly(200), send: (a) => a.get('/api/admin/users') },
+    {
+      name: 'POST /api/admin/users/:userId/revoke',
+      expected: adminOnly(200),
+      send: (a, id) => a.post(`/api/admin/users/${id}/revoke`),
+      fresh: throwawayUser,
+    },
+    {
+      name: 'POST /api/admin/users/:userId/token',
+      expected: adminOnly(200),
+      send: (a, id) => a.post(`/api/admin/users/${id}/token`),
+      fresh: throwawayUser,
+    },
+    {
+      name: 'POST /api/admin/contracts',
+      expected: adminOnly(201),
+      send: (a) =>
+        a.post('/api/admin/contracts').send({
+          cfaId: api.cfa.id,
+          number: `DECA-${crypto.randomBytes(4).toString('hex')}`,
+          label: 'CAP',
+          apprenticeName: 'Hugo Bernard',
+          employerName: 'Restaurant',
+          employerSiret: '73282932000074',
+          startDate: '2026-09-01',
+          endDate: '2027-08-31',
+          status: 'ENGAGE',
+        }),
+    },
+    {
+      name: 'POST /api/admin/imports/contracts',
+      expected: adminOnly(200),
+      send: (a) => a.post('/api/admin/imports/contracts').attach('file', template, 'modele.xlsx'),
+    },
+    {
+      name: 'GET /api/admin/imports/contracts/template.xlsx',
+      expected: adminOnly(200),
+      send: (a) => a.get('/api/admin/imports/contracts/template.xlsx'),
+    },
+    {
+      name: 'GET /api/admin/refusal-reasons',
+      expected: { ...unauthenticated, admin: 200, validator: 200, cfa: 403, 'other CFA': 403 },
+      send: (a) => a.get('/api/admin/refusal-reasons'),
+    },
+    {
+      name: 'POST /api/admin/refusal-reasons',
+      expected: adminOnly(201),
+      send: (a) =>
+        a.post('/api/admin/refusal-reasons').send({
+          code: `MOTIF_${crypto.randomBytes(3).toString('hex').toUpperCase()}`,
+          label: 'Motif',
+          letter: 'Madame, monsieur, …',
+        }),
+    },
+  ];
+
+  it('covers every endpoint of the API', () => {
+    const covered = rows()
+      .map((r) => r.name)
+      .sort();
+    const served = apiEndpoints(api.deps)
+      .map((e) => `${e.method.toUpperCase()} ${e.path}`)
+      .sort();
+    expect(covered).toEqual(served);
+  });
+
+  it.each(rows().map((row) => [row.name, row] as const))(
+    '%s answers each caller with its expected code',
+    async (_name, row) => {
+      const got: Partial<Expected> = {};
+      for (const actor of ACTORS) {
+        const expected = row.expected[actor];
+        const target = row.fresh && expected < 300 ? await row.fresh() : (row.shared?.() ?? awaiting);
+        const { agent } = api.http();
+        const token = tokenOf(actor);
+        const req = row.send(agent, target);
+        if (token) req.set('Authorization', `Bearer ${token}`);
+        const res = await req;
+        got[actor] = res.status;
+        if (res.status >= 400) {
+          expect(res.headers['content-type']).toMatch(/^application\/json/);
+          expect(Object.keys(res.body.error).sort()).toEqual(
+            res.body.error.details === undefined ? ['code', 'message'] : ['code', 'details', 'message'],
+          );
+        }
+      }
+      expect(got).toEqual(row.expected);
+    },
+  );
+
+  it('answers a request without a token with 401 and a Bearer challenge', async () => {
+    const res = await api.http().agent.get('/api/pro-formas');
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="api"');
+    expect(res.body).toEqual({
+      error: {
+        code: 'UNAUTHENTICATED',
+        message: 'Authentification requise : en-tête « Authorization: Bearer <jeton> ».',
+      },
+    });
+  });
+
+  it('answers a revoked token with 401 naming the revocation, and a token of another scheme as invalid', async () => {
+    const gone = await api.http().agent.get('/api/me').set('Authorization', `Bearer ${revoked.token}`);
+    expect(gone.body).toEqual({ error: { code: 'UNAUTHENTICATED', message: 'Jeton révoqué.' } });
+    const basic = await api.http().agent.get('/api/me').set('Authorization', 'Basic dXNlcjpwYXNz');
+    expect(basic.status).toBe(401);
+    expect(basic.body.error.message).toBe('En-tête Authorization invalide : « Bearer <jeton> » attendu.');
+  });
+
+  it('stores tokens only as their SHA-256, and replaces a token on demand', async () => {
+    const rowsStored = await api.stack.database.db.selectFrom('users').select('token_hash').execute();
+    const tokens = Object.values(api.users).map((u) => u.token);
+    expect(rowsStored.some((r) => tokens.includes(r.token_hash))).toBe(false);
+    const { agent, auth } = api.http(api.users.admin);
+    const user = await api.createUser('validator');
+    const replaced = await agent.post(`/api/admin/users/${user.id}/token`).set(auth);
+    expect(replaced.body.token).not.toBe(user.token);
+    expect((await api.http().agent.get('/api/me').set('Authorization', `Bearer ${user.token}`)).status).toBe(401);
+    const me = await api.http().agent.get('/api/me').set('Authorization', `Bearer ${replaced.body.token}`);
+    expect(me.body).toMatchObject({ id: user.id, role: 'validator' });
+  });
+
+  it('lists, exports and counts only a CFA user’s own pro formas', async () => {
+    const mine = api.http(api.users.cfa);
+    const theirs = api.http(api.users.otherCfa);
+    const ownList = await mine.agent.get('/api/pro-formas').set(mine.auth);
+    expect(ownList.body.items.map((p: { number: string }) => p.number)).toContain(awaiting);
+    const otherList = await theirs.agent.get('/api/pro-formas').set(theirs.auth);
+    expect(otherList.body).toEqual({ items: [], total: 0, page: 1, pageSize: 50 });
+    const byNumber = await theirs.agent.get(`/api/pro-formas?number=${awaiting}`).set(theirs.auth);
+    expect(byNumber.body.total).toBe(0);
+    const byCfa = await theirs.agent.get(`/api/pro-formas?cfaId=${api.cfa.id}`).set(theirs.auth);
+    expect(byCfa.body.total).toBe(0);
+    const csv = await theirs.agent.get('/api/pro-formas/export.csv').set(theirs.auth);
+    expect(csv.text).not.toContain(awaiting);
+    const counters = await theirs.agent.get('/api/dashboard').set(theirs.auth);
+    expect(counters.body.counters.map((c: { count: number }) => c.count)).toEqual([0, 0, 0, 0, 0]);
+  });
+});
