@@ -1,4 +1,5 @@
 import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
+import type { InvoiceFields } from '../domain/reading';
 import { CONTROL_CODES, type ControlCode, type ControlOutcome } from '../domain/controls';
 import { costNatureLabel, type CostNature, type SettlementMode } from '../domain/cost-nature';
 import { fillLetter } from '../domain/pro-forma';
@@ -114,17 +115,7 @@ export interface DocumentView {
 export interface ExtractionDetailView {
   version: number;
   engine: ExtractionEngineCode;
-  fields: {
-    invoiceNumber: string | null;
-    proFormaNumber: string | null;
-    totalCents: number | null;
-    issueDate: string | null;
-    siret: string | null;
-    siren: string | null;
-    vatId: string | null;
-    iban: string | null;
-    currency: string | null;
-  };
+  fields: InvoiceFields;
   fieldConfidences: Record<string, number>;
   confidence: number | null;
   error: string | null;

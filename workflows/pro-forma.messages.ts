@@ -1,4 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { InvoiceFields } from '../domain/reading';
 import type { ControlResult } from '../domain/controls';
 import type { CostNature, SettlementMode } from '../domain/cost-nature';
 import type { ProFormaKind, ProFormaStage, ProFormaStatus } from '../domain/status';
@@ -58,17 +59,7 @@ export interface DocumentVersion {
 export interface ExtractionView {
   version: number;
   engine: 'FACTURX' | 'TEXT_LAYER' | 'OCR' | 'NONE';
-  fields: {
-    invoiceNumber: string | null;
-    proFormaNumber: string | null;
-    totalCents: number | null;
-    issueDate: string | null;
-    siret: string | null;
-    siren: string | null;
-    vatId: string | null;
-    iban: string | null;
-    currency: string | null;
-  };
+  fields: InvoiceFields;
   fieldConfidences: Record<string, number>;
   confidence: number;
   error?: { code: string; message: string };
