@@ -43,34 +43,39 @@ export async function createContract(
   contract: ContractInput,
   installments: readonly InstallmentInput[],
 ): Promise<ContractView> {
-  return uniquely(() =>
-    db.transaction().execute(async (trx) => {
-      const row = await trx
-        .insertInto('contracts')
-        .values(contractColumns(contract))
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      const inserted =
-        installments.length === 0
-          ? []
-          : await trx
-              .insertInto('installments')
-              .values(installments.map((i) => installmentColumns(row.id, i)))
-              .returning(['id', 'nature', 'period_start', 'period_end', 'amount_cents'])
-              .execute();
-      return {
-        id: row.id,
-        ...contract,
-        installments: inserted.map((i) => ({
-          id: i.id,
-          nature: i.nature,
-          periodStart: i.period_start,
-          periodEnd: i.period_end,
-          amountCents: i.amount_cents,
-        })),
-      };
-    }),
-  );
+  return uniquely(() => db.transaction().execute((trx) => insertContract(trx, contract, installments)));
+}
+
+/** Inserts a contract and its installments within the caller's transaction. */
+export async function insertContract(
+  trx: Transaction<Database>,
+  contract: ContractInput,
+  installments: readonly InstallmentInput[],
+): Promise<ContractView> {
+  const row = await trx
+    .insertInto('contracts')
+    .values(contractColumns(contract))
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const inserted =
+    installments.length === 0
+      ? []
+      : await trx
+          .insertInto('installments')
+          .values(installments.map((i) => installmentColumns(row.id, i)))
+          .returning(['id', 'nature', 'period_start', 'period_end', 'amount_cents'])
+          .execute();
+  return {
+    id: row.id,
+    ...contract,
+    installments: inserted.map((i) => ({
+      id: i.id,
+      nature: i.nature,
+      periodStart: i.period_start,
+      periodEnd: i.period_end,
+      amountCents: i.amount_cents,
+    })),
+  };
 }
 
 function contractColumns(c: ContractInput) {

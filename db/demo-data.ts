@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { generateToken, hashToken } from '../infra/tokens';
-import type { CostNatureCode, Database } from './schema';
+import { insertContract, type ContractInput, type InstallmentInput } from './contract-import';
+import type { Database } from './schema';
 
 /** Fictional but valid identifiers (SIRET Luhn, IBAN mod 97), so the automatic controls pass on demo invoices. */
 export const DEMO_CFA = {
@@ -17,24 +18,7 @@ const DEMO_USERS = [
   { role: 'cfa', name: 'Comptable CFA Démo', email: 'comptable@cfa-demo.example' },
 ] as const;
 
-interface DemoInstallment {
-  nature: CostNatureCode;
-  periodStart: string;
-  periodEnd: string;
-  amountCents: number;
-}
-
-const DEMO_CONTRACTS: {
-  number: string;
-  label: string;
-  apprenticeName: string;
-  employerName: string;
-  employerSiret: string;
-  startDate: string;
-  endDate: string;
-  status: 'ENGAGE' | 'RUPTURE';
-  installments: DemoInstallment[];
-}[] = [
+const DEMO_CONTRACTS: (Omit<ContractInput, 'cfaId'> & { installments: InstallmentInput[] })[] = [
   {
     number: 'DECA-2026-000101',
     label: 'BTS Management commercial opérationnel',
@@ -92,34 +76,8 @@ export async function seedDemoData(db: Kysely<Database>, logger: Logger): Promis
     if (existing) return undefined;
     const cfa = await trx.insertInto('cfas').values(DEMO_CFA).returning('id').executeTakeFirstOrThrow();
     await trx.insertInto('mandates').values({ cfa_id: cfa.id, valid_from: '2026-01-01', valid_to: null }).execute();
-    for (const c of DEMO_CONTRACTS) {
-      const contract = await trx
-        .insertInto('contracts')
-        .values({
-          cfa_id: cfa.id,
-          number: c.number,
-          label: c.label,
-          apprentice_name: c.apprenticeName,
-          employer_name: c.employerName,
-          employer_siret: c.employerSiret,
-          start_date: c.startDate,
-          end_date: c.endDate,
-          status: c.status,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await trx
-        .insertInto('installments')
-        .values(
-          c.installments.map((i) => ({
-            contract_id: contract.id,
-            nature: i.nature,
-            period_start: i.periodStart,
-            period_end: i.periodEnd,
-            amount_cents: i.amountCents,
-          })),
-        )
-        .execute();
+    for (const { installments, ...contract } of DEMO_CONTRACTS) {
+      await insertContract(trx, { ...contract, cfaId: cfa.id }, installments);
     }
     const issued: { role: string; email: string; token: string }[] = [];
     for (const u of DEMO_USERS) {
