@@ -16,7 +16,8 @@ import { generateToken, hashToken } from '../infra/tokens';
 import type { ApiDeps } from './deps';
 import { endpoint, type AnyEndpoint, type EndpointContext } from './endpoint';
 import { HttpError } from './errors';
-import { contractsTemplate, readContractsWorkbook } from './contract-workbook';
+import { contractsTemplate } from './contract-workbook';
+import { readImportedWorkbook } from './uploads';
 import { XLSX_TYPE } from './exports';
 import {
   cfaListResponse,
@@ -229,7 +230,7 @@ export function adminEndpoints(deps: ApiDeps): AnyEndpoint[] {
       errors: [413, 415, 422, 429],
       handle: async ({ file, reply }) => {
         if (!file) throw new HttpError(400, 'FILE_MISSING', 'Aucun fichier reçu.');
-        const rows = await readContractsWorkbook(file.buffer);
+        const rows = await readImportedWorkbook(deps.readers, file.buffer);
         const report = { imported: 0, unchanged: 0, rejected: [] as { row: number; error: string }[] };
         for (const row of rows) {
           if (!row.ok) {

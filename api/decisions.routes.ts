@@ -15,7 +15,7 @@ import {
   proFormaDetailResponse,
   proFormaListResponse,
 } from './schemas';
-import { digest, idempotencyKey, requestIdFor, updateProForma } from './workflow-calls';
+import { digest, requestIdOf, updateProForma } from './workflow-calls';
 
 /** The validators' queue and decision, and the payment confirmation of the accounting side. */
 export function decisionEndpoints(deps: ApiDeps): AnyEndpoint[] {
@@ -70,12 +70,18 @@ export function decisionEndpoints(deps: ApiDeps): AnyEndpoint[] {
             );
           }
         }
-        const key = idempotencyKey(req.get('idempotency-key'));
-        // Without a key, the same validator sending the same decision on the same deposited version is the same
-        // request (a double click): one update id, applied once, the same answer twice.
-        const sameIntent = digest(user.id, state.documentCount, body.decision, body.reasonCode, body.comment);
+        const requestId = await requestIdOf(calls, {
+          action: 'decide',
+          number: state.number,
+          userId: user.id,
+          keyHeader: req.get('idempotency-key'),
+          content: body,
+          // Without a key, the same validator sending the same decision on the same deposited version is the same
+          // request (a double click): one update id, applied once, the same answer twice.
+          fallback: digest(user.id, state.documentCount, body.decision, body.reasonCode, body.comment),
+        });
         await updateProForma(calls, scope, state, 'DECIDE', decideUpdate, {
-          requestId: requestIdFor('decide', state.number, user.id, key, sameIntent),
+          requestId,
           actor: actorOf(user),
           decision: body.decision,
           reasonCode: body.reasonCode,
@@ -101,9 +107,16 @@ export function decisionEndpoints(deps: ApiDeps): AnyEndpoint[] {
         const scope = scopeOf(user);
         const state = await findProFormaState(deps.db, scope, params.number);
         if (!state) throw notFound(params.number);
-        const key = idempotencyKey(req.get('idempotency-key'));
+        const requestId = await requestIdOf(calls, {
+          action: 'confirm-payment',
+          number: state.number,
+          userId: user.id,
+          keyHeader: req.get('idempotency-key'),
+          content: body,
+          fallback: crypto.randomUUID(),
+        });
         await updateProForma(calls, scope, state, 'CONFIRM_PAYMENT', confirmPaymentUpdate, {
-          requestId: requestIdFor('confirm-payment', state.number, user.id, key, crypto.randomUUID()),
+          requestId,
           actor: actorOf(user),
           paidAt: body.paidAt,
           reference: body.reference,

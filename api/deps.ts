@@ -5,6 +5,7 @@ import type { ProFormaClientDeps } from '../client/pro-formas';
 import type { Database } from '../db/schema';
 import type { Config } from '../infra/config';
 import type { DocumentStore } from '../infra/storage';
+import type { ReaderPool } from '../extraction/readers';
 import type { WorkflowCallDeps } from './workflow-calls';
 
 /** What the API's routes need: the read model, Temporal, the document store, the configuration. */
@@ -12,6 +13,8 @@ export interface ApiDeps {
   db: Kysely<Database>;
   temporal: Client;
   store: DocumentStore;
+  /** Reader processes: the workbooks admins import are parsed there, under a deadline and a memory cap. */
+  readers: ReaderPool;
   config: Pick<Config, 'temporal' | 'timings' | 'api'>;
   logger: Logger;
   /** Passed to the workflows the API starts (tests shorten their timers). */

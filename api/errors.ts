@@ -1,5 +1,8 @@
 import {
+  NamespaceNotFoundError,
   ServiceError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
   isGrpcServiceError,
@@ -21,8 +24,10 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** The failure behind the answer: logged, never sent. */
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'HttpError';
   }
 }
@@ -36,10 +41,24 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   VALIDATION_FAILED: 422,
   DOCUMENT_UNREADABLE: 422,
   NOT_FOUND: 404,
+  AMOUNT_OUT_OF_RANGE: 422,
+  SELECTION_TOO_LARGE: 422,
 };
 
 function isDomainErrorCode(code: string | undefined | null): code is DomainErrorCode {
   return (DOMAIN_ERROR_CODES as readonly string[]).includes(code ?? '');
+}
+
+/**
+ * The workflow refused the update with a domain code. A validator's refusal leaves no trace; a handler's refusal
+ * (a deposit's handler has none) comes before its effects. Any other failure may come after some of them.
+ */
+export function isRefusedByWorkflow(error: unknown): boolean {
+  return (
+    error instanceof WorkflowUpdateFailedError &&
+    error.cause instanceof ApplicationFailure &&
+    isDomainErrorCode(error.cause.type)
+  );
 }
 
 /** The answer for a write that met one of the schema's unique constraints. */
@@ -53,18 +72,111 @@ const UNIQUE_CONFLICTS: Record<string, { code: string; message: string }> = {
   },
 };
 
-// gRPC status codes meaning "Temporal did not answer in time or cannot be reached": CANCELLED, DEADLINE_EXCEEDED,
-// RESOURCE_EXHAUSTED, UNAVAILABLE.
-const TEMPORAL_UNREACHABLE_CODES = new Set([1, 4, 8, 14]);
+/** gRPC status codes, as Temporal's client reports them (a ServiceError's cause, or the raw gRPC error). */
+export const GRPC_STATUS = {
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  OUT_OF_RANGE: 11,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  DATA_LOSS: 15,
+  UNAUTHENTICATED: 16,
+} as const;
+export type GrpcStatusName = keyof typeof GRPC_STATUS;
 
 export const TEMPORAL_UNAVAILABLE_MESSAGE =
   'Le moteur de traitement ne répond pas pour le moment : l’action n’a pas été prise en compte, réessayez dans quelques instants.';
 
+export const WORKFLOW_NOT_READY_MESSAGE =
+  'Le traitement de cette pro forma est bloqué par une erreur technique : l’action n’a pas été prise en compte, ' +
+  'réessayez plus tard.';
+
+type TemporalAnswer = 'UNAVAILABLE' | 'NOT_READY' | 'NOT_FOUND' | 'CONFLICT';
+
+/**
+ * The answer to each gRPC status of a Temporal call. Unavailable: Temporal is down, overloaded, out of time, or
+ * refuses the API's credentials; nothing was applied and a retry may succeed (503 with Retry-After). Not ready:
+ * the server refuses updates and queries while the workflow's task keeps failing (a bug or a bad deployment of the
+ * workflow code), until the task succeeds again. Absent: a status that only a bug of the API or of the server
+ * produces (a malformed call), answered as a neutral 500 and logged as an error.
+ */
+const TEMPORAL_ANSWERS: Record<GrpcStatusName, TemporalAnswer | undefined> = {
+  CANCELLED: 'UNAVAILABLE',
+  UNKNOWN: 'UNAVAILABLE',
+  INVALID_ARGUMENT: undefined,
+  DEADLINE_EXCEEDED: 'UNAVAILABLE',
+  NOT_FOUND: 'NOT_FOUND',
+  ALREADY_EXISTS: 'CONFLICT',
+  PERMISSION_DENIED: 'UNAVAILABLE',
+  RESOURCE_EXHAUSTED: 'UNAVAILABLE',
+  FAILED_PRECONDITION: 'NOT_READY',
+  // A conflict of concurrent writes inside the server: the same call can be retried as is.
+  ABORTED: 'UNAVAILABLE',
+  OUT_OF_RANGE: undefined,
+  UNIMPLEMENTED: undefined,
+  INTERNAL: 'UNAVAILABLE',
+  UNAVAILABLE: 'UNAVAILABLE',
+  DATA_LOSS: undefined,
+  UNAUTHENTICATED: 'UNAVAILABLE',
+};
+
+const GRPC_STATUS_NAMES = new Map<number, GrpcStatusName>(
+  Object.entries(GRPC_STATUS).map(([name, code]) => [code, name as GrpcStatusName]),
+);
+
+/** The gRPC status of a failed Temporal call, whether the client wrapped it (ServiceError, …) or not. */
+export function grpcStatusOf(error: unknown): GrpcStatusName | undefined {
+  let cause = error;
+  for (let depth = 0; depth < 5; depth++) {
+    if (isGrpcServiceError(cause)) return GRPC_STATUS_NAMES.get(cause.code);
+    if (!(cause instanceof ServiceError || cause instanceof WorkflowUpdateRPCTimeoutOrCancelledError)) return undefined;
+    cause = cause.cause;
+  }
+  return undefined;
+}
+
+function temporalAnswerOf(error: unknown): TemporalAnswer | undefined {
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || error instanceof NamespaceNotFoundError) {
+    return 'UNAVAILABLE';
+  }
+  if (error instanceof WorkflowNotFoundError) return 'NOT_FOUND';
+  if (error instanceof WorkflowExecutionAlreadyStartedError) return 'CONFLICT';
+  const status = grpcStatusOf(error);
+  return status && TEMPORAL_ANSWERS[status];
+}
+
 /** Temporal could not be reached, or did not answer before the API's deadline (no worker polling, for instance). */
 export function isTemporalUnavailable(error: unknown): boolean {
-  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
-  const grpc = error instanceof ServiceError ? error.cause : error;
-  return isGrpcServiceError(grpc) && TEMPORAL_UNREACHABLE_CODES.has(grpc.code);
+  return temporalAnswerOf(error) === 'UNAVAILABLE';
+}
+
+/** The server refuses the call because the workflow's task keeps failing (gRPC FAILED_PRECONDITION). */
+export function isWorkflowNotReady(error: unknown): boolean {
+  return temporalAnswerOf(error) === 'NOT_READY';
+}
+
+const TEMPORAL_HTTP_ERRORS: Record<TemporalAnswer, [status: number, code: string, message: string]> = {
+  UNAVAILABLE: [503, 'TEMPORAL_UNAVAILABLE', TEMPORAL_UNAVAILABLE_MESSAGE],
+  NOT_READY: [409, 'WORKFLOW_NOT_READY', WORKFLOW_NOT_READY_MESSAGE],
+  NOT_FOUND: [404, 'NOT_FOUND', 'Le traitement de cette pro forma est introuvable.'],
+  CONFLICT: [409, 'WORKFLOW_ALREADY_STARTED', 'Le traitement de cette pro forma est déjà démarré.'],
+};
+
+/** The contract's answer to a failed Temporal call (other than an update the workflow refused); its cause is logged. */
+function temporalHttpError(error: unknown): HttpError | undefined {
+  const answer = temporalAnswerOf(error);
+  if (!answer) return undefined;
+  const [status, code, message] = TEMPORAL_HTTP_ERRORS[answer];
+  return new HttpError(status, code, message, undefined, { cause: error });
 }
 
 // Connection-level failures of PostgreSQL (node-postgres and the server's own "shutting down" codes).
@@ -82,18 +194,25 @@ interface BodyParserError {
 function toHttpError(err: unknown): HttpError | undefined {
   if (err instanceof HttpError) return err;
   if (err instanceof DomainError) return new HttpError(DOMAIN_STATUS[err.code], err.code, err.message, err.details);
-  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+  if (err instanceof WorkflowUpdateFailedError) {
     // The workflow's validator (or handler) refused the action: its type is a domain code, its message names the status.
-    const type = err.cause.type;
-    const details = err.cause.details?.[0];
+    if (isRefusedByWorkflow(err)) {
+      const failure = err.cause as ApplicationFailure;
+      const type = failure.type as DomainErrorCode;
+      return new HttpError(DOMAIN_STATUS[type], type, failure.message, failure.details?.[0] ?? undefined);
+    }
+    // Any other failure of an accepted update comes from Temporal itself (the workflow closed before the update
+    // completed) or from a step of the handler: its message is not written for users.
     return new HttpError(
-      isDomainErrorCode(type) ? DOMAIN_STATUS[type] : 409,
-      type ?? 'ACTION_NOT_ALLOWED',
-      err.cause.message,
-      details ?? undefined,
+      409,
+      'ACTION_NOT_COMPLETED',
+      'L’action n’a pas pu aboutir : le traitement de la pro forma l’a interrompue. Consultez la pro forma avant de réessayer.',
+      undefined,
+      { cause: err },
     );
   }
-  if (isTemporalUnavailable(err)) return new HttpError(503, 'TEMPORAL_UNAVAILABLE', TEMPORAL_UNAVAILABLE_MESSAGE);
+  const temporal = temporalHttpError(err);
+  if (temporal) return temporal;
   if (err instanceof UniqueViolationError) {
     const conflict = UNIQUE_CONFLICTS[err.constraint];
     if (conflict) return new HttpError(409, conflict.code, conflict.message);
@@ -127,8 +246,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const known = toHttpError(err);
     if (!known) logger.error({ err, method: req.method, path: req.path, reqId: req.id }, 'unhandled error');
-    // A known 5xx (Temporal or PostgreSQL unreachable) keeps its cause in the log, never in the answer.
-    else if (known.status >= 500) logger.warn({ err, method: req.method, path: req.path, reqId: req.id }, known.code);
+    // A known 5xx (Temporal or PostgreSQL unreachable), or an answer to a failure of the service's own (a workflow
+    // whose task fails), keeps its cause in the log, never in the answer.
+    else if (known.status >= 500 || known.cause !== undefined) {
+      logger.warn({ err: known.cause ?? err, method: req.method, path: req.path, reqId: req.id }, known.code);
+    }
     const error = known ?? new HttpError(500, 'INTERNAL_ERROR', 'Erreur interne. Réessayez plus tard.');
     const body: ErrorBody = { error: { code: error.code, message: error.message } };
     if (error.details !== undefined) body.error.details = error.details;

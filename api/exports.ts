@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import { costNatureLabel, type ContractStatus, type SettlementMode } from '../domain/cost-nature';
+import { contractStatusLabel, costNatureLabel, type SettlementMode } from '../domain/cost-nature';
 import { USER_TIME_ZONE } from '../domain/dates';
 import type { ContractLineView, ProFormaSummaryView } from '../db/pro-forma-queries';
 
@@ -148,12 +148,6 @@ export function csv<T>(columns: readonly Column<T>[], rows: readonly T[]): Buffe
 
 const KIND_LABELS = { INVOICE: 'Facture', CREDIT_NOTE: 'Avoir' } as const;
 const SETTLEMENT_LABELS: Record<SettlementMode, string> = { DEDUCTION: 'Déduction', REMBOURSEMENT: 'Remboursement' };
-const CONTRACT_STATUS_LABELS: Record<ContractStatus, string> = { ENGAGE: 'Engagé', RUPTURE: 'Rupture' };
-
-export function contractStatusLabel(status: ContractStatus): string {
-  return CONTRACT_STATUS_LABELS[status];
-}
-
 /** Columns of a list of pro formas (« Mes factures/factures d'avoir pro formas »). */
 export const PRO_FORMA_COLUMNS: readonly Column<ProFormaSummaryView>[] = [
   { header: 'N° de pro forma', kind: 'text', width: 16, value: (p) => p.number },

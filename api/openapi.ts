@@ -18,13 +18,15 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: 'Jeton absent, inconnu ou révoqué',
   403: 'Le rôle ne permet pas cette action',
   404: 'Inconnu, ou appartenant à un autre CFA',
-  409: 'Action impossible au statut actuel (le message nomme le statut), ou doublon',
+  409:
+    'Action impossible au statut actuel (le message nomme le statut), traitement bloqué (WORKFLOW_NOT_READY) ' +
+    'ou doublon',
   413: 'Corps ou fichier trop volumineux',
   415: 'Type de contenu ou de fichier non accepté',
   422: 'Bien formée mais invalide',
   429: 'Trop de dépôts pour ce jeton : réessayer plus tard',
   500: 'Erreur interne (message neutre)',
-  503: 'Temporal ne répond pas avant l’échéance (TEMPORAL_UNAVAILABLE) : réessayer',
+  503: 'Temporal ne répond pas avant l’échéance ou est surchargé (TEMPORAL_UNAVAILABLE) : réessayer après Retry-After',
 };
 
 function clean(schema: JsonSchema): JsonSchema {
@@ -80,7 +82,9 @@ function operation(spec: AnyEndpoint): JsonSchema {
     const body = content(doc);
     responses[status] = { description: doc.description, ...(body && { content: body }) };
   }
-  const errors = [400, 401, 403, ...(spec.errors ?? []), 500].sort((a, b) => a - b);
+  // A reused Idempotency-Key is a 422 on every endpoint that reads one.
+  const idempotency = spec.idempotent ? [422] : [];
+  const errors = [...new Set([400, 401, 403, ...(spec.errors ?? []), ...idempotency, 500])].sort((a, b) => a - b);
   for (const status of errors) {
     responses[String(status)] = {
       description: ERROR_DESCRIPTIONS[status] ?? 'Erreur',
@@ -93,7 +97,9 @@ function operation(spec: AnyEndpoint): JsonSchema {
           name: 'Idempotency-Key',
           in: 'header',
           required: false,
-          description: 'La même clé (pour le même utilisateur et la même action) est appliquée une seule fois',
+          description:
+            'La même clé (pour le même utilisateur et la même action) est appliquée une seule fois ; réutilisée pour ' +
+            'une autre requête (autre contenu ou autre pro forma) : 422 IDEMPOTENCY_KEY_REUSED',
           schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,200}$' },
         },
       ]

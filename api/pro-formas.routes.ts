@@ -13,14 +13,11 @@ import {
 } from '../db/pro-forma-queries';
 import { parisDate } from '../domain/dates';
 import { assertAllowed, statusLabel } from '../domain/status';
-import {
-  cancelUpdate,
-  depositInvoiceUpdate,
-  getProFormaQuery,
-  proFormaWorkflowId,
-} from '../workflows/pro-forma.messages';
+import { cancelUpdate, getProFormaQuery, proFormaWorkflowId } from '../workflows/pro-forma.messages';
 import { scopeOf, type User } from './auth';
+import { depositInvoice } from './deposits';
 import { clientDeps, nowOf, workflowCalls, type ApiDeps } from './deps';
+import { downloadFileName } from './downloads';
 import { endpoint, type AnyEndpoint, type EndpointContext } from './endpoint';
 import { HttpError } from './errors';
 import { CONTRACT_COLUMNS, CSV_TYPE, PRO_FORMA_COLUMNS, XLSX_TYPE, csv, workbook } from './exports';
@@ -40,15 +37,7 @@ import {
   proFormaListResponse,
   refusalResponse,
 } from './schemas';
-import { acceptInvoiceFile } from './uploads';
-import {
-  digest,
-  idempotencyKey,
-  requestIdFor,
-  updateProForma,
-  withTemporalDeadline,
-  type WorkflowCallDeps,
-} from './workflow-calls';
+import { requestIdOf, updateProForma, withTemporalDeadline, type WorkflowCallDeps } from './workflow-calls';
 
 /** A filtered list exports at most this many pro formas; beyond, the user narrows the filters. */
 export const MAX_EXPORT_ROWS = 20_000;
@@ -75,8 +64,10 @@ function sendFile(
   bytes: Buffer,
 ) {
   ctx.res.status(200);
-  ctx.res.type(type);
+  // attachment() also sets the type of the name's extension: the type given, judged by the server, comes after.
   ctx.res.attachment(name);
+  ctx.res.type(type);
+  ctx.res.setHeader('X-Content-Type-Options', 'nosniff');
   ctx.res.setHeader('Cache-Control', 'private, no-store');
   ctx.res.send(bytes);
 }
@@ -107,6 +98,7 @@ export function proFormaEndpoints(deps: ApiDeps): AnyEndpoint[] {
       right: 'installments:read',
       query: eligibleQuery,
       responses: { 200: { description: 'Les échéances et le récapitulatif', schema: eligibleResponse } },
+      errors: [422],
       handle: async ({ user, query, reply }) => {
         const { nature, ...filters } = query;
         const result = await listEligibleInstallments(deps.db, user.cfaId as string, nature, filters, nowOf(deps));
@@ -249,26 +241,7 @@ export function proFormaEndpoints(deps: ApiDeps): AnyEndpoint[] {
         if (!state || !file) throw notFound(params.number);
         // Judged before anything is stored; the workflow's own validator judges again, and has the last word.
         assertAllowed(state.status, 'DEPOSIT_INVOICE', state.kind);
-        const accepted = await acceptInvoiceFile(file);
-        await deps.store.put(file.buffer);
-        const key = idempotencyKey(req.get('idempotency-key'));
-        const requestId = requestIdFor(
-          'deposit',
-          state.number,
-          user.id,
-          key,
-          digest(user.id, accepted.sha256, state.documentCount),
-        );
-        await updateProForma(calls, scope, state, 'DEPOSIT_INVOICE', depositInvoiceUpdate, {
-          requestId,
-          actor: actorOf(user),
-          document: {
-            sha256: accepted.sha256,
-            fileName: accepted.fileName,
-            mimeType: accepted.mimeType,
-            size: accepted.size,
-          },
-        });
+        await depositInvoice(deps, user, scope, state, file, req.get('idempotency-key'));
         reply(202, proFormaDetailResponse, await currentDetail(deps, scope, state.number));
       },
     }),
@@ -289,9 +262,15 @@ export function proFormaEndpoints(deps: ApiDeps): AnyEndpoint[] {
         const scope = scopeOf(user);
         const state = await findProFormaState(deps.db, scope, params.number);
         if (!state) throw notFound(params.number);
-        const key = idempotencyKey(req.get('idempotency-key'));
-        // Without a key, each request is its own: a second cancellation is refused, naming the status.
-        const requestId = requestIdFor('cancel', state.number, user.id, key, crypto.randomUUID());
+        const requestId = await requestIdOf(calls, {
+          action: 'cancel',
+          number: state.number,
+          userId: user.id,
+          keyHeader: req.get('idempotency-key'),
+          content: {},
+          // Without a key, each request is its own: a second cancellation is refused, naming the status.
+          fallback: crypto.randomUUID(),
+        });
         await updateProForma(calls, scope, state, 'CANCEL', cancelUpdate, { requestId, actor: actorOf(user) });
         reply(200, proFormaDetailResponse, await currentDetail(deps, scope, state.number));
       },
@@ -328,7 +307,11 @@ export function proFormaEndpoints(deps: ApiDeps): AnyEndpoint[] {
       method: 'get',
       path: '/api/pro-formas/:number/documents/:version',
       tag: 'Pro formas',
-      summary: 'Une version déposée de la facture, telle que déposée (nom et type d’origine)',
+      summary: 'Une version déposée de la facture, avec le type jugé sur son contenu au dépôt',
+      description:
+        'Le fichier tel que déposé, en pièce jointe, avec le type reconnu à son contenu (PDF, PNG, JPEG ou GIF) et son ' +
+        'nom d’origine nettoyé, dont l’extension suit ce type : un PDF déposé sous le nom facture.html se télécharge ' +
+        'en facture.pdf.',
       right: 'pro-formas:read',
       params: documentParams,
       responses: { 200: { description: 'Le fichier déposé', contentType: 'application/octet-stream' } },
@@ -337,7 +320,8 @@ export function proFormaEndpoints(deps: ApiDeps): AnyEndpoint[] {
         const { number, version } = ctx.params;
         const document = await findDocument(deps.db, scopeOf(ctx.user), number, version);
         if (!document) throw new HttpError(404, 'NOT_FOUND', `Version ${version} de ${number} introuvable.`);
-        sendFile(ctx, document.mimeType, document.fileName, await deps.store.get(document.storageKey));
+        const name = downloadFileName(document.fileName, document.mimeType);
+        sendFile(ctx, document.mimeType, name, await deps.store.get(document.storageKey));
       },
     }),
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CONTRACT_STATUSES, COST_NATURES, SETTLEMENT_MODES } from '../domain/cost-nature';
 import { isValidIban, isValidSiret, normalizeIban, normalizeSiret } from '../domain/identifiers';
+import { AMOUNT_BOUND_RULE, MAX_AMOUNT_CENTS } from '../domain/money';
 import { PRO_FORMA_ACTIONS, PRO_FORMA_KINDS, PRO_FORMA_STAGES, PRO_FORMA_STATUSES } from '../domain/status';
 import { DASHBOARD_CATEGORIES } from '../db/pro-forma-queries';
 import { ROLES } from './auth';
@@ -35,6 +36,13 @@ const uuid = z.uuid();
 const isoDate = z.iso.date().describe('Date calendaire AAAA-MM-JJ');
 const isoDateTime = z.iso.datetime({ offset: true }).describe('Instant ISO 8601');
 const cents = z.number().int().safe().describe('Montant en centimes d’euro (entier)');
+const amountOutOfBounds = `Montant hors limites : une échéance est comprise ${AMOUNT_BOUND_RULE}.`;
+const installmentCents = z
+  .number()
+  .int()
+  .min(-MAX_AMOUNT_CENTS, amountOutOfBounds)
+  .max(MAX_AMOUNT_CENTS, amountOutOfBounds)
+  .describe(`Montant en centimes d’euro (entier), ${AMOUNT_BOUND_RULE}`);
 const siret = z
   .string()
   .trim()
@@ -209,7 +217,7 @@ export const installmentInput = z
     nature: natureEnum,
     periodStart: isoDate,
     periodEnd: isoDate,
-    amountCents: cents.refine((v) => v !== 0, 'Une échéance ne peut pas être nulle'),
+    amountCents: installmentCents.refine((v) => v !== 0, 'Une échéance ne peut pas être nulle'),
   })
   .strict()
   .refine((i) => i.periodEnd >= i.periodStart, { message: 'periodEnd précède periodStart', path: ['periodEnd'] });

@@ -3,6 +3,9 @@ import { rateLimit } from 'express-rate-limit';
 import multer, { MulterError } from 'multer';
 import { INTAKE_REFUSALS, MAX_FILE_BYTES } from '../domain/deposit-rules';
 import { checkUpload, type AcceptedFile } from '../extraction/intake';
+import type { ParsedRow, WorkbookReading } from '../extraction/contracts-workbook';
+import type { ReaderPool } from '../extraction/readers';
+import { ChildLimitError, ChildPoolUnavailableError, type ChildLimit } from '../infra/child-pool';
 import { HttpError } from './errors';
 
 /**
@@ -139,4 +142,48 @@ export async function acceptInvoiceFile(file: UploadedFile): Promise<AcceptedFil
     });
   }
   return checked;
+}
+
+const STOPPED_WORKBOOK: Record<ChildLimit, string> = {
+  DEADLINE: 'La lecture du classeur a dépassé le temps imparti : découpez le fichier.',
+  MEMORY: 'La lecture du classeur a dépassé la mémoire autorisée : découpez le fichier.',
+  CRASH: 'Le classeur n’a pas pu être lu.',
+};
+
+/**
+ * A contracts workbook read in a reader process (never in the API's own): a refusal of the file is answered with its
+ * status and code; a reader stopped at its deadline or memory limit is a 422 naming the limit.
+ */
+export async function readImportedWorkbook(readers: ReaderPool, content: Buffer): Promise<ParsedRow[]> {
+  let reading: WorkbookReading;
+  try {
+    reading = (await readers.run('readContractsWorkbook', { bytes: content })).value;
+  } catch (error) {
+    if (error instanceof ChildLimitError) {
+      throw new HttpError(
+        422,
+        'WORKBOOK_UNREADABLE',
+        STOPPED_WORKBOOK[error.limit],
+        { limit: error.limit },
+        {
+          cause: error,
+        },
+      );
+    }
+    if (error instanceof ChildPoolUnavailableError) {
+      throw new HttpError(
+        503,
+        'READER_UNAVAILABLE',
+        'La lecture des fichiers est momentanément indisponible : réessayez dans quelques instants.',
+        undefined,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  if (!reading.ok) {
+    const { status, code, message, details } = reading.refusal;
+    throw new HttpError(status, code, message, details);
+  }
+  return reading.rows;
 }

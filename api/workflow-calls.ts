@@ -3,10 +3,11 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Kysely } from 'kysely';
 import { findProFormaState, type ProFormaState, type Scope } from '../db/pro-forma-queries';
+import { bindIdempotencyKey } from '../db/request-bindings';
 import type { Database } from '../db/schema';
 import { assertAllowed, statusLabel, type ProFormaAction } from '../domain/status';
 import { proFormaWorkflowId } from '../workflows/pro-forma.messages';
-import { HttpError } from './errors';
+import { HttpError, isWorkflowNotReady } from './errors';
 
 /**
  * Every state change of a pro forma is a Workflow Update of its workflow: the API asks, the workflow's validator
@@ -47,8 +48,26 @@ export async function updateProForma<Ret, Input extends { requestId: string }>(
     );
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw await closedWorkflowError(deps, scope, proForma.number, action);
+    if (isWorkflowNotReady(error)) throw await notReadyError(deps, scope, proForma.number, error);
     throw error;
   }
+}
+
+/**
+ * The server refuses updates while the workflow's task keeps failing (FAILED_PRECONDITION): nothing was applied, and
+ * nothing will be until the workflow code is fixed. The answer names the status, read from the database.
+ */
+async function notReadyError(deps: WorkflowCallDeps, scope: Scope, number: string, cause: unknown): Promise<Error> {
+  const state = await findProFormaState(deps.db, scope, number);
+  if (!state) return new HttpError(404, 'NOT_FOUND', `Pro forma ${number} introuvable.`);
+  return new HttpError(
+    409,
+    'WORKFLOW_NOT_READY',
+    `Action impossible pour le moment : le traitement de la pro forma au statut « ${statusLabel(state.status, state.kind)} » ` +
+      'est bloqué par une erreur technique. L’action n’a pas été prise en compte, réessayez plus tard.',
+    { status: state.status, stage: state.stage },
+    { cause },
+  );
 }
 
 /**
@@ -101,18 +120,53 @@ export function idempotencyKey(header: string | undefined): string | undefined {
   return header;
 }
 
+/** The actions an Idempotency-Key applies to, as they name update ids. */
+export type KeyedAction = 'deposit' | 'decide' | 'cancel' | 'confirm-payment';
+
+export interface RequestIdentity {
+  action: KeyedAction;
+  number: string;
+  userId: string;
+  /** The `Idempotency-Key` header, as received. */
+  keyHeader: string | undefined;
+  /** What the request asks, as parsed (body, or the deposited file's digest and name). */
+  content: Record<string, unknown>;
+  /** Without a key: a value that is the same for the same intent (see each route). */
+  fallback: string;
+}
+
 /**
- * The update id of a request. With an Idempotency-Key, the key scoped to the user, the action and the pro forma;
- * without one, `fallback` (a value that is the same for the same intent: see each route).
+ * The update id of a request. With an Idempotency-Key, the key scoped to the user and the action, bound in the
+ * database to the first request it came with: the same key with another body or another pro forma is refused (422)
+ * instead of being answered with the first request's outcome, which the client would take for its own.
  */
-export function requestIdFor(
-  action: string,
-  number: string,
-  userId: string,
-  key: string | undefined,
-  fallback: string,
-): string {
-  return key === undefined ? `${action}:${number}:${fallback}` : `${action}:${number}:${userId}:key:${key}`;
+export async function requestIdOf(deps: WorkflowCallDeps, request: RequestIdentity): Promise<string> {
+  const key = idempotencyKey(request.keyHeader);
+  if (key === undefined) return `${request.action}:${request.number}:${request.fallback}`;
+  const fingerprint = crypto
+    .createHash('sha256')
+    .update(canonicalJson([request.action, request.number, request.content]))
+    .digest('hex');
+  const bound = await bindIdempotencyKey(deps.db, { userId: request.userId, action: request.action, key, fingerprint });
+  if (bound !== fingerprint) {
+    throw new HttpError(
+      422,
+      'IDEMPOTENCY_KEY_REUSED',
+      'Cette clé Idempotency-Key a déjà servi pour une autre requête (autre contenu ou autre pro forma) : ' +
+        'une nouvelle requête demande une nouvelle clé.',
+      { key },
+    );
+  }
+  return `${request.action}:${request.number}:${request.userId}:key:${key}`;
+}
+
+/** JSON with sorted keys and without undefined fields: the same content always gives the same text. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }
 
 /** A short, stable digest of the parts of a request that make it "the same request". */

@@ -257,6 +257,23 @@ export interface AuditEventsTable {
   at: Timestamp;
 }
 
+/** The request an `Idempotency-Key` was first used for, per user and action (the API refuses another with it). */
+export interface IdempotencyKeysTable {
+  user_id: string;
+  action: string;
+  key: string;
+  /** SHA-256 (hex) of the request: action, pro forma, body or deposited file. */
+  fingerprint: string;
+  created_at: Timestamp;
+}
+
+/** A deposit whose file is stored and whose workflow update has not been answered yet. */
+export interface DepositsInFlightTable {
+  id: Generated<string>;
+  sha256: string;
+  created_at: Timestamp;
+}
+
 export interface Database {
   cfas: CfasTable;
   users: UsersTable;
@@ -273,6 +290,8 @@ export interface Database {
   payments: PaymentsTable;
   notifications: NotificationsTable;
   audit_events: AuditEventsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  deposits_in_flight: DepositsInFlightTable;
 }
 
 export type CfaRow = Selectable<CfasTable>;

@@ -18,3 +18,9 @@ export type SettlementMode = (typeof SETTLEMENT_MODES)[number];
 
 export const CONTRACT_STATUSES = ['ENGAGE', 'RUPTURE'] as const;
 export type ContractStatus = (typeof CONTRACT_STATUSES)[number];
+
+const CONTRACT_STATUS_LABELS: Record<ContractStatus, string> = { ENGAGE: 'Engagé', RUPTURE: 'Rupture' };
+
+export function contractStatusLabel(status: ContractStatus): string {
+  return CONTRACT_STATUS_LABELS[status];
+}

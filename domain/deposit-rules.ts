@@ -18,6 +18,11 @@ export const INTAKE_REFUSALS = {
   },
   FILE_NAME_MISSING: { status: 422, message: 'Le fichier doit avoir un nom.' },
   FILE_UNREADABLE: { status: 422, message: 'Le fichier est illisible ou endommagé.' },
+  IMAGE_TOO_LARGE: {
+    status: 413,
+    message:
+      'L’image est trop grande une fois décodée (dimensions ou profondeur de couleur) : numérisez la facture en 300 dpi au plus, en 8 bits.',
+  },
 } as const;
 export type IntakeRefusalCode = keyof typeof INTAKE_REFUSALS;
 

@@ -11,6 +11,8 @@ export const DOMAIN_ERROR_CODES = [
   'DOCUMENT_UNREADABLE',
   'VALIDATION_FAILED',
   'NOT_FOUND',
+  'AMOUNT_OUT_OF_RANGE',
+  'SELECTION_TOO_LARGE',
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 

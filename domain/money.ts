@@ -1,29 +1,66 @@
+import { DomainError } from './errors';
+
 /**
  * Money is integer cents everywhere (field notes 3.4: the decisive control is "total equals the pro forma
  * total, to the cent"). Amounts read from documents are parsed digit by digit, never through floats.
  */
 export type Cents = number;
 
-/** Largest number of cents we accept: beyond it integer arithmetic on numbers is no longer exact. */
-export const MAX_SAFE_CENTS = Number.MAX_SAFE_INTEGER;
+/**
+ * Largest amount of one installment, of either sign: 999,999,999.99 €, the most one SEPA credit transfer can
+ * carry (EPC SCT rulebook, AT-T002; ../shared/schemas/pain.001.001.09-epc-sct-2023.xsd). Amounts are bounded where
+ * they enter: the API schemas, the contracts import and installments_amount_cents_bound_check (migration
+ * 2026_12_01_0001_installment_amount_bound).
+ */
+export const MAX_AMOUNT_CENTS = 99_999_999_999;
+
+/**
+ * How many bounded amounts always sum to a safe integer: 90,071 × (10^11 − 1) < 2^53 − 1. Past 2^53 numbers no
+ * longer hold every integer, so a sum of more terms is only exact in bigint.
+ */
+export const MAX_EXACT_SUM_TERMS = Math.floor(Number.MAX_SAFE_INTEGER / MAX_AMOUNT_CENTS);
 
 export function isSafeCents(value: unknown): value is Cents {
   return typeof value === 'number' && Number.isSafeInteger(value);
+}
+
+/** An integer number of cents within ±MAX_AMOUNT_CENTS: what an installment may carry. */
+export function isBoundedCents(value: unknown): value is Cents {
+  return isSafeCents(value) && Math.abs(value) <= MAX_AMOUNT_CENTS;
 }
 
 export function assertSafeCents(value: number, what = 'amount'): asserts value is Cents {
   if (!Number.isSafeInteger(value)) throw new RangeError(`${what} is not a safe integer number of cents: ${value}`);
 }
 
-/** Sum of amounts in cents; throws when the result leaves the range where integers are exact. */
-export function sumCents(values: readonly Cents[]): Cents {
-  let total = 0;
+/** Exact sum in bigint of integer amounts: whatever their number and size, it neither rounds nor overflows. */
+export function sumCentsExact(values: readonly Cents[]): bigint {
+  let total = 0n;
   for (const value of values) {
     assertSafeCents(value);
-    total += value;
+    total += BigInt(value);
   }
-  assertSafeCents(total, 'sum');
   return total;
+}
+
+const MAX_SAFE_SUM = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Sum of amounts in cents, computed in bigint. Up to MAX_EXACT_SUM_TERMS bounded amounts it is always a safe
+ * integer; beyond (a recap of more than 90,071 installments near the bound, or amounts stored before the bound
+ * existed) a total that a number cannot hold exactly is refused as a business error (422), never a crash.
+ */
+export function sumCents(values: readonly Cents[]): Cents {
+  const total = sumCentsExact(values);
+  if (total > MAX_SAFE_SUM || total < -MAX_SAFE_SUM) {
+    throw new DomainError(
+      'AMOUNT_OUT_OF_RANGE',
+      `Le total des ${formatIntegerFrench(values.length)} échéances dépasse ` +
+        `${formatEuros(Number.MAX_SAFE_INTEGER)} : réduisez la sélection.`,
+      { count: values.length, totalCents: total.toString() },
+    );
+  }
+  return Number(total);
 }
 
 // Regular, no-break (U+00A0), figure (U+2007), thin (U+2009) and narrow no-break (U+202F) spaces: all are
@@ -155,8 +192,12 @@ export function formatCentsFrench(cents: Cents): string {
   const absolute = Math.abs(cents);
   const euros = Math.floor(absolute / 100);
   const rest = absolute % 100;
-  const grouped = String(euros).replace(/\B(?=(\d{3})+(?!\d))/g, NARROW_NO_BREAK_SPACE);
-  return `${sign}${grouped},${String(rest).padStart(2, '0')}`;
+  return `${sign}${formatIntegerFrench(euros)},${String(rest).padStart(2, '0')}`;
+}
+
+/** `10 000`: an integer with French thousands grouping (counts in messages), as formatEuros groups them. */
+export function formatIntegerFrench(value: number): string {
+  return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, NARROW_NO_BREAK_SPACE);
 }
 
 /** Machine form `1575.00` (Factur-X, CSV exports): dot decimals, no grouping. */
@@ -166,3 +207,6 @@ export function centsToDecimalString(cents: Cents): string {
   const absolute = Math.abs(cents);
   return `${sign}${Math.floor(absolute / 100)}.${String(absolute % 100).padStart(2, '0')}`;
 }
+
+/** Why an amount beyond MAX_AMOUNT_CENTS is refused, in the users' words (API schemas and contracts import). */
+export const AMOUNT_BOUND_RULE = `entre ${formatEuros(-MAX_AMOUNT_CENTS)} et ${formatEuros(MAX_AMOUNT_CENTS)} (plafond d’un virement SEPA)`;

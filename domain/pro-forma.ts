@@ -1,5 +1,14 @@
-import { sumCents } from './money';
+import { DomainError } from './errors';
+import { formatIntegerFrench, sumCents } from './money';
 import type { ProFormaKind } from './status';
+
+/**
+ * Most installments one generation bills. A pro forma total is thus the sum of at most 10,000 amounts within
+ * ±MAX_AMOUNT_CENTS: |total| ≤ 10^4 × (10^11 − 1) < 10^15, nine times below 2^53, so sumCents never refuses it and
+ * every total (read model, search attribute TotalCents, controls, payment netting) is an exact number. It also
+ * keeps the lines' insert within PostgreSQL's 65,535 bind parameters.
+ */
+export const MAX_PRO_FORMA_LINES = 10_000;
 
 export interface BillableInstallment {
   id: string;
@@ -15,7 +24,11 @@ export interface SelectionRecap {
   totalCents: number;
 }
 
-/** What the CFA sees before generating: counts and amounts of the selection (domain.md, "Generation"). */
+/**
+ * What the CFA sees before generating: counts and amounts of the selection (domain.md, "Generation"). The eligible
+ * list is not capped like a pro forma: its sums are exact up to MAX_EXACT_SUM_TERMS installments at the bound, and
+ * past that a 422, never a crash. The total adds two sums of opposite signs, so it lies between them.
+ */
 export function recap(installments: readonly BillableInstallment[]): SelectionRecap {
   const positive = installments.filter((i) => i.amountCents > 0).map((i) => i.amountCents);
   const negative = installments.filter((i) => i.amountCents < 0).map((i) => i.amountCents);
@@ -35,6 +48,14 @@ export interface PlannedProForma<T extends BillableInstallment> {
  * (facture d'avoir) of the negative ones; a single-signed selection makes one.
  */
 export function splitBySign<T extends BillableInstallment>(installments: readonly T[]): PlannedProForma<T>[] {
+  if (installments.length > MAX_PRO_FORMA_LINES) {
+    throw new DomainError(
+      'SELECTION_TOO_LARGE',
+      `La sélection compte ${formatIntegerFrench(installments.length)} échéances : une génération en facture ` +
+        `au plus ${formatIntegerFrench(MAX_PRO_FORMA_LINES)}. Choisissez les échéances à inclure.`,
+      { count: installments.length, maxLines: MAX_PRO_FORMA_LINES },
+    );
+  }
   const planned: PlannedProForma<T>[] = [];
   const positive = installments.filter((i) => i.amountCents > 0);
   const negative = installments.filter((i) => i.amountCents < 0);

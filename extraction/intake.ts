@@ -9,6 +9,7 @@ import {
   type AcceptedMimeType,
   type IntakeRefusalCode,
 } from '../domain/deposit-rules';
+import { DEFAULT_IMAGE_LIMITS, ImageError, checkImage } from './page-images';
 
 export interface AcceptedFile {
   ok: true;
@@ -60,6 +61,11 @@ export async function checkUpload(content: Uint8Array, originalName: string): Pr
     return refuse('FILE_TYPE_NOT_ACCEPTED', { detected: detected?.mime ?? null });
   }
 
+  if (detected.mime !== 'application/pdf') {
+    const tooLarge = decodedSizeRefusal(content);
+    if (tooLarge) return tooLarge;
+  }
+
   const fileName = sanitizeFileName(originalName);
   if (fileName === '') return refuse('FILE_NAME_MISSING');
   const length = fileNameLength(fileName);
@@ -72,4 +78,25 @@ export async function checkUpload(content: Uint8Array, originalName: string): Pr
     size: content.byteLength,
     sha256: crypto.createHash('sha256').update(content).digest('hex'),
   };
+}
+
+/**
+ * An image's decoded size is known from its header: a bomb (a few KB announcing gigabytes) is refused here, at
+ * upload, rather than by a reader. A PDF's is not: only a reader can measure it (extraction/pdf-streams.ts). A header
+ * this check cannot size is left to the reader, which says so if it cannot read the image.
+ */
+function decodedSizeRefusal(content: Uint8Array): RefusedFile | null {
+  try {
+    checkImage(content);
+    return null;
+  } catch (error) {
+    if (!(error instanceof ImageError) || error.code !== 'IMAGE_TOO_LARGE') return null;
+    const { width, height, bytesPerPixel } = error.info ?? {};
+    return refuse('IMAGE_TOO_LARGE', {
+      width,
+      height,
+      bytesPerPixel,
+      maxDecodedBytes: DEFAULT_IMAGE_LIMITS.maxDecodedBytes,
+    });
+  }
 }

@@ -13,20 +13,35 @@ export interface ImageInfo {
   format: ImageFormat;
   width: number;
   height: number;
+  /** Bytes a decoder holds per pixel: channels × bytes per sample (16-bit PNG samples take two). */
+  bytesPerPixel: number;
 }
 
 export interface ImageLimits {
-  /** ~40 MP: an A4 page at 600 dpi is 35 MP; beyond, the decoded bitmap (4 bytes a pixel) passes 160 MB. */
+  /** ~40 MP: an A4 page at 600 dpi is 35 MP. */
   maxPixels: number;
   maxSide: number;
+  /**
+   * Width × height × bytes per pixel. 160 MB is a 40 MP image at 4 bytes a pixel (8-bit RGBA); a 10000 × 4000
+   * 16-bit RGBA PNG (311 KB on disk) needs 320 MB decoded and is refused from its header.
+   */
+  maxDecodedBytes: number;
 }
 
-export const DEFAULT_IMAGE_LIMITS: ImageLimits = { maxPixels: 40_000_000, maxSide: 10_000 };
+export const DEFAULT_IMAGE_LIMITS: ImageLimits = {
+  maxPixels: 40_000_000,
+  maxSide: 10_000,
+  maxDecodedBytes: 160_000_000,
+};
 /**
  * Rendered pages are capped lower: A3 at 200 dpi is 7.8 MP, and every pixel sent to tesseract stays in its
  * worker's WebAssembly heap, which never shrinks (ocr-notes.md §3d).
  */
-export const DEFAULT_RENDER_LIMITS: ImageLimits = { maxPixels: 16_000_000, maxSide: 10_000 };
+export const DEFAULT_RENDER_LIMITS: ImageLimits = {
+  maxPixels: 16_000_000,
+  maxSide: 10_000,
+  maxDecodedBytes: 64_000_000,
+};
 /** ocr-notes.md §5.3: 200 dpi reads as well as 300 dpi with less memory, and rescued noisy scans. */
 export const DEFAULT_RENDER_DPI = 200;
 
@@ -55,11 +70,22 @@ export function readImageHeader(bytes: Uint8Array): ImageInfo | null {
   if (buf.length >= 24 && buf.subarray(0, 8).equals(PNG_SIGNATURE)) {
     // PNG spec §5.2-5.3: IHDR is the first chunk; width and height are its first two 4-byte big-endian fields.
     if (buf.toString('latin1', 12, 16) !== 'IHDR') return null;
-    return { format: 'png', width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
+    // Then bit depth and colour type (PNG spec §11.2.2): 0 grey, 2 RGB, 3 palette, 4 grey + alpha, 6 RGBA.
+    const bitDepth = buf[24] ?? 8;
+    const channels = { 0: 1, 2: 3, 3: 3, 4: 2, 6: 4 }[buf[25] ?? 6] ?? 4;
+    // A palette expands to RGB; samples below 8 bits are unpacked to bytes.
+    const bytesPerSample = buf[25] === 3 ? 1 : Math.max(1, bitDepth / 8);
+    return {
+      format: 'png',
+      width: buf.readUInt32BE(16),
+      height: buf.readUInt32BE(20),
+      bytesPerPixel: channels * bytesPerSample,
+    };
   }
   if (buf.length >= 10 && /^GIF8[79]a$/.test(buf.toString('latin1', 0, 6))) {
-    // GIF89a §18: logical screen width and height, little-endian, right after the signature.
-    return { format: 'gif', width: buf.readUInt16LE(6), height: buf.readUInt16LE(8) };
+    // GIF89a §18: logical screen width and height, little-endian, right after the signature. It is redrawn on an
+    // RGBA canvas.
+    return { format: 'gif', width: buf.readUInt16LE(6), height: buf.readUInt16LE(8), bytesPerPixel: 4 };
   }
   if (buf.length >= 4 && buf[0] === 0xff && buf[1] === 0xd8) return readJpegSize(buf);
   return null;
@@ -84,8 +110,15 @@ function readJpegSize(buf: Buffer): ImageInfo | null {
     if (length < 2) return null;
     const isStartOfFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
     if (isStartOfFrame) {
-      if (offset + 9 > buf.length) return null;
-      return { format: 'jpeg', height: buf.readUInt16BE(offset + 5), width: buf.readUInt16BE(offset + 7) };
+      if (offset + 10 > buf.length) return null;
+      // Frame header (T.81 B.2.2): precision, height, width, then the number of components (1 grey, 3 YCbCr, 4 CMYK).
+      const bytesPerSample = (buf[offset + 4] ?? 8) > 8 ? 2 : 1;
+      return {
+        format: 'jpeg',
+        height: buf.readUInt16BE(offset + 5),
+        width: buf.readUInt16BE(offset + 7),
+        bytesPerPixel: Math.max(1, buf[offset + 9] ?? 3) * bytesPerSample,
+      };
     }
     offset += 2 + length;
   }
@@ -99,10 +132,17 @@ export function checkImage(bytes: Uint8Array, limits: ImageLimits = DEFAULT_IMAG
   if (info.width === 0 || info.height === 0) {
     throw new ImageError('IMAGE_UNREADABLE', `Image has an empty size (${info.width} × ${info.height})`);
   }
-  if (info.width > limits.maxSide || info.height > limits.maxSide || info.width * info.height > limits.maxPixels) {
+  const pixels = info.width * info.height;
+  if (
+    info.width > limits.maxSide ||
+    info.height > limits.maxSide ||
+    pixels > limits.maxPixels ||
+    pixels * info.bytesPerPixel > limits.maxDecodedBytes
+  ) {
     throw new ImageError(
       'IMAGE_TOO_LARGE',
-      `Image of ${info.width} × ${info.height} pixels exceeds the limits (${limits.maxSide} px a side, ${limits.maxPixels} pixels)`,
+      `Image of ${info.width} × ${info.height} pixels at ${info.bytesPerPixel} bytes a pixel exceeds the limits ` +
+        `(${limits.maxSide} px a side, ${limits.maxPixels} pixels, ${limits.maxDecodedBytes} bytes decoded)`,
       { info },
     );
   }

@@ -13,6 +13,7 @@ import {
   type ImageLimits,
 } from './page-images';
 import { DEFAULT_MAX_PAGES, PdfError, isPdf, openPdf, type PdfDocument } from './pdf';
+import { measureDecodedSize } from './pdf-streams';
 import { DEFAULT_TEXT_PAGES, MIN_TEXT_CHARS, readTextLayer } from './text-layer';
 import {
   INVOICE_FIELD_NAMES,
@@ -36,6 +37,11 @@ import {
 export interface ExtractionLimits {
   /** A PDF with more pages is refused (PDF_TOO_MANY_PAGES) before any page is read: a deposit is one invoice. */
   maxPdfPages: number;
+  /**
+   * Sum of the decoded sizes of a PDF's streams, measured before pdfjs opens it (PDF_DECODED_TOO_LARGE beyond).
+   * A 5 MB deposit of Flate-compressed scans decodes to a few tens of MB; a decompression bomb to gigabytes.
+   */
+  maxPdfDecodedBytes: number;
   /** Pages whose text layer is read. */
   textPages: number;
   /** Pages rendered and OCRed at most, first page first, stopping once the key fields are found. */
@@ -54,6 +60,7 @@ export interface ExtractionLimits {
 
 export const DEFAULT_EXTRACTION_LIMITS: ExtractionLimits = {
   maxPdfPages: DEFAULT_MAX_PAGES,
+  maxPdfDecodedBytes: 256 * 1024 * 1024,
   textPages: DEFAULT_TEXT_PAGES,
   ocrPages: 20,
   minTextChars: MIN_TEXT_CHARS,
@@ -93,6 +100,8 @@ const MESSAGES: Record<ExtractionErrorCode, string> = {
   PDF_ENCRYPTED: 'Le PDF est protégé par un mot de passe : il ne peut pas être lu.',
   PDF_UNREADABLE: 'Le PDF est endommagé ou incomplet : il ne peut pas être lu.',
   PDF_TOO_MANY_PAGES: 'Le PDF compte trop de pages pour une facture.',
+  PDF_DECODED_TOO_LARGE:
+    'Le PDF contient des données compressées bien trop volumineuses une fois décompressées : il ne peut pas être lu.',
   IMAGE_UNREADABLE: "L'image est endommagée ou incomplète : elle ne peut pas être lue.",
   IMAGE_TOO_LARGE: "L'image est trop grande pour être lue.",
   OCR_TIMEOUT: "La lecture (OCR) d'une page a dépassé le temps imparti.",
@@ -100,6 +109,8 @@ const MESSAGES: Record<ExtractionErrorCode, string> = {
   OCR_UNAVAILABLE: "La lecture par OCR n'est pas disponible : le document doit être vérifié à la main.",
   NOTHING_READ: "Aucune information de facture n'a pu être lue dans le document.",
   EXTRACTION_FAILED: 'La lecture du document a échoué.',
+  READ_TIMEOUT: 'La lecture du document a dépassé le temps imparti : il doit être vérifié à la main.',
+  READ_MEMORY_EXCEEDED: 'La lecture du document a dépassé la mémoire autorisée : il doit être vérifié à la main.',
 };
 
 export async function readInvoice(
@@ -129,6 +140,12 @@ interface Context extends ReadInvoiceOptions {
 
 async function readPdf(bytes: Uint8Array, context: Context): Promise<ExtractionResult> {
   const { limits, signal } = context;
+  const decoded = await measureDecodedSize(bytes, limits.maxPdfDecodedBytes);
+  if (decoded.exceededAt !== null) {
+    const shown = `plus de ${Math.round(limits.maxPdfDecodedBytes / 1048576)} Mo une fois décompressé`;
+    const detail = `streams decode past ${limits.maxPdfDecodedBytes} bytes (object at byte ${decoded.exceededAt})`;
+    return none(context, 'PDF_DECODED_TOO_LARGE', 0, { shown, detail });
+  }
   let doc: PdfDocument;
   try {
     doc = await openPdf(bytes, { maxPages: limits.maxPdfPages, timeoutMs: limits.pdfOpenTimeoutMs });
@@ -300,9 +317,18 @@ function result(
   };
 }
 
+/** The reading of a document whose reader was stopped from outside (deadline, memory limit, crash). */
+export function stoppedReading(
+  code: 'READ_TIMEOUT' | 'READ_MEMORY_EXCEEDED' | 'EXTRACTION_FAILED',
+  durationMs: number,
+  about: { shown?: string; detail?: string } = {},
+): ExtractionResult {
+  return none({ started: performance.now() - durationMs }, code, 0, about);
+}
+
 /** `shown` completes the French message (a size, a page count); `detail` is the technical cause. */
 function none(
-  context: Context,
+  context: Pick<Context, 'started'>,
   code: ExtractionErrorCode,
   pageCount: number,
   about: { shown?: string; detail?: string } = {},
@@ -338,7 +364,7 @@ function isCode(error: unknown, code: string): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && error.code === code;
 }
 
-function elapsed(context: Context): number {
+function elapsed(context: Pick<Context, 'started'>): number {
   return Math.round(performance.now() - context.started);
 }
 

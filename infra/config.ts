@@ -67,6 +67,8 @@ export const envSchema = z.object({
   OCR_TASK_QUEUE: z.string().min(1).default('ocr'),
   OCR_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(Math.max(1, os.availableParallelism())),
   WORKER_SHUTDOWN_GRACE: duration.prefault('30s'),
+  READ_DEADLINE: duration.prefault('60s'),
+  READER_MEMORY_LIMIT_MB: z.coerce.number().int().min(128).max(65_536).default(1024),
   REMINDER_AFTER: duration.prefault('15d'),
   ESCALATE_AFTER: duration.prefault('5d'),
 
@@ -77,7 +79,8 @@ export const envSchema = z.object({
   IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).max(104_857_600).default(10_485_760),
 
   ADMIN_TOKEN: optionalText.pipe(z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
-  DEMO_DATA: booleanString.default(true),
+  /** Unset: true with the embedded database only; a shared PostgreSQL gets demo users only when asked. */
+  DEMO_DATA: booleanString.optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
 });
@@ -108,6 +111,11 @@ export interface Config {
     devServer: { cliPath?: string; port: number; uiPort: number; dbFile: string };
   };
   worker: { ocrConcurrency: number; shutdownGraceMs: number };
+  /**
+   * The reader processes that parse users' files (invoices on the OCR worker, workbooks in the API): a reader is
+   * killed past its deadline or its resident memory limit, and the document ends unreadable.
+   */
+  reader: { deadlineMs: number; memoryLimitMb: number };
   api: {
     /** Deadline of every Temporal call made by the API: with no worker polling, an update would wait forever. */
     temporalCallTimeoutMs: number;
@@ -181,6 +189,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       },
     },
     worker: { ocrConcurrency: e.OCR_CONCURRENCY, shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE },
+    reader: { deadlineMs: e.READ_DEADLINE, memoryLimitMb: e.READER_MEMORY_LIMIT_MB },
     api: {
       temporalCallTimeoutMs: e.TEMPORAL_CALL_TIMEOUT,
       jsonLimitBytes: e.API_JSON_LIMIT,
@@ -189,7 +198,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     timings: { reminderAfterMs: e.REMINDER_AFTER, escalateAfterMs: e.ESCALATE_AFTER },
     adminToken: e.ADMIN_TOKEN,
-    demoData: e.DEMO_DATA,
+    demoData: e.DEMO_DATA ?? !e.DATABASE_URL,
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json') },
   };
   return deepFreeze(config);

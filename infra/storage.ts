@@ -8,6 +8,11 @@ export interface DocumentStore {
   put(content: Uint8Array): Promise<StoredDocument>;
   get(key: string): Promise<Buffer>;
   has(key: string): Promise<boolean>;
+  /**
+   * Removes the content (idempotent: an absent key is not an error). Callers make sure that nothing references it
+   * any more: the same bytes deposited twice share one key.
+   */
+  delete(key: string): Promise<void>;
 }
 
 export interface StoredDocument {
@@ -77,6 +82,10 @@ export class FileDocumentStore implements DocumentStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new DocumentNotFoundError(key);
       throw error;
     }
+  }
+
+  async delete(key: string): Promise<void> {
+    await fs.rm(this.pathOf(key), { force: true });
   }
 
   async has(key: string): Promise<boolean> {

@@ -9,6 +9,7 @@ import { migrateToLatest } from '../db/migrate';
 import { ensureAdminFromToken, seedDemoData } from '../db/demo-data';
 import { type Config, temporalAddress } from '../infra/config';
 import { createOcrPool, type OcrPool } from '../infra/ocr-pool';
+import { createReaderPool, type ReaderPool } from '../extraction/readers';
 import { FileDocumentStore } from '../infra/storage';
 import { connectClient, connectWorker, registerSearchAttributes, temporalReachable } from '../infra/temporal';
 import { ensureTemporalCli } from '../infra/temporal-cli';
@@ -87,19 +88,29 @@ export async function startService(config: Config, logger: Logger, options: Serv
       );
       if (config.adminToken) await ensureAdminFromToken(db.db, config.adminToken);
       if (config.demoData) await seedDemoData(db.db, logger);
+      else if (config.database.kind === 'postgres')
+        logger.info('demo data not loaded: DATABASE_URL is set; set DEMO_DATA=true to load it');
+      else logger.info('demo data not loaded: DEMO_DATA=false');
     }
 
     const store = new FileDocumentStore(config.storageDir);
     let workersDone: Promise<void> = new Promise(() => undefined);
     if (options.queues.length > 0) {
       let ocr: OcrPool | undefined;
+      let readers: ReaderPool | undefined;
       if (options.queues.includes('ocr')) {
         ocr = await createOcrPool({ workers: config.worker.ocrConcurrency, dataDir: config.dataDir, logger });
         stack.push({ name: 'OCR pool', stop: () => (ocr as OcrPool).terminate() });
+        readers = createReaderPool({ size: config.worker.ocrConcurrency, ...config.reader, logger });
+        stack.push({ name: 'reader processes', stop: () => (readers as ReaderPool).close() });
+        await readers.warm();
       }
       const connection: NativeConnection = await connectWorker(config);
       stack.push({ name: 'worker connection', stop: () => connection.close() });
-      const workers: Worker[] = await createWorkers({ config, connection, db, store, ocr, logger }, options.queues);
+      const workers: Worker[] = await createWorkers(
+        { config, connection, db, store, ocr, readers, logger },
+        options.queues,
+      );
       const runs = workers.map((w) => w.run());
       workersDone = Promise.race(runs).then(
         () => undefined,
@@ -131,6 +142,9 @@ export async function startService(config: Config, logger: Logger, options: Serv
 
     let api: RunningServer | undefined;
     if (options.api) {
+      // Imports are rare and made by admins: one reader process, started at the first one.
+      const apiReaders = createReaderPool({ size: 1, ...config.reader, logger });
+      stack.push({ name: 'API reader process', stop: () => apiReaders.close() });
       const app = createApp({
         logger,
         readiness: {
@@ -144,6 +158,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
           db: db.db,
           temporal: new Client({ connection: client, namespace: config.temporal.namespace }),
           store,
+          readers: apiReaders,
           config,
           logger,
         },

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../infra/config';
 import type { DocumentStore } from '../infra/storage';
 import type { OcrPool } from '../infra/ocr-pool';
+import type { ReaderPool } from '../extraction/readers';
 import type { Db } from '../db/connect';
 import { createActivities } from '../activities';
 import { createMailer } from '../activities/notifications';
@@ -18,6 +19,8 @@ export interface WorkerDeps {
   store: DocumentStore;
   /** Needed only by the `ocr` queue. */
   ocr?: OcrPool;
+  /** Needed only by the `ocr` queue: the processes that parse the documents. */
+  readers?: ReaderPool;
   logger: Logger;
 }
 
@@ -46,12 +49,12 @@ export async function createWorkers(deps: WorkerDeps, queues: readonly QueueName
     );
   }
   if (queues.includes('ocr')) {
-    if (!deps.ocr) throw new Error('The ocr queue needs an OCR pool');
+    if (!deps.ocr || !deps.readers) throw new Error('The ocr queue needs an OCR pool and reader processes');
     workers.push(
       await Worker.create({
         ...common,
         taskQueue: config.temporal.ocrTaskQueue,
-        activities: createExtractionActivities({ store: deps.store, ocr: deps.ocr }),
+        activities: createExtractionActivities({ store: deps.store, ocr: deps.ocr, readers: deps.readers }),
         maxConcurrentActivityTaskExecutions: deps.ocr.size,
       }),
     );

@@ -2,7 +2,14 @@ import crypto from 'node:crypto';
 import request from 'supertest';
 import type { ExtractionResult } from '../../extraction/types';
 import { TEST_IBAN } from '../helpers/fixtures';
-import { seedInstallments, startApiStack, storedFiles, waitForProForma, type ApiStack } from '../helpers/api';
+import {
+  decisionsOf,
+  seedInstallments,
+  startApiStack,
+  storedFiles,
+  waitForProForma,
+  type ApiStack,
+} from '../helpers/api';
 import { invoicePdf } from '../helpers/invoices';
 import { perfectReading } from '../helpers/stack';
 import { proFormaWorkflowId } from '../../workflows/pro-forma.messages';
@@ -65,14 +72,7 @@ describe('decisions and other state changes through the API', () => {
     return p;
   }
 
-  async function decisionRows(number: string) {
-    return api.stack.database.db
-      .selectFrom('decisions as d')
-      .innerJoin('pro_formas as p', 'p.id', 'd.pro_forma_id')
-      .select(['d.decision', 'd.reason_code', 'd.decided_by'])
-      .where('p.number', '=', number)
-      .execute();
-  }
+  const decisionRows = (number: string) => decisionsOf(api, number);
 
   const decide = (number: string, body: object, key?: string) => {
     const { agent, auth } = validator();

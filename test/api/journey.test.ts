@@ -1,4 +1,6 @@
 import { createExtractionActivities } from '../../activities/extraction';
+import type { ReaderPool } from '../../extraction/readers';
+import { startTestReaders } from '../helpers/readers';
 import { TEST_IBAN } from '../helpers/fixtures';
 import {
   API_NOW,
@@ -21,14 +23,17 @@ const UUID = expect.stringMatching(/^[0-9a-f-]{36}$/);
 describe('the journeys of a CFA and a validator through the API', () => {
   let api: ApiStack;
   let ocr: TestOcr;
+  let readers: ReaderPool;
   beforeAll(async () => {
     api = await startApiStack({ ocrWorker: false });
     ocr = await startTestOcr(1);
+    readers = await startTestReaders();
     await api.stack.startOcrWorker(
-      createExtractionActivities({ store: api.store, ocr: ocr.pool }).extractInvoiceFields,
+      createExtractionActivities({ store: api.store, ocr: ocr.pool, readers }).extractInvoiceFields,
     );
   });
   afterAll(async () => {
+    await readers.close();
     await ocr.close();
     await api.teardown();
   });

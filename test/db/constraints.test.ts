@@ -352,6 +352,29 @@ describe('installments and pro forma lines', () => {
     await expectRefused(newInstallment(contract, { amount_cents: 0 }), CHECK, 'installments_amount_cents_check');
     await expect(newInstallment(contract, { amount_cents: -25_000 })).resolves.toMatchObject({ amount_cents: -25_000 });
   });
+
+  it.each([99_999_999_999 + 1, -99_999_999_999 - 1, Number.MAX_SAFE_INTEGER])(
+    'refuses an installment of %i cents, past 999,999,999.99 € (the SEPA limit)',
+    async (amount_cents) => {
+      const contract = await newContract(await newCfa());
+
+      await expectRefused(newInstallment(contract, { amount_cents }), CHECK, 'installments_amount_cents_bound_check');
+    },
+  );
+
+  it('accepts installments of exactly ±999,999,999.99 €, under a constraint checked for every row', async () => {
+    const contract = await newContract(await newCfa());
+
+    await expect(newInstallment(contract, { amount_cents: 99_999_999_999 })).resolves.toMatchObject({
+      amount_cents: 99_999_999_999,
+    });
+    await expect(
+      newInstallment(contract, { nature: 'MOBILITE', amount_cents: -99_999_999_999 }),
+    ).resolves.toMatchObject({ amount_cents: -99_999_999_999 });
+    const constraint = await sql<{ convalidated: boolean }>`
+      select convalidated from pg_constraint where conname = 'installments_amount_cents_bound_check'`.execute(db);
+    expect(constraint.rows).toEqual([{ convalidated: true }]);
+  });
 });
 
 describe('documents', () => {

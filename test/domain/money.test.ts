@@ -1,3 +1,4 @@
+import { DomainError } from '../../domain/errors';
 import {
   assertSafeCents,
   centsToDecimalString,
@@ -143,10 +144,10 @@ describe('other forms and checks', () => {
     expect(isSafeCents(value)).toBe(safe);
   });
 
-  it('sums cents exactly and refuses to overflow', () => {
+  it('sums cents exactly and refuses a total beyond the safe integers as a business error, not a crash', () => {
     expect(sumCents([10, 20, -5])).toBe(25);
     expect(sumCents([])).toBe(0);
-    expect(() => sumCents([Number.MAX_SAFE_INTEGER, 1])).toThrow(RangeError);
+    expect(() => sumCents([Number.MAX_SAFE_INTEGER, 1])).toThrow(DomainError);
     expect(() => assertSafeCents(0.1 + 0.2)).toThrow(RangeError);
   });
 });

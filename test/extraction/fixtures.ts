@@ -72,7 +72,8 @@ function pdfString(text: string): string {
 }
 
 export interface TextPdfOptions {
-  attachments?: { name: string; content: string | Buffer }[];
+  /** `filter`: the attachment's content is given already encoded with it (e.g. `/FlateDecode`). */
+  attachments?: { name: string; content: string | Buffer; filter?: string }[];
   /** Page size in points; a small page keeps OCR of its rendering quick. */
   width?: number;
   height?: number;
@@ -107,7 +108,8 @@ export function textPdf(lines: readonly string[], options: TextPdfOptions = {}):
     objects.push(`<< /Type /Filespec /F ${name} /UF ${name} /EF << /F ${firstAttachment + 2 * i + 1} 0 R >> >>`);
     const content =
       typeof attachment.content === 'string' ? Buffer.from(attachment.content, 'utf8') : attachment.content;
-    objects.push(pdfStream('/Type /EmbeddedFile /Subtype /text#2Fxml', content));
+    const filter = attachment.filter ? ` /Filter ${attachment.filter}` : '';
+    objects.push(pdfStream(`/Type /EmbeddedFile /Subtype /text#2Fxml${filter}`, content));
   });
   return buildPdf(objects);
 }

@@ -11,9 +11,12 @@ import { createUser, createMandate } from '../../db/admin-queries';
 import type { UserRoleCode } from '../../db/schema';
 import { loadConfig } from '../../infra/config';
 import { FileDocumentStore } from '../../infra/storage';
+import { createReaderPool, type ReaderPool } from '../../extraction/readers';
+import type { ExtractionResult } from '../../extraction/types';
 import { generateToken, hashToken } from '../../infra/tokens';
 import { TEST_IBAN, insertCfa, uniqueSiret } from './fixtures';
-import { startStack, type Stack, type StackOptions } from './stack';
+import { invoicePdf } from './invoices';
+import { perfectReading, startStack, type Stack, type StackOptions } from './stack';
 
 /** "Today" of the API tests: every seeded installment (2026, January to September) has started. */
 export const API_NOW = new Date('2026-11-22T10:00:00Z');
@@ -54,6 +57,8 @@ export interface ApiStackOptions extends StackOptions {
   /** Extra configuration (TEMPORAL_CALL_TIMEOUT, UPLOAD_RATE_LIMIT, …). */
   env?: Record<string, string>;
   logger?: Logger;
+  /** The API's reader processes (workbook imports); closed at teardown. */
+  readers?: ReaderPool;
 }
 
 /** The real stack (PostgreSQL, Temporal dev server, workers) behind the real Express app, with users of each role. */
@@ -71,10 +76,13 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
     });
   const config = configWith();
   const db = stack.database.db;
+  // Started at the first workbook import only.
+  const readers = options.readers ?? createReaderPool({ size: 1, deadlineMs: 30_000, memoryLimitMb: 1024 });
   const deps: ApiDeps = {
     db,
     temporal: stack.client,
     store,
+    readers,
     config,
     logger: options.logger ?? pino({ level: 'silent' }),
     workflowOverrides: stack.deps.workflowOverrides,
@@ -127,6 +135,7 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
     }),
     createUser: makeUser,
     teardown: async () => {
+      await readers.close();
       await stack.teardown();
       fs.rmSync(storeDir, { recursive: true, force: true });
     },
@@ -174,6 +183,65 @@ export async function seedInstallments(
     installmentIds.push(inserted.id);
   }
   return { contractNumber: number, installmentIds };
+}
+
+/** A pro forma of `api.cfa` generated through the API, on one new installment of `totalCents`. */
+export async function generatedProForma(
+  api: ApiStack,
+  totalCents = 100_000 + crypto.randomInt(1, 99_999),
+): Promise<{ number: string; totalCents: number }> {
+  const { installmentIds } = await seedInstallments(api, api.cfa.id, [totalCents]);
+  const res = await request(api.app)
+    .post('/api/pro-formas')
+    .set('Authorization', `Bearer ${api.users.cfa.token}`)
+    .send({ nature: 'PEDAGOGIE', installmentIds });
+  if (res.status !== 201) throw new Error(`generation: ${res.status} ${JSON.stringify(res.body)}`);
+  return { number: res.body.proFormas[0].number as string, totalCents };
+}
+
+/**
+ * Makes the stack's stubbed reading answer, per deposited file, what `readings` holds for its SHA-256 (a file without
+ * one fails its reading, as a test that forgot it should).
+ */
+export function programReadings(api: ApiStack): Map<string, ExtractionResult> {
+  const readings = new Map<string, ExtractionResult>();
+  api.stack.extract.mockImplementation(async (input) => {
+    const reading = readings.get(input.sha256);
+    if (!reading) throw new Error(`no reading programmed for ${input.sha256}`);
+    return reading;
+  });
+  return readings;
+}
+
+/** An invoice PDF that matches the pro forma in every field, with the reading that says so programmed. */
+export function matchingInvoice(
+  api: ApiStack,
+  readings: Map<string, ExtractionResult>,
+  proForma: { number: string; totalCents: number },
+): { pdf: Buffer; sha256: string } {
+  const invoiceNumber = `FA-${crypto.randomBytes(4).toString('hex')}`;
+  const pdf = invoicePdf({
+    proFormaNumber: proForma.number,
+    invoiceNumber,
+    totalCents: proForma.totalCents,
+    siret: api.cfa.siret,
+    iban: TEST_IBAN,
+  });
+  const sha256 = crypto.createHash('sha256').update(pdf).digest('hex');
+  const scenario = { cfa: api.cfa, installments: [] };
+  readings.set(sha256, perfectReading(proForma.number, proForma.totalCents, scenario, { invoiceNumber }));
+  return { pdf, sha256 };
+}
+
+/** The decisions recorded on a pro forma, oldest first. */
+export async function decisionsOf(api: ApiStack, number: string) {
+  return api.stack.database.db
+    .selectFrom('decisions as d')
+    .innerJoin('pro_formas as p', 'p.id', 'd.pro_forma_id')
+    .select(['d.decision', 'd.reason_code', 'd.decided_by'])
+    .where('p.number', '=', number)
+    .orderBy('d.decided_at')
+    .execute();
 }
 
 /** Polls the API until the pro forma satisfies `done` (the workflow moves on its own between human steps). */

@@ -38,6 +38,15 @@ describe('loadConfig', () => {
     expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@db:5432/invoices', poolSize: 4 });
   });
 
+  it.each([
+    ['the embedded database', true, {}],
+    ['DATABASE_URL', false, { DATABASE_URL: 'postgres://u@db:5432/invoices' }],
+    ['DATABASE_URL and DEMO_DATA=true', true, { DATABASE_URL: 'postgres://u@db:5432/invoices', DEMO_DATA: 'true' }],
+    ['the embedded database and DEMO_DATA=false', false, { DEMO_DATA: 'false' }],
+  ])('with %s, loading the demo data is %s', (_what, expected, env) => {
+    expect(loadConfig(env, cwd).demoData).toBe(expected);
+  });
+
   it('uses an existing Temporal cluster, with TLS, when TEMPORAL_ADDRESS is set', () => {
     const config = loadConfig(
       { TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'ns.acct', TEMPORAL_TLS: 'true' },

@@ -43,6 +43,14 @@ describe('FileDocumentStore', () => {
     expect(fs.readdirSync(path.join(root, key.slice(0, 2)))).toEqual([key]);
   });
 
+  it('deletes a stored file, stays quiet for an absent one, and refuses a key that is not a SHA-256', async () => {
+    const { key } = await store.put(Buffer.from('refusée'));
+    await store.delete(key);
+    expect(await store.has(key)).toBe(false);
+    await expect(store.delete(key)).resolves.toBeUndefined();
+    await expect(store.delete('../../etc/passwd')).rejects.toThrow(/Invalid document key/);
+  });
+
   it('answers a clear error for an unknown key, and refuses a key that is not a SHA-256', async () => {
     await expect(store.get('0'.repeat(64))).rejects.toBeInstanceOf(DocumentNotFoundError);
     await expect(store.get('../../etc/passwd')).rejects.toThrow(/Invalid document key/);

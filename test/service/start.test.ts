@@ -1,88 +1,20 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { freePort } from '../helpers/ports';
+import {
+  bootService,
+  devServerPid,
+  projectRoot,
+  startScript,
+  stopWithCtrlC,
+  waitForReady,
+  watchdogPid,
+} from './service-process';
 
 const execFileAsync = promisify(execFile);
-const projectRoot = path.resolve(__dirname, '../..');
-
-interface Booted {
-  child: ChildProcess;
-  output: () => string;
-  apiUrl: string;
-  temporalAddress: string;
-  uiUrl: string;
-  dataDir: string;
-  exited: Promise<number | null>;
-}
-
-function startScript(): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
-    scripts: Record<string, string>;
-  };
-  return pkg.scripts.start as string;
-}
-
-/** `npm start` in a child process, on free ports and a temporary data folder, as a user runs it. */
-async function bootService(extraEnv: Record<string, string> = {}): Promise<Booted> {
-  const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'invoice-service-'));
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    TEMPORAL_CLI: process.env.TEMPORAL_CLI,
-    PORT: String(port),
-    TEMPORAL_DEV_PORT: String(temporalPort),
-    TEMPORAL_UI_PORT: String(uiPort),
-    DATA_DIR: dataDir,
-    LOG_FORMAT: 'json',
-    OCR_CONCURRENCY: '1',
-    ...extraEnv,
-  };
-  // The command `npm start` runs (npm itself dies of the Ctrl-C and reports no exit code of the service). Its own
-  // process group, like a command in a terminal, so that Ctrl-C can be sent the way a terminal sends it.
-  const [command, ...args] = startScript().split(' ');
-  const child = spawn(command as string, args, {
-    cwd: projectRoot,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    child,
-    output: () => output,
-    apiUrl: `http://127.0.0.1:${port}`,
-    temporalAddress: `127.0.0.1:${temporalPort}`,
-    uiUrl: `http://127.0.0.1:${uiPort}`,
-    dataDir,
-    exited,
-  };
-}
-
-async function waitForReady(booted: Booted, timeoutMs: number): Promise<{ status: number; body: unknown }> {
-  const deadline = Date.now() + timeoutMs;
-  let last: { status: number; body: unknown } = { status: 0, body: undefined };
-  while (Date.now() < deadline) {
-    if (booted.child.exitCode !== null) throw new Error(`npm start exited early:\n${booted.output()}`);
-    try {
-      const res = await fetch(`${booted.apiUrl}/ready`);
-      last = { status: res.status, body: await res.json() };
-      if (res.status === 200) return last;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`/ready never answered 200 (last: ${JSON.stringify(last)}):\n${booted.output()}`);
-}
 
 function portOpen(address: string): Promise<boolean> {
   const [host, port] = address.split(':');
@@ -94,15 +26,6 @@ function portOpen(address: string): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
-}
-
-/** Ctrl-C in a terminal sends SIGINT to the whole foreground process group (npm, the shell, tsx, node). */
-async function stopWithCtrlC(booted: Booted): Promise<number | null> {
-  process.kill(-(booted.child.pid as number), 'SIGINT');
-  const timer = setTimeout(() => process.kill(-(booted.child.pid as number), 'SIGKILL'), 60_000);
-  const code = await booted.exited;
-  clearTimeout(timer);
-  return code;
 }
 
 async function listSearchAttributes(address: string): Promise<Record<string, string>> {
@@ -129,8 +52,11 @@ describe('npm start', () => {
 
   it('boots the whole service on the embedded database: /ready is 200, the search attributes exist, Ctrl-C stops everything', async () => {
     const booted = await bootService();
+    let devServer: number | undefined;
     try {
       const ready = await waitForReady(booted, 180_000);
+      devServer = devServerPid(booted.dataDir);
+      expect(watchdogPid(devServer)).toBeDefined();
       expect(ready.body).toEqual({ status: 'ready', checks: { database: 'ok', temporal: 'ok' } });
       expect(await (await fetch(`${booted.apiUrl}/health`)).json()).toEqual({ status: 'ok' });
 
@@ -154,6 +80,8 @@ describe('npm start', () => {
       expect(code).toBe(0);
     }
     expect(await portOpen(booted.temporalAddress)).toBe(false);
+    // Stopped before the dev server, so that it never signals a pid the server no longer holds.
+    expect(watchdogPid(devServer as number)).toBeUndefined();
     const { stdout } = await execFileAsync('ps', ['-eo', 'args']);
     expect(stdout.split('\n').filter((line) => line.includes(booted.dataDir))).toEqual([]);
     fs.rmSync(booted.dataDir, { recursive: true, force: true });
@@ -161,14 +89,14 @@ describe('npm start', () => {
 
   describe('with DATABASE_URL', () => {
     let database: TestDatabase;
-    beforeAll(async () => {
+    beforeEach(async () => {
       database = await createTestDatabase({ migrate: false });
     });
-    afterAll(() => database.drop());
+    afterEach(() => database.drop());
 
-    it('uses PostgreSQL, migrates it and loads the demo data once across restarts', async () => {
+    it('uses PostgreSQL, migrates it and, with DEMO_DATA=true, loads the demo data once across restarts', async () => {
       for (const round of [1, 2]) {
-        const booted = await bootService({ DATABASE_URL: database.url });
+        const booted = await bootService({ env: { DATABASE_URL: database.url, DEMO_DATA: 'true' } });
         try {
           await waitForReady(booted, 180_000);
           expect(booted.output()).toContain('PostgreSQL (DATABASE_URL)');
@@ -195,6 +123,22 @@ describe('npm start', () => {
       expect(negative.length).toBeGreaterThan(0);
       const roles = await database.db.selectFrom('users').select('role').orderBy('role').execute();
       expect(roles.map((r) => r.role)).toEqual(['admin', 'cfa', 'validator']);
+    });
+
+    it('loads no demo data without DEMO_DATA, prints no token and says why in its log', async () => {
+      const booted = await bootService({ env: { DATABASE_URL: database.url } });
+      try {
+        await waitForReady(booted, 180_000);
+        expect(booted.output()).toContain('demo data not loaded: DATABASE_URL is set; set DEMO_DATA=true to load it');
+        expect(booted.output()).not.toContain('Authorization: Bearer');
+      } finally {
+        expect(await stopWithCtrlC(booted)).toBe(0);
+        fs.rmSync(booted.dataDir, { recursive: true, force: true });
+      }
+      // Migrated (the tables are there) yet empty: nothing of the demo was written.
+      expect(await database.db.selectFrom('cfas').select('id').execute()).toEqual([]);
+      expect(await database.db.selectFrom('users').select('id').execute()).toEqual([]);
+      expect(await database.db.selectFrom('installments').select('id').execute()).toEqual([]);
     });
   });
 

@@ -1,0 +1,64 @@
+import { serveChildTasks, type ChildTaskContext } from '../infra/child-pool';
+import type { OcrResult } from '../infra/ocr-pool';
+import { readContractsWorkbook, type WorkbookReading } from './contracts-workbook';
+import { loadPdfJs } from './pdf';
+import { readInvoice, type ExtractionLimits, type ExtractionProgress, type OcrEngine } from './read-invoice';
+import type { ExtractionResult } from './types';
+
+/**
+ * The reader process: what parses a user's file runs here, in a child (extraction/readers.ts) of the OCR worker for
+ * invoices and of the API for workbooks, never in a process that serves requests or polls Temporal. Its parent kills
+ * it past its deadline or memory limit.
+ */
+
+export interface ReadInvoiceTaskInput {
+  bytes: Uint8Array;
+  mimeType: string;
+  /** Whether the parent has an OCR pool to read page images with. */
+  ocr: boolean;
+  limits?: Partial<ExtractionLimits>;
+}
+
+/** A page image the reader asks its parent to OCR (tesseract's pool lives in the parent, shared by all readers). */
+export interface OcrRequest {
+  image: Uint8Array;
+  timeoutMs?: number;
+}
+
+export const readerTasks = {
+  async readInvoice(input: ReadInvoiceTaskInput, context: ChildTaskContext): Promise<ExtractionResult> {
+    const ocr: OcrEngine | null = input.ocr
+      ? {
+          recognize: async (image, options) =>
+            (await context.request({ image, timeoutMs: options?.timeoutMs } satisfies OcrRequest)) as OcrResult,
+        }
+      : null;
+    return readInvoice(asBuffer(input.bytes), input.mimeType, {
+      ocr,
+      limits: input.limits,
+      onProgress: (progress: ExtractionProgress) => context.emit(progress),
+    });
+  },
+
+  async readContractsWorkbook(input: { bytes: Uint8Array }): Promise<WorkbookReading> {
+    return readContractsWorkbook(asBuffer(input.bytes));
+  },
+};
+
+export type ReaderTasks = typeof readerTasks;
+
+/** Structured clone hands a Buffer over as a plain Uint8Array. */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+if (require.main === module) {
+  // pdfjs is loaded before the process says it is ready, so that no task pays for it.
+  void loadPdfJs().then(
+    () => serveChildTasks(readerTasks),
+    (error: unknown) => {
+      process.stderr.write(`reader process cannot load pdfjs: ${String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

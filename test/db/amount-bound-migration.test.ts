@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { sql, type Kysely } from 'kysely';
+import { insertContract, type ContractInput, type InstallmentInput } from '../../db/contract-import';
+import { MIGRATIONS_DIR, createMigrator, migrateToLatest } from '../../db/migrate';
+import type { Database } from '../../db/schema';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { insertCfa } from '../helpers/fixtures';
+
+const MIGRATION = '2026_12_01_0001_installment_amount_bound';
+const CONSTRAINT = 'installments_amount_cents_bound_check';
+
+let database: TestDatabase;
+let db: Kysely<Database>;
+
+beforeAll(async () => {
+  database = await createTestDatabase({ migrate: false });
+  db = database.db;
+});
+afterAll(() => database.drop());
+
+function contractOf(cfaId: string, number: string): ContractInput {
+  return {
+    cfaId,
+    number,
+    label: 'BTS',
+    apprenticeName: 'Léa Martin',
+    employerName: 'Boulangerie',
+    employerSiret: '98765432109876',
+    startDate: '2026-09-01',
+    endDate: '2028-08-31',
+    status: 'ENGAGE',
+  };
+}
+
+function installmentOf(amountCents: number): InstallmentInput {
+  return { nature: 'PEDAGOGIE', periodStart: '2026-09-01', periodEnd: '2026-12-31', amountCents };
+}
+
+async function validated(): Promise<boolean[]> {
+  const { rows } = await sql<{ convalidated: boolean }>`
+    select convalidated from pg_constraint where conname = ${CONSTRAINT}`.execute(db);
+  return rows.map((r) => r.convalidated);
+}
+
+/**
+ * Before the bound, the API and the import accepted any safe integer: a database may hold such an installment. The
+ * migration must neither fail (npm start migrates: the service would not start) nor touch that money.
+ */
+describe(`migration ${MIGRATION} on a database holding an installment past the bound`, () => {
+  let legacyId: string;
+  let cfaId: string;
+
+  beforeAll(async () => {
+    const names = fs
+      .readdirSync(MIGRATIONS_DIR)
+      .map((file) => path.basename(file, path.extname(file)))
+      .sort();
+    const previous = names[names.indexOf(MIGRATION) - 1];
+    if (!previous) throw new Error(`no migration before ${MIGRATION} in ${names.join(', ')}`);
+    const before = await createMigrator(db).migrateTo(previous);
+    if (before.error) throw before.error;
+
+    const cfa = await insertCfa(db);
+    const contract = await db
+      .transaction()
+      .execute((trx) => insertContract(trx, contractOf(cfa.id, 'C-LEGACY'), [installmentOf(Number.MAX_SAFE_INTEGER)]));
+    const legacy = contract.installments[0];
+    if (!legacy) throw new Error('the legacy installment was not inserted');
+    legacyId = legacy.id;
+    cfaId = cfa.id;
+  });
+
+  it('migrates, keeps the installment as it is and bounds every row written from now on', async () => {
+    await migrateToLatest(db);
+
+    const kept = await db
+      .selectFrom('installments')
+      .select('amount_cents')
+      .where('id', '=', legacyId)
+      .executeTakeFirstOrThrow();
+    expect(kept.amount_cents).toBe(Number.MAX_SAFE_INTEGER);
+    expect(await validated()).toEqual([false]);
+    await expect(
+      db
+        .transaction()
+        .execute((trx) => insertContract(trx, contractOf(cfaId, 'C-NEW'), [installmentOf(100_000_000_000)])),
+    ).rejects.toMatchObject({ code: '23514', constraint: CONSTRAINT });
+    await expect(
+      db.updateTable('installments').set({ amount_cents: 100_000_000_000 }).where('id', '=', legacyId).execute(),
+    ).rejects.toMatchObject({ code: '23514', constraint: CONSTRAINT });
+  });
+
+  it('validates the constraint once the installment is corrected, as the migration tells the operator', async () => {
+    await db.updateTable('installments').set({ amount_cents: 150_000 }).where('id', '=', legacyId).execute();
+
+    await sql`alter table installments validate constraint installments_amount_cents_bound_check`.execute(db);
+
+    expect(await validated()).toEqual([true]);
+  });
+});
