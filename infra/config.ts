@@ -68,6 +68,7 @@ export const envSchema = z.object({
   OCR_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(Math.max(1, os.availableParallelism())),
   WORKER_SHUTDOWN_GRACE: duration.prefault('30s'),
   READ_DEADLINE: duration.prefault('60s'),
+  OCR_HEARTBEAT_TIMEOUT: duration.prefault('20s'),
   READER_MEMORY_LIMIT_MB: z.coerce.number().int().min(128).max(65_536).default(1024),
   REMINDER_AFTER: duration.prefault('15d'),
   ESCALATE_AFTER: duration.prefault('5d'),
@@ -127,7 +128,12 @@ export interface Config {
     importMaxBytes: number;
   };
   /** Reminder to the CFA while an invoice is awaited; alert to validators while a decision is awaited. */
-  timings: { reminderAfterMs: number; escalateAfterMs: number };
+  timings: {
+    reminderAfterMs: number;
+    escalateAfterMs: number;
+    /** A reading whose worker stops heartbeating (every second) this long is taken over by another worker. */
+    ocrHeartbeatTimeoutMs: number;
+  };
   adminToken?: string;
   demoData: boolean;
   log: { level: string; format: 'pretty' | 'json' };
@@ -196,7 +202,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       uploadRateLimit: { max: e.UPLOAD_RATE_LIMIT, windowMs: e.UPLOAD_RATE_WINDOW },
       importMaxBytes: e.IMPORT_MAX_BYTES,
     },
-    timings: { reminderAfterMs: e.REMINDER_AFTER, escalateAfterMs: e.ESCALATE_AFTER },
+    timings: {
+      reminderAfterMs: e.REMINDER_AFTER,
+      escalateAfterMs: e.ESCALATE_AFTER,
+      ocrHeartbeatTimeoutMs: e.OCR_HEARTBEAT_TIMEOUT,
+    },
     adminToken: e.ADMIN_TOKEN,
     demoData: e.DEMO_DATA ?? !e.DATABASE_URL,
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json') },

@@ -176,18 +176,20 @@ export function manyPagesPdf(pages: number): Buffer {
 }
 
 /**
- * A well-formed PNG whose header announces `width` × `height` greyscale pixels (100000 × 100000 is 10 GB
- * decoded) while the file holds one compressed row: what a decompression bomb looks like to a header reader.
+ * A well-formed PNG whose header announces `width` × `height` pixels (100000 × 100000 greyscale is 10 GB decoded)
+ * while the file holds one compressed row: what a decompression bomb looks like to a header reader. By default 8-bit
+ * greyscale; `{ bitDepth: 16, colorType: 6 }` is 16-bit RGBA, 8 bytes a pixel.
  */
-export function pngBomb(width: number, height: number): Buffer {
+export function pngBomb(width: number, height: number, sample = { bitDepth: 8, colorType: 0 }): Buffer {
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
-  header.set([8, 0, 0, 0, 0], 8);
+  header.set([sample.bitDepth, sample.colorType, 0, 0, 0], 8);
+  const channels = { 0: 1, 2: 3, 4: 2, 6: 4 }[sample.colorType] ?? 1;
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     pngChunk('IHDR', header),
-    pngChunk('IDAT', zlib.deflateSync(Buffer.alloc(width + 1))),
+    pngChunk('IDAT', zlib.deflateSync(Buffer.alloc((width * channels * sample.bitDepth) / 8 + 1))),
     pngChunk('IEND', Buffer.alloc(0)),
   ]);
 }

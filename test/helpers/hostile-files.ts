@@ -2,7 +2,6 @@ import zlib from 'node:zlib';
 import JSZip from 'jszip';
 import { contractsTemplate } from '../../api/contract-workbook';
 import { TEMPLATE_COLUMNS } from '../../extraction/contracts-workbook';
-import { pngChunk } from '../../infra/bitmap-text';
 import { buildPdf, ciiXml, grayGif, INVOICE, INVOICE_LINES, pdfStream, textPdf } from '../extraction/fixtures';
 
 /**
@@ -10,9 +9,25 @@ import { buildPdf, ciiXml, grayGif, INVOICE, INVOICE_LINES, pdfStream, textPdf }
  * Sizes are chosen to pass every cheap check at upload, so that the file reaches the reader it attacks.
  */
 
-/** `size` zero bytes deflated, without ever holding them: zlib's stream, fed the same 16 MiB chunk. */
+const deflated = new Map<number, Promise<Buffer>>();
+
+/**
+ * `size` zero bytes deflated (zlib format, or raw for a zip entry), without ever holding them: zlib's stream, fed the
+ * same 16 MiB chunk. Made once per size and file: several bombs share it.
+ */
 export async function deflatedZeros(size: number, format: 'zlib' | 'raw' = 'zlib'): Promise<Buffer> {
-  const deflate = format === 'raw' ? zlib.createDeflateRaw({ level: 9 }) : zlib.createDeflate({ level: 9 });
+  let made = deflated.get(size);
+  if (!made) {
+    made = deflateZeros(size);
+    deflated.set(size, made);
+  }
+  const zlibStream = await made;
+  // RFC 1950: a 2-byte header, the raw deflate data (RFC 1951), a 4-byte Adler-32.
+  return format === 'raw' ? zlibStream.subarray(2, zlibStream.length - 4) : zlibStream;
+}
+
+async function deflateZeros(size: number): Promise<Buffer> {
+  const deflate = zlib.createDeflate({ level: 9 });
   const out: Buffer[] = [];
   deflate.on('data', (chunk: Buffer) => out.push(chunk));
   const done = new Promise<void>((resolve, reject) => {
@@ -118,20 +133,6 @@ export function lyingPageCountPdf(count: number): Buffer {
   ]);
 }
 
-/** A PNG header announcing `width` × `height` 16-bit RGBA pixels (8 bytes each), one compressed row of data. */
-export function deepPng(width: number, height: number): Buffer {
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([16, 6, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', header),
-    pngChunk('IDAT', zlib.deflateSync(Buffer.alloc(width * 8 + 1))),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
 /** An HTML page that is also a valid PDF: browsers render it if it is served as text/html. */
 export function htmlPdfPolyglot(): Buffer {
   const pdf = textPdf(INVOICE_LINES);
@@ -148,27 +149,35 @@ async function templateWithSheet(sheetXml: string): Promise<Buffer> {
   return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 6 } });
 }
 
-function sheetXml(rows: number, declareDimension: boolean): string {
-  const parts = [
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
-    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">',
-    declareDimension ? `<dimension ref="A1:M${rows + 1}"/>` : '',
-    '<sheetData>',
-    `<row r="1">${TEMPLATE_COLUMNS.map((c, i) => `<c r="${String.fromCharCode(65 + i)}1" t="inlineStr"><is><t>${c.header}</t></is></c>`).join('')}</row>`,
-  ];
-  for (let r = 2; r <= rows + 1; r += 1) parts.push(`<row r="${r}"><c r="B${r}"><v>${r}</v></c></row>`);
-  parts.push('</sheetData></worksheet>');
-  return parts.join('');
+function sheetXml(rows: number): string {
+  const header = TEMPLATE_COLUMNS.map(
+    (c, i) => `<c r="${String.fromCharCode(65 + i)}1" t="inlineStr"><is><t>${c.header}</t></is></c>`,
+  ).join('');
+  const body: string[] = [];
+  for (let r = 2; r <= rows + 1; r += 1) body.push(`<row r="${r}"><c r="B${r}"><v>${r}</v></c></row>`);
+  return sheet(header, body.join(''), null);
 }
 
-/** A workbook of a million rows (~4 MB on disk), its sheet declaring them in its dimension. */
+function sheet(headerCells: string, rows: string, lastRow: number | null): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' +
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' +
+    (lastRow === null ? '' : `<dimension ref="A1:M${lastRow}"/>`) +
+    `<sheetData><row r="1">${headerCells}</row>${rows}</sheetData></worksheet>`
+  );
+}
+
+/**
+ * A workbook of a million rows (~1 MB on disk), its sheet declaring them in its dimension. The rows are one repeated
+ * string (a row's `r` attribute is optional in SpreadsheetML), which takes no time to build.
+ */
 export function millionRowWorkbook(): Promise<Buffer> {
-  return templateWithSheet(sheetXml(1_000_000, true));
+  return templateWithSheet(sheet('', '<row><c><v>1</v></c></row>'.repeat(1_000_000), 1_000_001));
 }
 
 /** Rows past the limit with no dimension declared: only counting the rows while reading them finds out. */
 export function undeclaredRowsWorkbook(rows: number): Promise<Buffer> {
-  return templateWithSheet(sheetXml(rows, false));
+  return templateWithSheet(sheetXml(rows));
 }
 
 /**

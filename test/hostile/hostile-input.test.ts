@@ -13,7 +13,6 @@ import { generatedProForma, startApiStack, type ApiStack } from '../helpers/api'
 import {
   attachmentBombPdf,
   contentBombPdf,
-  deepPng,
   entityExpansionPdf,
   gifBomb,
   htmlPdfPolyglot,
@@ -124,7 +123,7 @@ const FIXTURES: Fixture[] = [
   },
   {
     name: 'PNG 10000 × 4000, 16-bit RGBA',
-    file: () => deepPng(10_000, 4_000),
+    file: () => pngBomb(10_000, 4_000, { bitDepth: 16, colorType: 6 }),
     fileName: 'scan.png',
     expected: { status: 413, code: 'IMAGE_TOO_LARGE' },
   },
@@ -155,15 +154,15 @@ const FIXTURES: Fixture[] = [
     expected: { status: 422, code: 'TOO_MANY_ROWS' },
   },
   {
-    name: 'zip bomb workbook (512 MB, size declared)',
-    file: () => zipBombWorkbook(512 * MB, 'true'),
+    name: 'zip bomb workbook (300 MB, size declared)',
+    file: () => zipBombWorkbook(BOMB, 'true'),
     fileName: 'contrats.xlsx',
     to: 'import',
     expected: { status: 413, code: 'WORKBOOK_TOO_LARGE' },
   },
   {
-    name: 'zip bomb workbook (512 MB, size lying)',
-    file: () => zipBombWorkbook(512 * MB, 'lying'),
+    name: 'zip bomb workbook (300 MB, size lying)',
+    file: () => zipBombWorkbook(BOMB, 'lying'),
     fileName: 'contrats.xlsx',
     to: 'import',
     expected: { status: 422, code: 'FILE_UNREADABLE' },
