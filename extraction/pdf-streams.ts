@@ -48,18 +48,25 @@ interface StreamAt {
 /**
  * First the streams are listed (one pass: every object is visited once and every stream's data skipped, so the scan
  * is linear) with an upper bound of their decoded sizes from their filters (deflate inflates at most ~1032 times).
- * Most files are proven within the budget by the bounds alone; only the others are inflated and counted.
+ * Then the streams with the largest bounds are inflated and counted, until what is counted plus the bounds of the
+ * rest fits the budget: an ordinary file is proven after its few large streams (fonts, images), a bomb is measured.
  */
 export async function measureDecodedSize(bytes: Uint8Array, budgetBytes: number): Promise<DecodedSize> {
-  const streams = listStreams(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  const bound = streams.reduce((sum, stream) => sum + upperBound(stream.data.length, stream.filters), 0);
-  if (bound <= budgetBytes) return { streams: streams.length, decodedBytes: bound, exceededAt: null };
+  const streams = listStreams(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+    .map((stream) => ({ ...stream, bound: upperBound(stream.data.length, stream.filters) }))
+    .sort((a, b) => b.bound - a.bound);
+  // Unbounded (LZW) streams sort first; the bounds of the others add up.
+  let unboundedLeft = streams.filter((stream) => !Number.isFinite(stream.bound)).length;
+  let boundLeft = streams.reduce((sum, stream) => (Number.isFinite(stream.bound) ? sum + stream.bound : sum), 0);
   let decodedBytes = 0;
   for (const stream of streams) {
+    if (unboundedLeft === 0 && decodedBytes + boundLeft <= budgetBytes) break;
     decodedBytes += await decodedLength(stream.data, stream.filters, budgetBytes - decodedBytes);
     if (decodedBytes > budgetBytes) return { streams: streams.length, decodedBytes, exceededAt: stream.objectAt };
+    if (Number.isFinite(stream.bound)) boundLeft -= stream.bound;
+    else unboundedLeft -= 1;
   }
-  return { streams: streams.length, decodedBytes, exceededAt: null };
+  return { streams: streams.length, decodedBytes: decodedBytes + boundLeft, exceededAt: null };
 }
 
 function listStreams(buffer: Buffer): StreamAt[] {

@@ -112,7 +112,8 @@ export interface ChildPoolOptions {
   logger?: ChildPoolLogger;
 }
 
-const DEFAULT_MAX_TASKS_PER_CHILD = 50;
+/** Recycling costs a new child (~1 s to load pdfjs): rare enough not to show in throughput. */
+const DEFAULT_MAX_TASKS_PER_CHILD = 500;
 const DEFAULT_MEMORY_POLL_MS = 50;
 /** Loading node, tsx and pdfjs takes ~1 s on this machine; a child not ready by then is broken. */
 const START_TIMEOUT_MS = 30_000;
