@@ -19,6 +19,104 @@ const ioModules = [
   'pino',
 ];
 
+// Node built-ins: they cannot run in the workflow sandbox, and the pure rules do no I/O.
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'path',
+  'crypto',
+  'child_process',
+  'os',
+  'http',
+  'https',
+  'net',
+  'worker_threads',
+];
+
+/*
+ * Imports only run down (README, "Project layout"): bin → service → api and worker → workflows → client →
+ * activities → extraction → db → domain, infra. For each folder, the project folders it may import; anything else
+ * of the project is an error, so a new folder must find its place here. `types` may be imported for their types
+ * only (erased before bundling, so a workflow may name its activities). migrations/ import nothing (below).
+ */
+const app = ['service', 'api', 'worker', 'workflows', 'client', 'activities', 'extraction', 'db', 'domain', 'infra'];
+// What api/ and client/ may take from workflows/: the contract, never the workflow's code (it runs in the sandbox).
+const workflowContract = ['workflows/pro-forma.messages', 'workflows/search-attributes'];
+const layers = {
+  bin: { imports: app },
+  service: { imports: app.slice(1) },
+  api: { imports: [...workflowContract, 'client', 'activities', 'extraction', 'db', 'domain', 'infra'] },
+  worker: { imports: ['workflows', 'client', 'activities', 'extraction', 'db', 'domain', 'infra'] },
+  workflows: { imports: ['domain'], types: ['client', 'activities', 'extraction', 'db', 'infra'], pure: true },
+  client: { imports: [...workflowContract, 'activities', 'extraction', 'db', 'domain', 'infra'] },
+  activities: { imports: ['extraction', 'db', 'domain', 'infra'] },
+  // The contracts workbook parser produces the db's import rows: the one arrow between the two, types only.
+  extraction: { imports: ['domain', 'infra'], types: ['db'] },
+  db: { imports: ['domain', 'infra'] },
+  domain: { imports: [], pure: true },
+  infra: { imports: [] },
+  // Measurement code that bench/ and test/ share, so that neither imports the other.
+  support: { imports: app },
+  bench: { imports: ['support', ...app] },
+  test: { imports: ['support', ...app] },
+};
+
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+// `../x` or `../x/…` from a file one folder deep (`../../x` two deep): an import of the project's folder or file x.
+const target = (depth, names) =>
+  `^(?:\\.\\./){${depth}}(?:${names.map((n) => `${escape(n)}${n.includes('/') ? '' : '(?:/.*)?'}`).join('|')})$`;
+const anyOtherThan = (depth, names) => {
+  const allowed = names.map((n) => `${escape(n)}${n.includes('/') ? '$' : '(?:/|$)'}`);
+  return `^(?:\\.\\./){${depth}}${allowed.length > 0 ? `(?!${allowed.join('|')})` : ''}[^./]`;
+};
+const order = 'bin → service → api, worker → workflows → client → activities → extraction → db → domain, infra';
+
+// One block per folder depth (test/api/x.ts reaches the root by `../../`): a file's imports are read from its depth.
+const layerRules = Object.entries(layers).flatMap(([folder, { imports, types = [], pure = false }]) =>
+  [1, 2, 3, 4].map((depth) => ({
+    files: [`${folder}/${'*/'.repeat(depth - 1)}*.ts`],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: pure
+            ? ioModules.map((name) => ({
+                name,
+                message: `${folder}/ stays free of I/O.`,
+                allowTypeImports: true,
+              }))
+            : [],
+          patterns: [
+            ...(pure
+              ? [
+                  {
+                    group: nodeBuiltins,
+                    message: 'Node built-ins cannot run in the workflow sandbox or in pure rules.',
+                  },
+                ]
+              : []),
+            {
+              regex: anyOtherThan(depth, [...imports, ...types]),
+              message: `${folder}/ may import ${imports.length > 0 ? `only ${imports.join(', ')}` : 'no project folder'}${
+                types.length > 0 ? ` (and types from ${types.join(', ')})` : ''
+              }: imports run down (${order}).`,
+            },
+            ...(types.length > 0
+              ? [
+                  {
+                    regex: target(depth, types),
+                    message: `${folder}/ may take only types from ${types.join(', ')}.`,
+                    allowTypeImports: true,
+                  },
+                ]
+              : []),
+          ],
+        },
+      ],
+    },
+  })),
+);
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'data/**', 'coverage/**'] },
   js.configs.recommended,
@@ -30,43 +128,17 @@ export default tseslint.config(
     },
   },
   {
-    files: ['domain/**/*.ts', 'workflows/**/*.ts'],
+    // Type-aware rules, on the TypeScript files (tsconfig.json lists every folder): a promise nobody awaits loses
+    // its rejection, and a promise where a void callback is expected (an Express handler, an event listener) is
+    // never awaited by its caller. A deliberate fire-and-forget says so with `void` and a comment.
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
-      // Type-only imports are erased before bundling, so a workflow may name the activities' types.
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: ioModules.map((name) => ({
-            name,
-            message: 'domain/ and workflows/ stay free of I/O.',
-            allowTypeImports: true,
-          })),
-          patterns: [
-            {
-              group: [
-                'node:*',
-                'fs',
-                'path',
-                'crypto',
-                'child_process',
-                'os',
-                'http',
-                'https',
-                'net',
-                'worker_threads',
-              ],
-              message: 'Node built-ins cannot run in the workflow sandbox or in pure rules.',
-            },
-            {
-              group: ['../activities', '../activities/*', '../db/*', '../infra/*', '../api/*', '../extraction/*'],
-              message: 'Only types may come from the I/O layers.',
-              allowTypeImports: true,
-            },
-          ],
-        },
-      ],
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
     },
   },
+  ...layerRules,
   {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: {

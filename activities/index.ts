@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
+import type { Mailer } from '../infra/mailer';
 import { createControlActivities } from './controls';
-import { createNotificationActivities, type Mailer } from './notifications';
+import { createNotificationActivities } from './notifications';
 import { createPaymentActivities } from './payments';
 import { createReadModelActivities } from './read-model';
 

@@ -3,7 +3,7 @@ import { CONTRACT_STATUSES, COST_NATURES, SETTLEMENT_MODES } from '../domain/cos
 import { isValidIban, isValidSiret, normalizeIban, normalizeSiret } from '../domain/identifiers';
 import { AMOUNT_BOUND_RULE, MAX_AMOUNT_CENTS } from '../domain/money';
 import { PRO_FORMA_ACTIONS, PRO_FORMA_KINDS, PRO_FORMA_STAGES, PRO_FORMA_STATUSES } from '../domain/status';
-import { DASHBOARD_CATEGORIES } from '../db/pro-forma-queries';
+import { DASHBOARD_CATEGORIES } from '../domain/dashboard';
 import { ROLES } from './auth';
 
 /**

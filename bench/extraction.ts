@@ -17,7 +17,7 @@ import {
   loadCorpus,
   measureAccuracy,
   type CorpusItem,
-} from './extraction-accuracy';
+} from '../support/extraction-accuracy';
 
 /**
  * `npm run bench:extraction`: throughput (pages per second) and peak memory of each reading engine on the

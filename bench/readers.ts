@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { measureDecodedSize } from '../extraction/pdf-streams';
 import { readInvoice, DEFAULT_EXTRACTION_LIMITS } from '../extraction/read-invoice';
 import { createReaderPool } from '../extraction/readers';
-import { corpusDir, loadCorpus } from './extraction-accuracy';
+import { corpusDir, loadCorpus } from '../support/extraction-accuracy';
 
 /**
  * `npm run bench:readers`: what isolating the reading costs. The corpus PDFs (Factur-X and text layers, no OCR) are
@@ -76,4 +76,5 @@ function median(values: readonly number[]): number {
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
+// A rejection ends the process with its stack (Node's unhandled rejection), which is all a bench needs.
 void main();

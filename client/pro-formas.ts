@@ -9,8 +9,12 @@ import { recap, splitBySign, type SelectionRecap } from '../domain/pro-forma';
 import { statusLabel } from '../domain/status';
 import type { Database } from '../db/schema';
 import type { Config } from '../infra/config';
-import type { proFormaWorkflow } from '../workflows/pro-forma';
-import { proFormaWorkflowId, type ProFormaWorkflowInput, type Timings } from '../workflows/pro-forma.messages';
+import {
+  proFormaWorkflowId,
+  type ProFormaWorkflow,
+  type ProFormaWorkflowInput,
+  type Timings,
+} from '../workflows/pro-forma.messages';
 import {
   CfaSiretKey,
   CostNatureKey,
@@ -325,7 +329,7 @@ export async function startProFormaWorkflow(deps: ProFormaClientDeps, number: st
   };
   try {
     // By name, with the type only: the API process never loads the workflow body.
-    await deps.client.workflow.start<typeof proFormaWorkflow>('proFormaWorkflow', {
+    await deps.client.workflow.start<ProFormaWorkflow>('proFormaWorkflow', {
       workflowId: proFormaWorkflowId(row.number),
       taskQueue: temporal.taskQueue,
       args: [input],

@@ -2,6 +2,7 @@ import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder, type
 import type { InvoiceFields } from '../domain/reading';
 import { CONTROL_CODES, type ControlCode, type ControlOutcome } from '../domain/controls';
 import { costNatureLabel, type CostNature, type SettlementMode } from '../domain/cost-nature';
+import { CATEGORY_LABELS, type DashboardCategory } from '../domain/dashboard';
 import { fillLetter } from '../domain/pro-forma';
 import {
   PRO_FORMA_STATUSES,
@@ -26,18 +27,6 @@ import type { Database, ExtractionEngineCode, PaymentKindCode, PaymentStatusCode
 export interface Scope {
   cfaId: string | null;
 }
-
-/** The dashboard's categories (EDF OA portal wording), each one a filter of the list. */
-export const DASHBOARD_CATEGORIES = ['EMISES', 'TRANSMISES', 'REFUSEES', 'REJETEES', 'PRISES_EN_CHARGE'] as const;
-export type DashboardCategory = (typeof DASHBOARD_CATEGORIES)[number];
-
-export const CATEGORY_LABELS: Record<DashboardCategory, string> = {
-  EMISES: 'Émises',
-  TRANSMISES: 'Transmises',
-  REFUSEES: 'Refusées',
-  REJETEES: 'Rejetées',
-  PRISES_EN_CHARGE: 'Prises en charge',
-};
 
 export interface ProFormaFilters {
   number?: string;

@@ -1,12 +1,4 @@
-import type {
-  ColumnType,
-  Generated,
-  GeneratedAlways,
-  Insertable,
-  JSONColumnType,
-  Selectable,
-  Updateable,
-} from 'kysely';
+import type { ColumnType, Generated, GeneratedAlways, Insertable, JSONColumnType, Selectable } from 'kysely';
 
 /**
  * Row types of the tables created by migrations/. They describe what the database stores; the domain's own types
@@ -295,39 +287,9 @@ export interface Database {
 }
 
 export type CfaRow = Selectable<CfasTable>;
-export type NewCfaRow = Insertable<CfasTable>;
-export type CfaUpdate = Updateable<CfasTable>;
-export type UserRow = Selectable<UsersTable>;
 export type NewUserRow = Insertable<UsersTable>;
-export type UserUpdate = Updateable<UsersTable>;
-export type MandateRow = Selectable<MandatesTable>;
-export type NewMandateRow = Insertable<MandatesTable>;
 export type ContractRow = Selectable<ContractsTable>;
-export type NewContractRow = Insertable<ContractsTable>;
-export type ContractUpdate = Updateable<ContractsTable>;
 export type InstallmentRow = Selectable<InstallmentsTable>;
-export type NewInstallmentRow = Insertable<InstallmentsTable>;
 export type ProFormaRow = Selectable<ProFormasTable>;
 export type NewProFormaRow = Insertable<ProFormasTable>;
-export type ProFormaUpdate = Updateable<ProFormasTable>;
-export type ProFormaLineRow = Selectable<ProFormaLinesTable>;
-export type NewProFormaLineRow = Insertable<ProFormaLinesTable>;
-export type DocumentRow = Selectable<DocumentsTable>;
 export type NewDocumentRow = Insertable<DocumentsTable>;
-export type ExtractionRow = Selectable<ExtractionsTable>;
-export type NewExtractionRow = Insertable<ExtractionsTable>;
-export type RefusalReasonRow = Selectable<RefusalReasonsTable>;
-export type NewRefusalReasonRow = Insertable<RefusalReasonsTable>;
-export type RefusalReasonUpdate = Updateable<RefusalReasonsTable>;
-export type ControlResultRow = Selectable<ControlResultsTable>;
-export type NewControlResultRow = Insertable<ControlResultsTable>;
-export type DecisionRow = Selectable<DecisionsTable>;
-export type NewDecisionRow = Insertable<DecisionsTable>;
-export type PaymentRow = Selectable<PaymentsTable>;
-export type NewPaymentRow = Insertable<PaymentsTable>;
-export type PaymentUpdate = Updateable<PaymentsTable>;
-export type NotificationRow = Selectable<NotificationsTable>;
-export type NewNotificationRow = Insertable<NotificationsTable>;
-export type NotificationUpdate = Updateable<NotificationsTable>;
-export type AuditEventRow = Selectable<AuditEventsTable>;
-export type NewAuditEventRow = Insertable<AuditEventsTable>;

@@ -77,7 +77,3 @@ export function assertAllowed(status: ProFormaStatus, action: ProFormaAction, ki
     );
   }
 }
-
-export function isLive(status: ProFormaStatus): boolean {
-  return status !== 'CANCELLED';
-}

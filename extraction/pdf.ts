@@ -7,7 +7,6 @@ import path from 'node:path';
 
 export type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs', { with: { 'resolution-mode': 'import' } });
 export type PdfDocument = Awaited<ReturnType<PdfJs['getDocument']>['promise']>;
-export type PdfPage = Awaited<ReturnType<PdfDocument['getPage']>>;
 
 export type PdfErrorCode = 'PDF_ENCRYPTED' | 'PDF_UNREADABLE' | 'PDF_TOO_MANY_PAGES';
 

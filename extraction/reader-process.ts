@@ -53,7 +53,8 @@ export function asBuffer(bytes: Uint8Array): Buffer {
 }
 
 if (require.main === module) {
-  // pdfjs is loaded before the process says it is ready, so that no task pays for it.
+  // pdfjs is loaded before the process says it is ready, so that no task pays for it. Not awaited: a CommonJS
+  // module has no top-level await, and a failure is handled right here.
   void loadPdfJs().then(
     () => serveChildTasks(readerTasks),
     (error: unknown) => {

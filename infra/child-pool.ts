@@ -229,6 +229,7 @@ export function createChildPool<Tasks extends ChildTaskMap>(options: ChildPoolOp
       }
       const job = queue.shift() as Job;
       child.busy = true;
+      // Not awaited: the pump goes on with the next job; execute settles this one itself, failures included.
       void execute(child, job);
     }
   }
@@ -314,6 +315,7 @@ export function createChildPool<Tasks extends ChildTaskMap>(options: ChildPoolOp
       } else if (message.type === 'event') {
         job.options.onEvent?.(message.value);
       } else if (message.type === 'request') {
+        // The child waits for the reply, not this handler; answer never rejects (a failure is sent as the reply).
         void answer(message.requestId, message.value);
       }
     };

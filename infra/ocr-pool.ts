@@ -250,6 +250,7 @@ export async function createOcrPool(options: OcrPoolOptions): Promise<OcrPool> {
     const old = slot.worker;
     slot.worker = null;
     slot.jobs = 0;
+    // The replacement does not wait for the old thread to stop; a failure to stop it leaves nothing to do.
     if (old) void old.terminate().catch(() => undefined);
     if (closed || slot.starting) return;
     logger.info({ worker: slot.index, reason }, 'replacing tesseract worker');

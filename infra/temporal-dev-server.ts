@@ -48,11 +48,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const log = logger.child({ component: 'temporal-dev-server' });
   const pidFile = dbFile ? `${dbFile}.pid` : undefined;
   // Before the port check: a server left by a killed start holds these very ports.
-  if (dbFile) await stopLeftovers(dbFile, log);
+  const stopped = dbFile ? await stopLeftovers(dbFile, log) : 0;
   for (const [what, p] of [
     ['TEMPORAL_DEV_PORT', port],
     ['TEMPORAL_UI_PORT', uiPort],
   ] as const) {
+    // An exiting process loses its command line (its memory is released) a moment before its sockets are closed.
+    if (p !== undefined && stopped > 0) await waitForPortFree(p, 5_000);
     if (p !== undefined && (await portInUse(p))) {
       throw new Error(
         `Port ${p} (${what}) is already in use: another Temporal server may be running. Stop it, choose another ` +
@@ -166,6 +168,7 @@ async function waitUntilReady(
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   let gone = false;
+  // Only raises a flag for the loop below, which must keep polling meanwhile; `exited` never rejects.
   void exited.then(() => (gone = true));
   while (Date.now() < deadline) {
     if (gone) throw new Error(`the process exited with code ${child.exitCode}`);
@@ -283,7 +286,7 @@ function runningStartOf(serverPid: number): number | undefined {
  * line is a dev server on this very database file (a pid reused by another process never matches) and whose start
  * is gone: the pid file names the last one, the process table finds one whose pid file was lost (`./data` deleted).
  */
-async function stopLeftovers(dbFile: string, log: Logger): Promise<void> {
+async function stopLeftovers(dbFile: string, log: Logger): Promise<number> {
   const pidFile = `${dbFile}.pid`;
   const pids = new Set<number>();
   const recorded = Number(fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8').trim() : NaN);
@@ -307,4 +310,10 @@ async function stopLeftovers(dbFile: string, log: Logger): Promise<void> {
     }
   }
   fs.rmSync(pidFile, { force: true });
+  return pids.size;
+}
+
+async function waitForPortFree(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await portInUse(port)) && Date.now() < deadline) await sleep(100);
 }

@@ -85,8 +85,10 @@ export async function runProcess(makeOptions: (argv: readonly string[]) => Servi
     logger.info('stopped');
     process.exit(0);
   };
+  // Signal handlers cannot be awaited; shutdown ends the process itself, whatever happens.
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // A watcher, not a step of the start: workersDone never rejects (service.ts logs a worker's error).
   void service.workersDone.then(() => {
     if (!stopping) void shutdown('a worker stopped');
   });

@@ -134,6 +134,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
             (started) => started.length > 0 && logger.warn({ started }, 'started lost pro forma workflows'),
             (error: unknown) => logger.error({ err: error }, 'reconciliation of workflow starts failed'),
           );
+        // In the background: the start does not wait for it, and reconcile logs its own failures.
         void reconcile();
         const timer = setInterval(() => void reconcile(), 60_000);
         stack.push({ name: 'reconciliation', stop: async () => clearInterval(timer) });

@@ -2,11 +2,11 @@ import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Config } from '../infra/config';
 import type { DocumentStore } from '../infra/storage';
+import { createMailer } from '../infra/mailer';
 import type { OcrPool } from '../infra/ocr-pool';
 import type { ReaderPool } from '../extraction/readers';
 import type { Db } from '../db/connect';
 import { createActivities } from '../activities';
-import { createMailer } from '../activities/notifications';
 import { createExtractionActivities } from '../activities/extraction';
 
 export const QUEUES = ['main', 'ocr'] as const;

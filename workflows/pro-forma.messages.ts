@@ -151,6 +151,12 @@ export interface ConfirmPaymentInput {
   reference?: string;
 }
 
+/**
+ * The workflow's signature (workflows/pro-forma.ts checks that it conforms): a client starts it by this type, under
+ * the name `proFormaWorkflow`, without importing the workflow's code, which belongs to the worker's sandbox.
+ */
+export type ProFormaWorkflow = (input: ProFormaWorkflowInput) => Promise<ProFormaView>;
+
 export const depositInvoiceUpdate = defineUpdate<ProFormaView, [DepositInvoiceInput]>('depositInvoice');
 export const decideUpdate = defineUpdate<ProFormaView, [DecideInput]>('decide');
 export const cancelUpdate = defineUpdate<ProFormaView, [CancelInput]>('cancel');

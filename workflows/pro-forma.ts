@@ -43,6 +43,7 @@ import {
   type ExtractionView,
   type ProFormaState,
   type ProFormaView,
+  type ProFormaWorkflow,
   type ProFormaWorkflowInput,
 } from './pro-forma.messages';
 import { InvoiceNumberKey, ProFormaStatusKey } from './search-attributes';
@@ -61,6 +62,10 @@ const mail = proxyActivities<Activities>({
 });
 
 const MAX_REMEMBERED_REQUESTS = 500;
+
+// client/ starts this workflow by the signature its messages declare, never importing this code: a change of
+// signature here that the messages do not follow fails to compile.
+const _declaredSignature: ProFormaWorkflow = proFormaWorkflow;
 
 /**
  * One pro forma, from its creation to PAID or CANCELLED (domain.md). Human and CFA actions arrive as Updates whose
@@ -143,6 +148,8 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
     );
   }
 
+  // Never rejects: an e-mail that cannot be sent is logged (and recorded by the activity), it does not stop the
+  // pro forma. So a step that must not wait for its e-mail calls this with `void`.
   function notifyCfa(template: 'DEPOSIT_RECEIVED' | 'REFUSED' | 'VALIDATED' | 'PAID' | 'REMINDER', extra = {}) {
     const key = nextKey(`mail-${template}`);
     const data = {

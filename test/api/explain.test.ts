@@ -1,4 +1,4 @@
-import { apiQueries, planOf, scansOf, seedProFormas, type PlanNode } from '../../bench/api-lists';
+import { apiQueries, planOf, scansOf, seedProFormas, type PlanNode } from '../../support/api-lists';
 import { readDashboard } from '../../db/pro-forma-queries';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 

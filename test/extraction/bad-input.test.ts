@@ -4,7 +4,7 @@ import { encodeGrayPng, type GrayImage } from '../../infra/bitmap-text';
 import { OcrTimeoutError } from '../../infra/ocr-pool';
 import { readInvoice } from '../../extraction/read-invoice';
 import type { ExtractionErrorCode, ExtractionResult } from '../../extraction/types';
-import { corpusDir } from '../../bench/extraction-accuracy';
+import { corpusDir } from '../../support/extraction-accuracy';
 import {
   INVOICE,
   INVOICE_LINES,

@@ -6,7 +6,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { createMailer } from '../../activities/notifications';
+import { createMailer } from '../../infra/mailer';
 import type { ExtractInvoiceFieldsInput } from '../../activities/extraction';
 import { generateProFormas, type ProFormaClientDeps } from '../../client/pro-formas';
 import type { CostNature } from '../../domain/cost-nature';

@@ -3,13 +3,18 @@ import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { promisify } from 'node:util';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
+import { updateProForma } from '../../api/workflow-calls';
+import { CONTROL_CODES } from '../../domain/controls';
+import { DomainError } from '../../domain/errors';
+import type { ProFormaAction, ProFormaStatus } from '../../domain/status';
 import type { ExtractionResult } from '../../extraction/types';
 import {
   cancelUpdate,
   confirmPaymentUpdate,
   decideUpdate,
+  depositInvoiceUpdate,
   getProFormaQuery,
   type ProFormaView,
 } from '../../workflows/pro-forma.messages';
@@ -74,6 +79,16 @@ async function refusal(promise: Promise<unknown>): Promise<string | undefined> {
   expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
   const cause = (error as WorkflowUpdateFailedError).cause;
   return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+}
+
+/**
+ * Every control ran and passed. Compared with the whole list of controls, so that a view with no control (an
+ * empty list, which `every` would accept) fails.
+ */
+function expectAllControlsPassed(view: ProFormaView): void {
+  expect(view.controls?.map((c) => `${c.code}:${c.outcome}`).sort()).toEqual(
+    CONTROL_CODES.map((code) => `${code}:PASSED`).sort(),
+  );
 }
 
 async function row(stack: Stack, number: Number) {
@@ -158,7 +173,7 @@ describe('proFormaWorkflow', () => {
     it('takes an invoice from deposit through manual approval and payment to PAID, recording every step', async () => {
       const p = await atDecision();
       const view = await handle(stack, p.number).query(getProFormaQuery);
-      expect(view.controls?.every((c) => c.passed)).toBe(true);
+      expectAllControlsPassed(view);
       expect(view.extraction?.engine).toBe('FACTURX');
 
       expect((await decide(stack, p.number, 'APPROVE')).status).toBe('VALIDATED');
@@ -307,7 +322,7 @@ describe('proFormaWorkflow', () => {
       await deposit(stack, p.number, fast);
       const view = await waitFor(stack, p.number, (v) => v.stage === 'AWAITING_DECISION');
       expect(view.extraction?.version).toBe(2);
-      expect(view.controls?.every((c) => c.passed)).toBe(true);
+      expectAllControlsPassed(view);
     });
   });
 
@@ -322,7 +337,7 @@ describe('proFormaWorkflow', () => {
         .select('released_at')
         .where('pro_forma_id', '=', (await row(stack, p.number)).id)
         .execute();
-      expect(lines.every((l) => l.released_at !== null)).toBe(true);
+      expect(lines).toEqual([{ released_at: expect.any(Date) }, { released_at: expect.any(Date) }]);
       const [again] = await generate(stack, p.scenario);
       expect(again).toMatchObject({ totalCents: 150_000, lineCount: 2 });
       expect(again?.number).not.toBe(p.number);
@@ -472,14 +487,86 @@ describe('proFormaWorkflow', () => {
       expect((await cancel(stack, p.number)).status).toBe('CANCELLED');
     });
 
-    it('PAID and CANCELLED: the workflow is closed and takes no action', async () => {
+    /** Sends `update` to a closed workflow twice: straight to Temporal, then the API's way (updateProForma). */
+    async function sendToClosed<Input extends { requestId: string }>(
+      number: Number,
+      action: ProFormaAction,
+      update: UpdateDefinition<ProFormaView, [Input]>,
+      input: Input,
+    ): Promise<{ direct: unknown; viaApi: unknown }> {
+      const direct = await handle(stack, number)
+        .executeUpdate(update, { args: [input], updateId: input.requestId })
+        .catch((e: unknown) => e);
+      const deps = { db: stack.database.db, temporal: stack.client, callTimeoutMs: 10_000 };
+      const viaApi = await updateProForma(deps, { cfaId: null }, { number }, action, update, input).catch(
+        (e: unknown) => e,
+      );
+      return { direct, viaApi };
+    }
+
+    async function paidProForma(): Promise<Number> {
+      const p = await atDecision();
+      await decide(stack, p.number, 'APPROVE');
+      await waitFor(stack, p.number, (v) => v.payment !== null);
+      await confirmPayment(stack, p.number);
+      return p.number;
+    }
+
+    async function cancelledProForma(): Promise<Number> {
       const p = await fresh();
       await cancel(stack, p.number);
-      await handle(stack, p.number).result();
-      await expect(deposit(stack, p.number)).rejects.toThrow();
-      await expect(cancel(stack, p.number)).rejects.toThrow();
-      expect((await row(stack, p.number)).status).toBe('CANCELLED');
-    });
+      return p.number;
+    }
+
+    // A final status closes the workflow, so Temporal itself answers that it is gone (no validator is left to
+    // refuse); updateProForma then reads the status and refuses with the domain error naming it, as for any status.
+    it.each<[ProFormaStatus, string, () => Promise<Number>]>([
+      ['PAID', 'Payé', paidProForma],
+      ['CANCELLED', 'Annulé', cancelledProForma],
+    ])(
+      '%s is final: its workflow closes, and a deposit, a cancellation or a payment confirmation is refused naming « %s »',
+      async (status, label, reach) => {
+        const number = await reach();
+        await handle(stack, number).result();
+        const requestId = () => crypto.randomUUID();
+        const document = { sha256: randomSha(), fileName: 'facture.pdf', mimeType: 'application/pdf', size: 2048 };
+        const attempts: [ProFormaAction, string, { direct: unknown; viaApi: unknown }][] = [
+          [
+            'DEPOSIT_INVOICE',
+            'le dépôt de facture',
+            await sendToClosed(number, 'DEPOSIT_INVOICE', depositInvoiceUpdate, {
+              requestId: requestId(),
+              actor: CFA_USER,
+              document,
+            }),
+          ],
+          [
+            'CANCEL',
+            "l'annulation",
+            await sendToClosed(number, 'CANCEL', cancelUpdate, { requestId: requestId(), actor: CFA_USER }),
+          ],
+          [
+            'CONFIRM_PAYMENT',
+            'la confirmation de paiement',
+            await sendToClosed(number, 'CONFIRM_PAYMENT', confirmPaymentUpdate, {
+              requestId: requestId(),
+              actor: ADMIN,
+              reference: 'VIR-2026-002',
+            }),
+          ],
+        ];
+        for (const [action, actionLabel, { direct, viaApi }] of attempts) {
+          expect(direct).toBeInstanceOf(WorkflowNotFoundError);
+          expect(viaApi).toBeInstanceOf(DomainError);
+          expect(viaApi).toMatchObject({
+            code: 'ACTION_NOT_ALLOWED',
+            message: `Action non autorisée : ${actionLabel} est impossible au statut « ${label} » (${status}).`,
+            details: { status, action },
+          });
+        }
+        expect((await row(stack, number)).status).toBe(status);
+      },
+    );
   });
 
   describe('idempotency and races', () => {
@@ -670,6 +757,6 @@ describe('proFormaWorkflow when an OCR worker dies', () => {
     // The server notices the silence after the heartbeat timeout (2 s here) and hands the reading over.
     const view = await waitFor(stack, p.number, (v) => v.stage === 'AWAITING_DECISION', 60_000);
     expect(view.documents).toEqual([expect.objectContaining({ version: 1, sha256: sha })]);
-    expect(view.controls?.every((c) => c.passed)).toBe(true);
+    expectAllControlsPassed(view);
   });
 });

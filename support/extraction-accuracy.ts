@@ -9,8 +9,9 @@ import { emptyFields, type InvoiceFields } from '../extraction/types';
 
 /**
  * Accuracy on the hybrid invoice corpus (../shared/corpus/README.md), shared by test/extraction/accuracy.test.ts
- * and `npm run bench:extraction`. The truth of each item was taken from its embedded XML; a key missing from
- * a truth file means "not in the XML", so only the keys present are scored.
+ * and `npm run bench:extraction`, hence here: bench/ and test/ never import each other. The truth of each item was
+ * taken from its embedded XML; a key missing from a truth file means "not in the XML", so only the keys present are
+ * scored.
  */
 
 export const SCORED_FIELDS = ['invoiceNumber', 'total', 'iban', 'sellerSiret', 'issueDate'] as const;
@@ -19,7 +20,7 @@ export type ScoredField = (typeof SCORED_FIELDS)[number];
 export const ENGINES = ['embedded XML', 'text layer', 'OCR clean PNG', 'OCR scan JPEG'] as const;
 export type EngineName = (typeof ENGINES)[number];
 
-/** The project root is the parent of bench/; the corpus sits beside the project (../shared/corpus). */
+/** The project root is the parent of support/; the corpus sits beside the project (../shared/corpus). */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
 export function corpusDir(env: Record<string, string | undefined> = process.env): string {

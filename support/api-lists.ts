@@ -1,0 +1,119 @@
+import { CompiledQuery, sql, type Compilable, type Kysely } from 'kysely';
+import {
+  dashboardQuery,
+  proFormaCountQuery,
+  proFormaPageQuery,
+  validationQueueQuery,
+  type ProFormaFilters,
+  type Scope,
+} from '../db/pro-forma-queries';
+import type { Database } from '../db/schema';
+
+/**
+ * The API's list queries on a seeded database, and their plans: shared by `npm run bench:api` (bench/api-lists.ts)
+ * and test/api/explain.test.ts, hence here: bench/ and test/ never import each other.
+ */
+
+/** Seeds `cfas` CFAs and `count` pro formas in one statement each, spread over statuses, natures and CFAs. */
+export async function seedProFormas(db: Kysely<Database>, count: number, cfas = 50): Promise<void> {
+  await sql`
+    insert into cfas (siret, name, email, iban)
+    select lpad(g::text, 14, '0'), 'CFA ' || g, 'cfa' || g || '@bench.example', 'FR7630006000011234567890189'
+    from generate_series(1, ${cfas}::int) g`.execute(db);
+  // One statement: statuses cycle over eight shapes (an eighth awaits a decision: the validation queue), natures
+  // over blocks of eight, CFAs over blocks of 32 (so each CFA has every status in every nature); one pro forma in
+  // ten is a credit note; created one minute apart, the newest last.
+  await sql`
+    insert into pro_formas (
+      number, workflow_id, cfa_id, kind, nature, total_cents, status, stage, settlement_mode, invoice_number,
+      refusal_origin, created_at, updated_at, deposited_at, validated_at, refused_at, paid_at, workflow_started_at)
+    select
+      'PRO-' || lpad(g::text, 8, '0'),
+      'pro-forma-PRO-' || lpad(g::text, 8, '0'),
+      c.ids[1 + (g / 32) % array_length(c.ids, 1)],
+      case when g % 10 = 0 then 'CREDIT_NOTE' else 'INVOICE' end,
+      (array['PEDAGOGIE', 'FRAIS_ANNEXES', 'PREMIER_EQUIPEMENT', 'MOBILITE'])[1 + (g / 8) % 4],
+      case when g % 10 = 0 then -(100 + g % 50000) else 100 + g % 500000 end,
+      (array['AWAITING_INVOICE', 'UNDER_VALIDATION', 'UNDER_VALIDATION', 'VALIDATED', 'PAID', 'REFUSED', 'REFUSED',
+             'CANCELLED'])[1 + g % 8],
+      (array[null, 'AWAITING_DECISION', 'READING', 'AWAITING_PAYMENT', null, null, null, null])[1 + g % 8],
+      case when g % 10 = 0 then 'DEDUCTION' end,
+      case when g % 8 not in (0, 7) then 'FA-' || g end,
+      (array[null, null, null, null, null, 'AUTOMATIC', 'MANUAL', null])[1 + g % 8],
+      t.created, t.created,
+      case when g % 8 <> 0 then t.created + interval '1 day' end,
+      case when g % 8 in (3, 4) then t.created + interval '2 days' end,
+      case when g % 8 in (5, 6) then t.created + interval '2 days' end,
+      case when g % 8 = 4 then t.created + interval '9 days' end,
+      t.created
+    from generate_series(1, ${count}::int) g
+    cross join (select array_agg(id order by siret) as ids from cfas) c
+    cross join lateral (select now() - make_interval(mins => ${count}::int - g) as created) t`.execute(db);
+  await sql`vacuum analyze pro_formas`.execute(db);
+  await sql`vacuum analyze cfas`.execute(db);
+}
+
+export interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+  [key: string]: unknown;
+}
+
+/** EXPLAIN (FORMAT JSON) of a kysely query, with its parameters. */
+export async function planOf(db: Kysely<Database>, query: Compilable, analyze = false): Promise<PlanNode> {
+  const compiled = query.compile();
+  const options = analyze ? 'analyze, buffers, format json' : 'format json';
+  const result = await db.executeQuery<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+    CompiledQuery.raw(`explain (${options}) ${compiled.sql}`, [...compiled.parameters]),
+  );
+  return (result.rows[0] as { 'QUERY PLAN': [{ Plan: PlanNode }] })['QUERY PLAN'][0].Plan;
+}
+
+/** The plan as PostgreSQL prints it (EXPLAIN, text format). */
+export async function planText(db: Kysely<Database>, query: Compilable, analyze = false): Promise<string> {
+  const compiled = query.compile();
+  const options = analyze ? '(analyze, buffers, costs off)' : '(costs off)';
+  const result = await db.executeQuery<{ 'QUERY PLAN': string }>(
+    CompiledQuery.raw(`explain ${options} ${compiled.sql}`, [...compiled.parameters]),
+  );
+  return result.rows.map((r) => r['QUERY PLAN']).join('\n');
+}
+
+/** Every scan of `relation` in a plan: its node type and index. */
+export function scansOf(plan: PlanNode, relation: string): { node: string; index?: string }[] {
+  const own = plan['Relation Name'] === relation ? [{ node: plan['Node Type'], index: plan['Index Name'] }] : [];
+  return [...own, ...(plan.Plans ?? []).flatMap((child) => scansOf(child, relation))];
+}
+
+/** The list pages and counters the API runs, for a CFA user and for staff. */
+export function apiQueries(
+  db: Kysely<Database>,
+  cfaId: string,
+): { name: string; query: Compilable; dashboard?: boolean }[] {
+  const cfa: Scope = { cfaId };
+  const staff: Scope = { cfaId: null };
+  const first = { page: 1, pageSize: 50 };
+  const page = (scope: Scope, filters: ProFormaFilters, at = first) => proFormaPageQuery(db, scope, filters, at);
+  return [
+    { name: 'CFA list, page 1', query: page(cfa, {}) },
+    { name: 'CFA list, page 20', query: page(cfa, {}, { page: 20, pageSize: 50 }) },
+    { name: 'CFA list total', query: proFormaCountQuery(db, cfa, {}) },
+    { name: 'CFA list filtered by status, page 1', query: page(cfa, { status: 'REFUSED' }) },
+    { name: 'CFA list filtered by status, total', query: proFormaCountQuery(db, cfa, { status: 'REFUSED' }) },
+    { name: 'CFA list filtered by nature, page 1', query: page(cfa, { nature: 'MOBILITE' }) },
+    { name: 'CFA list of a dashboard category, page 1', query: page(cfa, { category: 'REJETEES' }) },
+    { name: 'CFA search by invoice number', query: page(cfa, { invoiceNumber: 'FA-4242' }) },
+    { name: 'staff list, page 1', query: page(staff, {}) },
+    { name: 'staff list total', query: proFormaCountQuery(db, staff, {}) },
+    { name: 'staff list filtered by status, page 1', query: page(staff, { status: 'PAID' }) },
+    { name: 'staff list filtered by status, total', query: proFormaCountQuery(db, staff, { status: 'PAID' }) },
+    { name: 'staff search by number', query: page(staff, { number: 'PRO-00004242' }) },
+    { name: 'staff search by invoice number', query: page(staff, { invoiceNumber: 'FA-4242' }) },
+    { name: 'staff list of one CFA, page 1', query: page(staff, { cfaId }) },
+    { name: 'validation queue, page 1', query: validationQueueQuery(db, first) },
+    { name: 'CFA dashboard', query: dashboardQuery(db, cfa), dashboard: true },
+    { name: 'staff dashboard', query: dashboardQuery(db, staff), dashboard: true },
+  ];
+}
