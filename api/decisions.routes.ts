@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { findActiveRefusalReason } from '../db/admin-queries';
 import { findProFormaState, validationQueue } from '../db/pro-forma-queries';
+import { assertRefusalReason } from '../domain/decisions';
 import { confirmPaymentUpdate, decideUpdate } from '../workflows/pro-forma.messages';
 import { scopeOf } from './auth';
 import { workflowCalls, type ApiDeps } from './deps';
@@ -58,17 +59,8 @@ export function decisionEndpoints(deps: ApiDeps): AnyEndpoint[] {
           });
         }
         if (body.decision === 'REFUSE') {
-          const reason = body.reasonCode && (await findActiveRefusalReason(deps.db, body.reasonCode));
-          if (!reason) {
-            throw new HttpError(
-              422,
-              'UNKNOWN_REFUSAL_REASON',
-              body.reasonCode
-                ? `Motif de refus inconnu : ${body.reasonCode}.`
-                : 'Un refus doit indiquer un motif du catalogue (reasonCode).',
-              { reasonCode: body.reasonCode ?? null },
-            );
-          }
+          const reason = body.reasonCode ? await findActiveRefusalReason(deps.db, body.reasonCode) : undefined;
+          assertRefusalReason(body.reasonCode, reason !== undefined);
         }
         const requestId = await requestIdOf(calls, {
           action: 'decide',

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { CONTRACT_STATUSES, COST_NATURES, SETTLEMENT_MODES } from '../domain/cost-nature';
+import { DECISION_ORIGINS } from '../domain/decisions';
 import { isValidIban, isValidSiret, normalizeIban, normalizeSiret } from '../domain/identifiers';
 import { AMOUNT_BOUND_RULE, MAX_AMOUNT_CENTS } from '../domain/money';
+import { EXTRACTION_ENGINES } from '../domain/reading';
 import { PRO_FORMA_ACTIONS, PRO_FORMA_KINDS, PRO_FORMA_STAGES, PRO_FORMA_STATUSES } from '../domain/status';
 import { DASHBOARD_CATEGORIES } from '../domain/dashboard';
 import { ROLES } from './auth';
@@ -429,7 +431,7 @@ const summaryFields = {
   stage: stageEnum.nullable().describe('Où en est le traitement dans le statut'),
   settlementMode: settlementEnum.nullable(),
   invoiceNumber: z.string().nullable(),
-  refusalOrigin: z.enum(['AUTOMATIC', 'MANUAL']).nullable(),
+  refusalOrigin: z.enum(DECISION_ORIGINS).nullable(),
   lineCount: z.number().int(),
   cfa: cfaRef,
   createdAt: isoDateTime,
@@ -445,7 +447,7 @@ export const proFormaSummaryResponse = response(z.object(summaryFields).strict()
 export const proFormaListResponse = response(listOf(proFormaSummaryResponse), 'ProFormaList');
 
 const refusalFields = {
-  origin: z.enum(['AUTOMATIC', 'MANUAL']),
+  origin: z.enum(DECISION_ORIGINS),
   reasonCode: z.string(),
   label: z.string(),
   comment: z.string().nullable(),
@@ -487,7 +489,7 @@ export const proFormaDetailResponse = response(
       extraction: z
         .object({
           version: z.number().int(),
-          engine: z.enum(['FACTURX', 'TEXT_LAYER', 'OCR', 'NONE']),
+          engine: z.enum(EXTRACTION_ENGINES),
           fields: z
             .object({
               invoiceNumber: z.string().nullable(),

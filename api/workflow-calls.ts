@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import { findProFormaState, type ProFormaState, type Scope } from '../db/pro-forma-queries';
 import { bindIdempotencyKey } from '../db/request-bindings';
 import type { Database } from '../db/schema';
-import { assertAllowed, statusLabel, type ProFormaAction } from '../domain/status';
+import { assertAllowed, isFinalStatus, statusLabel, type ProFormaAction } from '../domain/status';
 import { proFormaWorkflowId } from '../workflows/pro-forma.messages';
 import { HttpError, isWorkflowNotReady } from './errors';
 
@@ -83,7 +83,7 @@ async function closedWorkflowError(
 ): Promise<Error> {
   const state = await findProFormaState(deps.db, scope, number);
   if (!state) return new HttpError(404, 'NOT_FOUND', `Pro forma ${number} introuvable.`);
-  if (state.status === 'PAID' || state.status === 'CANCELLED') {
+  if (isFinalStatus(state.status)) {
     if (action === 'DECIDE') {
       return new HttpError(
         409,

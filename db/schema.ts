@@ -1,4 +1,6 @@
 import type { ColumnType, Generated, GeneratedAlways, Insertable, JSONColumnType, Selectable } from 'kysely';
+import type { DecisionOrigin } from '../domain/decisions';
+import type { ExtractionEngine } from '../domain/reading';
 
 /**
  * Row types of the tables created by migrations/. They describe what the database stores; the domain's own types
@@ -17,9 +19,9 @@ export type ProFormaKindCode = 'INVOICE' | 'CREDIT_NOTE';
 export type ProFormaStatusCode =
   'AWAITING_INVOICE' | 'UNDER_VALIDATION' | 'VALIDATED' | 'PAID' | 'REFUSED' | 'CANCELLED';
 export type ProFormaStageCode = 'READING' | 'CONTROLLING' | 'AWAITING_DECISION' | 'AWAITING_PAYMENT';
-export type RefusalOriginCode = 'AUTOMATIC' | 'MANUAL';
+export type RefusalOriginCode = DecisionOrigin;
 export type DocumentMimeTypeCode = 'application/pdf' | 'image/jpeg' | 'image/png' | 'image/gif';
-export type ExtractionEngineCode = 'FACTURX' | 'TEXT_LAYER' | 'OCR' | 'NONE';
+export type ExtractionEngineCode = ExtractionEngine;
 export type ControlOutcomeCode = 'PASSED' | 'FAILED' | 'NEEDS_REVIEW';
 export type DecisionCode = 'APPROVE' | 'REFUSE';
 export type PaymentKindCode = 'TRANSFER' | 'DEDUCTION' | 'REIMBURSEMENT';

@@ -1,5 +1,6 @@
 import { formatEuros } from './money';
 import { formatIban, isValidIban, isValidSiret, normalizeIban, normalizeSiret, sirenOfSiret } from './identifiers';
+import type { ExtractionEngine } from './reading';
 import type { ProFormaKind } from './status';
 
 /**
@@ -69,7 +70,7 @@ type ReadField = 'invoiceNumber' | 'proFormaNumber' | 'totalCents' | 'siret' | '
 
 /** What the reading produced (structurally, extraction/types.ts ExtractionResult). */
 export interface ReadInvoice {
-  engine: 'FACTURX' | 'TEXT_LAYER' | 'OCR' | 'NONE';
+  engine: ExtractionEngine;
   fields: {
     invoiceNumber: string | null;
     proFormaNumber: string | null;

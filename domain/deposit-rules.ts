@@ -58,3 +58,14 @@ export function sanitizeFileName(raw: string): string {
 export function fileNameLength(name: string): number {
   return [...name].length;
 }
+
+/** One deposited version of an invoice, as the workflow keeps it and the read model records it. */
+export interface DocumentVersion {
+  version: number;
+  sha256: string;
+  fileName: string;
+  mimeType: string;
+  size: number;
+  uploadedAt: string;
+  uploadedBy: string;
+}

@@ -16,16 +16,16 @@ export const DOMAIN_ERROR_CODES = [
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 
-export const NON_RETRYABLE_ERROR_TYPES: readonly DomainErrorCode[] = [
-  'ACTION_NOT_ALLOWED',
-  'NO_DECISION_AWAITED',
-  'UNKNOWN_REFUSAL_REASON',
-  'INSTALLMENT_NOT_ELIGIBLE',
-  'EMPTY_SELECTION',
-  'DOCUMENT_UNREADABLE',
-  'VALIDATION_FAILED',
-  'NOT_FOUND',
-];
+/** Codes only the API's input checks raise, never a workflow or an activity. */
+const API_INPUT_ERROR_CODES: readonly DomainErrorCode[] = ['AMOUNT_OUT_OF_RANGE', 'SELECTION_TOO_LARGE'];
+
+/**
+ * The codes an activity retry can never fix: every domain code but the API's input checks, in the order of
+ * DOMAIN_ERROR_CODES (the recorded workflow histories replay against this list).
+ */
+export const NON_RETRYABLE_ERROR_TYPES: readonly DomainErrorCode[] = DOMAIN_ERROR_CODES.filter(
+  (code) => !API_INPUT_ERROR_CODES.includes(code),
+);
 
 export class DomainError extends Error {
   constructor(

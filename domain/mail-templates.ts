@@ -3,6 +3,9 @@ export const CFA_TEMPLATES = ['DEPOSIT_RECEIVED', 'REFUSED', 'VALIDATED', 'PAID'
 export type CfaTemplate = (typeof CFA_TEMPLATES)[number];
 export type MailTemplate = CfaTemplate | 'ESCALATION';
 
+/** Attempts a status e-mail gets (the workflow's retry policy); the last one records the failure. */
+export const MAIL_ATTEMPTS = 5;
+
 export interface RenderedMail {
   subject: string;
   text: string;

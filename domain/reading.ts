@@ -40,7 +40,9 @@ export interface InvoiceFields {
 /** 0..1 per field; 0 when the field was not read. */
 export type FieldConfidences = Record<InvoiceFieldName, number>;
 
-export type ExtractionEngine = 'FACTURX' | 'TEXT_LAYER' | 'OCR' | 'NONE';
+/** How a document was read, best first; NONE: nothing could be read. */
+export const EXTRACTION_ENGINES = ['FACTURX', 'TEXT_LAYER', 'OCR', 'NONE'] as const;
+export type ExtractionEngine = (typeof EXTRACTION_ENGINES)[number];
 
 export const EXTRACTION_ERROR_CODES = [
   'UNSUPPORTED_FORMAT',

@@ -11,6 +11,13 @@ export const PRO_FORMA_STATUSES = [
 ] as const;
 export type ProFormaStatus = (typeof PRO_FORMA_STATUSES)[number];
 
+/** Statuses a pro forma never leaves: its workflow has completed. */
+export const FINAL_STATUSES = ['PAID', 'CANCELLED'] as const satisfies readonly ProFormaStatus[];
+
+export function isFinalStatus(status: ProFormaStatus): boolean {
+  return (FINAL_STATUSES as readonly ProFormaStatus[]).includes(status);
+}
+
 export const PRO_FORMA_KINDS = ['INVOICE', 'CREDIT_NOTE'] as const;
 export type ProFormaKind = (typeof PRO_FORMA_KINDS)[number];
 

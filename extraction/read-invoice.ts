@@ -76,7 +76,7 @@ export interface OcrEngine {
 }
 
 export interface ExtractionProgress {
-  stage: 'FACTURX' | 'TEXT_LAYER' | 'OCR';
+  stage: Exclude<ExtractionEngine, 'NONE'>;
   page?: number;
   pages?: number;
 }

@@ -1,6 +1,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { InvoiceFields } from '../domain/reading';
+import type { ExtractionEngine, InvoiceFields } from '../domain/reading';
 import type { ControlResult } from '../domain/controls';
+import type { DecisionOrigin } from '../domain/decisions';
 import type { CostNature, SettlementMode } from '../domain/cost-nature';
 import type { ProFormaKind, ProFormaStage, ProFormaStatus } from '../domain/status';
 
@@ -46,19 +47,13 @@ export interface ProFormaWorkflowInput {
   continueAsNewAfterEvents?: number;
 }
 
-export interface DocumentVersion {
-  version: number;
-  sha256: string;
-  fileName: string;
-  mimeType: string;
-  size: number;
-  uploadedAt: string;
-  uploadedBy: string;
-}
+import type { DocumentVersion } from '../domain/deposit-rules';
+
+export type { DocumentVersion };
 
 export interface ExtractionView {
   version: number;
-  engine: 'FACTURX' | 'TEXT_LAYER' | 'OCR' | 'NONE';
+  engine: ExtractionEngine;
   fields: InvoiceFields;
   fieldConfidences: Record<string, number>;
   confidence: number;
@@ -66,7 +61,7 @@ export interface ExtractionView {
 }
 
 export interface RefusalView {
-  origin: 'AUTOMATIC' | 'MANUAL';
+  origin: DecisionOrigin;
   reasonCode: string;
   label: string;
   comment: string | null;

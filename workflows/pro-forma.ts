@@ -19,11 +19,14 @@ import type { ExtractionActivities } from '../activities/extraction';
 import { emptyFields, zeroConfidences, type ExtractionResult } from '../domain/reading';
 import { controlVerdict, type ControlResult, type ControlVerdict } from '../domain/controls';
 import { costNatureLabel } from '../domain/cost-nature';
+import { assertRefusalReason, type DecisionOrigin } from '../domain/decisions';
 import { DomainError, NON_RETRYABLE_ERROR_TYPES } from '../domain/errors';
+import { MAIL_ATTEMPTS } from '../domain/mail-templates';
 import { formatEuros } from '../domain/money';
 import { fillLetter } from '../domain/pro-forma';
 import {
   assertAllowed,
+  isFinalStatus,
   statusLabel,
   type ProFormaAction,
   type ProFormaStage,
@@ -58,7 +61,7 @@ const readModel = proxyActivities<Activities>({
 // An e-mail is worth a few attempts, not a stuck pro forma: after the last one the activity records the failure.
 const mail = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { maximumAttempts: 5, initialInterval: '5 seconds', maximumInterval: '5 minutes' },
+  retry: { maximumAttempts: MAIL_ATTEMPTS, initialInterval: '5 seconds', maximumInterval: '5 minutes' },
 });
 
 const MAX_REMEMBERED_REQUESTS = 500;
@@ -103,7 +106,7 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
   let changes = 0;
   let interruptReading: (() => void) | undefined;
   let decisionInFlight = false;
-  const finished = () => state.status === 'PAID' || state.status === 'CANCELLED';
+  const finished = () => isFinalStatus(state.status);
 
   const view = (): ProFormaView => ({
     ...state,
@@ -262,9 +265,7 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
             { status: state.status, stage: state.stage },
           );
         }
-        if (request.decision === 'REFUSE' && !request.reasonCode) {
-          rejectWith('UNKNOWN_REFUSAL_REASON', 'Un refus doit indiquer un motif du catalogue.');
-        }
+        if (request.decision === 'REFUSE') guard(() => assertRefusalReason(request.reasonCode));
       },
     },
   );
@@ -410,7 +411,7 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
     }
   }
 
-  async function applyApproval(origin: 'AUTOMATIC' | 'MANUAL', actor: Actor): Promise<void> {
+  async function applyApproval(origin: DecisionOrigin, actor: Actor): Promise<void> {
     const at = new Date().toISOString();
     const version = state.documents.length;
     const moved = transition(
@@ -445,7 +446,7 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
   }
 
   async function applyRefusal(
-    origin: 'AUTOMATIC' | 'MANUAL',
+    origin: DecisionOrigin,
     reason: { code: string; label: string; letter: string },
     comment: string | null,
     actor: Actor,

@@ -96,4 +96,15 @@ describe('runControls activity', () => {
     expect(out.verdict).toMatchObject({ kind: 'REFUSE', reasonCode: 'MANDATE_INVALID' });
     expect(out.results.find((r) => r.code === 'MANDATE_VALID')?.message).toContain('01/01/2027');
   });
+
+  it('fails without retry, as NOT_FOUND, for a pro forma the database does not know', async () => {
+    const { extraction, sha256 } = await setup();
+    const run = activities.runControls({
+      proFormaNumber: 'PRO-99999999',
+      sha256,
+      extraction,
+      depositedAt: '2026-11-22T10:00:00Z',
+    });
+    await expect(run).rejects.toMatchObject({ type: 'NOT_FOUND', nonRetryable: true });
+  });
 });

@@ -1,0 +1,175 @@
+import type { DocumentVersion } from '../domain/deposit-rules';
+import type { Kysely, Transaction } from 'kysely';
+import type { ControlFacts, ControlResult } from '../domain/controls';
+import { parisDate } from '../domain/dates';
+import { DomainError } from '../domain/errors';
+import type { ExtractionResult } from '../domain/reading';
+import { proFormaIdByNumber } from './pro-formas';
+import type { Database, DocumentMimeTypeCode } from './schema';
+
+/**
+ * The invoices deposited on a pro forma: their documents (one per version), readings and control results. Every
+ * write is keyed (pro forma + version, document, document + control code) so that a retried activity adds nothing.
+ */
+
+export interface DepositRecord {
+  key: string;
+  number: string;
+  requestId: string;
+  document: DocumentVersion;
+}
+
+const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An uploader or decider recorded as a user only when it is one (the system and the robots are not). */
+export const userIdOrNull = (actor: string): string | null => (USER_ID.test(actor) ? actor : null);
+
+export async function documentIdByVersion(
+  db: Kysely<Database> | Transaction<Database>,
+  proFormaId: string,
+  version: number,
+): Promise<string> {
+  const row = await db
+    .selectFrom('documents')
+    .select('id')
+    .where('pro_forma_id', '=', proFormaId)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  if (!row) throw new DomainError('NOT_FOUND', `Version ${version} du document absente`);
+  return row.id;
+}
+
+export function createInvoiceRepository(db: Kysely<Database>) {
+  return {
+    async recordDeposit(record: DepositRecord): Promise<void> {
+      const id = await proFormaIdByNumber(db, record.number);
+      const { document } = record;
+      await db
+        .insertInto('documents')
+        .values({
+          pro_forma_id: id,
+          version: document.version,
+          file_name: document.fileName,
+          mime_type: document.mimeType as DocumentMimeTypeCode,
+          size_bytes: document.size,
+          sha256: document.sha256,
+          storage_key: document.sha256,
+          uploaded_by: userIdOrNull(document.uploadedBy),
+          request_id: record.requestId,
+          uploaded_at: document.uploadedAt,
+        })
+        .onConflict((oc) => oc.columns(['pro_forma_id', 'version']).doNothing())
+        .execute();
+    },
+
+    /** The reading of one version and the invoice number it found on the pro forma, in one transaction. */
+    async recordExtraction(input: { number: string; version: number; extraction: ExtractionResult }): Promise<void> {
+      const { extraction } = input;
+      await db.transaction().execute(async (trx) => {
+        const id = await proFormaIdByNumber(trx, input.number);
+        const docId = await documentIdByVersion(trx, id, input.version);
+        await trx
+          .insertInto('extractions')
+          .values({
+            document_id: docId,
+            engine: extraction.engine,
+            fields: JSON.stringify(extraction.fields),
+            field_confidences: JSON.stringify(extraction.fieldConfidences),
+            confidence: extraction.confidence,
+            page_count: extraction.pageCount,
+            duration_ms: Math.round(extraction.durationMs),
+            error: extraction.error ? `${extraction.error.code}: ${extraction.error.message}` : null,
+          })
+          .onConflict((oc) => oc.column('document_id').doNothing())
+          .execute();
+        await trx
+          .updateTable('pro_formas')
+          .set({ invoice_number: extraction.fields.invoiceNumber })
+          .where('id', '=', id)
+          .execute();
+      });
+    },
+
+    async recordControls(input: { number: string; version: number; results: ControlResult[] }): Promise<void> {
+      const id = await proFormaIdByNumber(db, input.number);
+      const docId = await documentIdByVersion(db, id, input.version);
+      if (input.results.length === 0) return;
+      await db
+        .insertInto('control_results')
+        .values(
+          input.results.map((r) => ({
+            document_id: docId,
+            pro_forma_id: id,
+            code: r.code,
+            outcome: r.outcome,
+            message: r.message,
+            reason_code: r.reasonCode,
+            evidence: r.evidence ? JSON.stringify(r.evidence) : null,
+          })),
+        )
+        .onConflict((oc) => oc.columns(['document_id', 'code']).doNothing())
+        .execute();
+    },
+
+    /**
+     * The facts the controls check an invoice against: the pro forma and its CFA, the other live pro formas of the
+     * CFA carrying the same invoice number, the pro formas the same file was deposited on, a mandate on the day.
+     */
+    async findControlFacts(input: {
+      proFormaNumber: string;
+      sha256: string;
+      invoiceNumber: string | null;
+      depositedAt: string;
+    }): Promise<Omit<ControlFacts, 'invoice'>> {
+      const proForma = await db
+        .selectFrom('pro_formas as p')
+        .innerJoin('cfas as c', 'c.id', 'p.cfa_id')
+        .select(['p.id', 'p.number', 'p.kind', 'p.total_cents', 'p.cfa_id', 'c.siret', 'c.iban'])
+        .where('p.number', '=', input.proFormaNumber)
+        .executeTakeFirst();
+      if (!proForma) throw new DomainError('NOT_FOUND', `Pro forma ${input.proFormaNumber} inconnue.`);
+
+      const depositDate = parisDate(new Date(input.depositedAt));
+      const { invoiceNumber } = input;
+      const [usedOn, sameDocument, mandate] = await Promise.all([
+        invoiceNumber === null
+          ? Promise.resolve([])
+          : db
+              .selectFrom('pro_formas')
+              .select('number')
+              .where('cfa_id', '=', proForma.cfa_id)
+              .where('id', '!=', proForma.id)
+              .where('status', '!=', 'CANCELLED')
+              .where('invoice_number', '=', invoiceNumber)
+              .orderBy('number')
+              .execute(),
+        db
+          .selectFrom('documents as d')
+          .innerJoin('pro_formas as p', 'p.id', 'd.pro_forma_id')
+          .select('p.number')
+          .distinct()
+          .where('d.sha256', '=', input.sha256)
+          .where('p.id', '!=', proForma.id)
+          .orderBy('p.number')
+          .execute(),
+        db
+          .selectFrom('mandates')
+          .select('id')
+          .where('cfa_id', '=', proForma.cfa_id)
+          .where('valid_from', '<=', depositDate)
+          .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>=', depositDate)]))
+          .executeTakeFirst(),
+      ]);
+      return {
+        proForma: { number: proForma.number, kind: proForma.kind, totalCents: proForma.total_cents },
+        cfa: { siret: proForma.siret, iban: proForma.iban },
+        invoiceNumberUsedOn: usedOn.map((r) => r.number),
+        sameDocumentOn: sameDocument.map((r) => r.number),
+        mandateValid: mandate !== undefined,
+        depositDate,
+      };
+    },
+  };
+}
+
+export type InvoiceRepository = ReturnType<typeof createInvoiceRepository>;

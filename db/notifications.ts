@@ -1,0 +1,88 @@
+import type { Kysely } from 'kysely';
+import type { MailTemplate } from '../domain/mail-templates';
+import type { Database, NotificationStatusCode, NotificationTransportCode } from './schema';
+
+/** An e-mail to send, keyed by workflow id + step (+ recipient) so that a retry sends it once. */
+export interface NotificationRecord {
+  key: string;
+  /** The pro forma it is about; an unknown number records the e-mail without one. */
+  number: string;
+  template: MailTemplate;
+  recipient: string;
+  subject: string;
+}
+
+export interface Recipient {
+  id: string;
+  email: string;
+}
+
+export function createNotificationRepository(db: Kysely<Database>) {
+  return {
+    /** Records the e-mail as PENDING unless its key is already there; returns its row either way. */
+    async openNotification(record: NotificationRecord): Promise<{ id: string; status: NotificationStatusCode }> {
+      await db
+        .insertInto('notifications')
+        .values({
+          pro_forma_id: (eb) => eb.selectFrom('pro_formas').select('id').where('number', '=', record.number),
+          recipient: record.recipient,
+          template: record.template,
+          subject: record.subject,
+          status: 'PENDING',
+          idempotency_key: record.key,
+        })
+        .onConflict((oc) => oc.column('idempotency_key').doNothing())
+        .execute();
+      return db
+        .selectFrom('notifications')
+        .select(['id', 'status'])
+        .where('idempotency_key', '=', record.key)
+        .executeTakeFirstOrThrow();
+    },
+
+    async recordSent(id: string, sent: { transport: NotificationTransportCode; location: string }): Promise<void> {
+      await db
+        .updateTable('notifications')
+        .set((eb) => ({
+          status: 'SENT',
+          transport: sent.transport,
+          location: sent.location,
+          sent_at: new Date(),
+          attempts: eb('attempts', '+', 1),
+          error: null,
+        }))
+        .where('id', '=', id)
+        .execute();
+    },
+
+    /** A failed attempt: the e-mail stays PENDING for the next one, FAILED after the last. */
+    async recordFailedAttempt(
+      id: string,
+      failure: { transport: NotificationTransportCode; error: string; last: boolean },
+    ): Promise<void> {
+      await db
+        .updateTable('notifications')
+        .set((eb) => ({
+          status: failure.last ? 'FAILED' : 'PENDING',
+          transport: failure.transport,
+          attempts: eb('attempts', '+', 1),
+          error: failure.error,
+        }))
+        .where('id', '=', id)
+        .execute();
+    },
+
+    /** The validators an overdue decision is escalated to: every one whose access is not revoked. */
+    async activeValidators(): Promise<Recipient[]> {
+      return db
+        .selectFrom('users')
+        .select(['id', 'email'])
+        .where('role', '=', 'validator')
+        .where('revoked_at', 'is', null)
+        .orderBy('email')
+        .execute();
+    },
+  };
+}
+
+export type NotificationRepository = ReturnType<typeof createNotificationRepository>;
