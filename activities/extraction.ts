@@ -1,8 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ExtractionLimits, ExtractionProgress, OcrEngine } from '../extraction/read-invoice';
 import { stoppedReading } from '../extraction/read-invoice';
-import { asBuffer, type OcrRequest } from '../extraction/reader-process';
-import type { ReaderPool } from '../extraction/readers';
+import { asBuffer, type OcrRequest, type ReaderPool } from '../extraction/readers';
 import type { ExtractionResult } from '../extraction/types';
 import { ChildLimitError, type ChildLimit } from '../infra/child-pool';
 import { DocumentNotFoundError, type DocumentStore } from '../infra/storage';

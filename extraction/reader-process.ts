@@ -3,6 +3,7 @@ import type { OcrResult } from '../infra/ocr-pool';
 import { readContractsWorkbook, type WorkbookReading } from './contracts-workbook';
 import { loadPdfJs } from './pdf';
 import { readInvoice, type ExtractionLimits, type ExtractionProgress, type OcrEngine } from './read-invoice';
+import { asBuffer, type OcrRequest } from './readers';
 import type { ExtractionResult } from './types';
 
 /**
@@ -17,12 +18,6 @@ export interface ReadInvoiceTaskInput {
   /** Whether the parent has an OCR pool to read page images with. */
   ocr: boolean;
   limits?: Partial<ExtractionLimits>;
-}
-
-/** A page image the reader asks its parent to OCR (tesseract's pool lives in the parent, shared by all readers). */
-export interface OcrRequest {
-  image: Uint8Array;
-  timeoutMs?: number;
 }
 
 export const readerTasks = {
@@ -46,11 +41,6 @@ export const readerTasks = {
 };
 
 export type ReaderTasks = typeof readerTasks;
-
-/** Structured clone hands a Buffer over as a plain Uint8Array. */
-export function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
 
 if (require.main === module) {
   // pdfjs is loaded before the process says it is ready, so that no task pays for it. Not awaited: a CommonJS

@@ -18,3 +18,17 @@ const READER_SCRIPT = path.join(__dirname, `reader-process${path.extname(__filen
 export function createReaderPool(options: ReaderPoolOptions): ReaderPool {
   return createChildPool<ReaderTasks>({ script: READER_SCRIPT, ...options });
 }
+
+/**
+ * A page image a reader asks its parent to OCR (tesseract's pool lives in the parent, shared by all readers). Here,
+ * not in the reader's module, so that the parent never loads the parsers it runs elsewhere.
+ */
+export interface OcrRequest {
+  image: Uint8Array;
+  timeoutMs?: number;
+}
+
+/** Structured clone hands a Buffer over as a plain Uint8Array. */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
