@@ -34,21 +34,20 @@ const nodeBuiltins = [
 ];
 
 /*
- * Imports only run down (README, "Project layout"): bin → service → api and worker → workflows → client →
+ * Imports only run down (README, "Project layout"): bin → service → api and worker → workflows →
  * activities → extraction → db → domain, infra. For each folder, the project folders it may import; anything else
  * of the project is an error, so a new folder must find its place here. `types` may be imported for their types
  * only (erased before bundling, so a workflow may name its activities). migrations/ import nothing (below).
  */
-const app = ['service', 'api', 'worker', 'workflows', 'client', 'activities', 'extraction', 'db', 'domain', 'infra'];
-// What api/ and client/ may take from workflows/: the contract, never the workflow's code (it runs in the sandbox).
+const app = ['service', 'api', 'worker', 'workflows', 'activities', 'extraction', 'db', 'domain', 'infra'];
+// What api/ may take from workflows/: the contract, never the workflow's code (it runs in the sandbox).
 const workflowContract = ['workflows/pro-forma.messages', 'workflows/search-attributes'];
 const layers = {
   bin: { imports: app },
   service: { imports: app.slice(1) },
-  api: { imports: [...workflowContract, 'client', 'activities', 'extraction', 'db', 'domain', 'infra'] },
-  worker: { imports: ['workflows', 'client', 'activities', 'extraction', 'db', 'domain', 'infra'] },
-  workflows: { imports: ['domain'], types: ['client', 'activities', 'extraction', 'db', 'infra'], pure: true },
-  client: { imports: [...workflowContract, 'activities', 'extraction', 'db', 'domain', 'infra'] },
+  api: { imports: [...workflowContract, 'activities', 'extraction', 'db', 'domain', 'infra'] },
+  worker: { imports: ['workflows', 'activities', 'extraction', 'db', 'domain', 'infra'] },
+  workflows: { imports: ['domain'], types: ['activities', 'extraction', 'db', 'infra'], pure: true },
   activities: { imports: ['extraction', 'db', 'domain', 'infra'] },
   // The contracts workbook parser produces the db's import rows: the one arrow between the two, types only.
   extraction: { imports: ['domain', 'infra'], types: ['db'] },
@@ -69,7 +68,7 @@ const anyOtherThan = (depth, names) => {
   const allowed = names.map((n) => `${escape(n)}${n.includes('/') ? '$' : '(?:/|$)'}`);
   return `^(?:\\.\\./){${depth}}${allowed.length > 0 ? `(?!${allowed.join('|')})` : ''}[^./]`;
 };
-const order = 'bin → service → api, worker → workflows → client → activities → extraction → db → domain, infra';
+const order = 'bin → service → api, worker → workflows → activities → extraction → db → domain, infra';
 
 // One block per folder depth (test/api/x.ts reaches the root by `../../`): a file's imports are read from its depth.
 const layerRules = Object.entries(layers).flatMap(([folder, { imports, types = [], pure = false }]) =>

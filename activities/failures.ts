@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { DomainError } from '../domain/errors';
+import { DomainError, failureOptions } from '../domain/errors';
 
 /**
  * Runs a repository call and turns its DomainError into an ApplicationFailure typed with the error's code, so that
@@ -10,12 +10,7 @@ export async function withDomainFailures<T>(call: Promise<T>): Promise<T> {
     return await call;
   } catch (error) {
     if (error instanceof DomainError) {
-      throw ApplicationFailure.create({
-        type: error.code,
-        message: error.message,
-        details: error.details ? [error.details] : undefined,
-        nonRetryable: true,
-      });
+      throw ApplicationFailure.create(failureOptions(error));
     }
     throw error;
   }

@@ -1,10 +1,10 @@
-import { ApplicationFailure } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { createDecisionRepository, type DecisionRecord, type RefusalReason } from '../db/decisions';
 import { createInvoiceRepository, type DepositRecord } from '../db/invoices';
 import { createProFormaRepository, type TransitionRecord } from '../db/pro-formas';
 import type { Database } from '../db/schema';
 import type { ControlResult } from '../domain/controls';
+import { assertRefusalReason } from '../domain/decisions';
 import type { ExtractionResult } from '../extraction/types';
 import { withDomainFailures } from './failures';
 
@@ -43,11 +43,11 @@ export function createReadModelActivities({ db }: { db: Kysely<Database> }) {
 
     /** Fails (not retried) with UNKNOWN_REFUSAL_REASON for a code that is not an active reason of the catalogue. */
     async loadRefusalReason(code: string): Promise<RefusalReason> {
-      const reason = await decisions.findRefusalReason(code);
-      if (!reason) {
-        throw ApplicationFailure.nonRetryable(`Motif de refus inconnu : ${code}`, 'UNKNOWN_REFUSAL_REASON', { code });
-      }
-      return reason;
+      const found = decisions.findRefusalReason(code).then((reason) => {
+        assertRefusalReason(code, reason !== undefined);
+        return reason as RefusalReason;
+      });
+      return withDomainFailures(found);
     },
 
     async recordDecision(record: DecisionRecord): Promise<void> {

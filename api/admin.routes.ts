@@ -21,26 +21,23 @@ import { readImportedWorkbook } from './uploads';
 import { XLSX_TYPE } from './exports';
 import {
   cfaListResponse,
-  cfaParams,
   cfaResponse,
   contractResponse,
   createCfaRequest,
   createContractRequest,
+  createdUserResponse,
   createMandateRequest,
   createRefusalReasonRequest,
   createUserRequest,
-  createdUserResponse,
-  emptyBody,
   importReportResponse,
   mandateResponse,
-  pageQuery,
   refusalReasonListResponse,
   refusalReasonResponse,
   updateCfaRequest,
   userListResponse,
-  userParams,
   userResponse,
-} from './schemas';
+} from './schemas/admin';
+import { cfaParams, emptyBody, pageQuery, userParams } from './schemas/common';
 
 function pageOf<T>(items: readonly T[], query: { page: number; pageSize: number }) {
   const start = (query.page - 1) * query.pageSize;

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Kysely } from 'kysely';
 import { findUserByTokenHash } from '../db/admin-queries';
-import type { Scope } from '../db/pro-forma-queries';
+import type { Scope } from '../db/pro-forma-summary';
 import type { Database, UserRoleCode } from '../db/schema';
 import { hashToken } from '../infra/tokens';
 import { HttpError } from './errors';

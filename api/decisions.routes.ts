@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { findActiveRefusalReason } from '../db/admin-queries';
-import { findProFormaState, validationQueue } from '../db/pro-forma-queries';
+import { findProFormaState } from '../db/pro-forma-detail';
+import { validationQueue } from '../db/validation-queue';
 import { assertRefusalReason } from '../domain/decisions';
 import { confirmPaymentUpdate, decideUpdate } from '../workflows/pro-forma.messages';
 import { scopeOf } from './auth';
@@ -8,14 +9,9 @@ import { workflowCalls, type ApiDeps } from './deps';
 import { endpoint, type AnyEndpoint } from './endpoint';
 import { HttpError } from './errors';
 import { actorOf, currentDetail, notFound } from './pro-formas.routes';
-import {
-  decisionRequest,
-  numberParams,
-  pageQuery,
-  paymentConfirmationRequest,
-  proFormaDetailResponse,
-  proFormaListResponse,
-} from './schemas';
+import { numberParams, pageQuery } from './schemas/common';
+import { decisionRequest, paymentConfirmationRequest } from './schemas/decisions';
+import { proFormaDetailResponse, proFormaListResponse } from './schemas/pro-formas';
 import { digest, requestIdOf, updateProForma } from './workflow-calls';
 
 /** The validators' queue and decision, and the payment confirmation of the accounting side. */

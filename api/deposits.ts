@@ -1,4 +1,5 @@
-import type { ProFormaState, Scope } from '../db/pro-forma-queries';
+import type { ProFormaState } from '../db/pro-forma-detail';
+import type { Scope } from '../db/pro-forma-summary';
 import { claimDepositedContent, releaseDepositClaim, releaseRefusedDeposit } from '../db/request-bindings';
 import { depositInvoiceUpdate } from '../workflows/pro-forma.messages';
 import type { User } from './auth';

@@ -1,11 +1,11 @@
 import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { ProFormaClientDeps } from '../client/pro-formas';
 import type { Database } from '../db/schema';
 import type { Config } from '../infra/config';
 import type { DocumentStore } from '../infra/storage';
 import type { ReaderPool } from '../extraction/readers';
+import type { GenerationDeps } from './generation';
 import type { WorkflowCallDeps } from './workflow-calls';
 
 /** What the API's routes need: the read model, Temporal, the document store, the configuration. */
@@ -18,7 +18,7 @@ export interface ApiDeps {
   config: Pick<Config, 'temporal' | 'timings' | 'api'>;
   logger: Logger;
   /** Passed to the workflows the API starts (tests shorten their timers). */
-  workflowOverrides?: ProFormaClientDeps['workflowOverrides'];
+  workflowOverrides?: GenerationDeps['workflowOverrides'];
   /** "Now": which installments have started is judged on the Paris date. Injectable for tests. */
   now?: () => Date;
   /** Check every JSON answer against its OpenAPI schema (tests). */
@@ -29,7 +29,7 @@ export function workflowCalls(deps: ApiDeps): WorkflowCallDeps {
   return { db: deps.db, temporal: deps.temporal, callTimeoutMs: deps.config.api.temporalCallTimeoutMs };
 }
 
-export function clientDeps(deps: ApiDeps): ProFormaClientDeps {
+export function generationDeps(deps: ApiDeps): GenerationDeps {
   return { db: deps.db, client: deps.temporal, config: deps.config, workflowOverrides: deps.workflowOverrides };
 }
 

@@ -1,7 +1,8 @@
 import ExcelJS from 'exceljs';
 import { contractStatusLabel, costNatureLabel, type SettlementMode } from '../domain/cost-nature';
 import { USER_TIME_ZONE } from '../domain/dates';
-import type { ContractLineView, ProFormaSummaryView } from '../db/pro-forma-queries';
+import type { ContractLineView } from '../db/pro-forma-lines';
+import type { ProFormaSummaryView } from '../db/pro-forma-summary';
 
 /**
  * Excel and CSV exports, in French, for French back offices: typed cells (dates are Excel dates, euro amounts are

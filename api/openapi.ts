@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { rolesWith } from './auth';
 import type { AnyEndpoint, ResponseDoc } from './endpoint';
-import { healthResponse, readyResponse, requestSchemas, responseSchemas } from './schemas';
+import { healthResponse, readyResponse, requestSchemas, responseSchemas } from './schemas/common';
 
 /**
  * The OpenAPI 3.1 document of the API, served at GET /api/openapi.json. It is built from the same endpoint

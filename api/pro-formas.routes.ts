@@ -1,42 +1,34 @@
 import crypto from 'node:crypto';
-import { listEligibleInstallments, generateProFormas } from '../client/pro-formas';
-import {
-  dashboardCounters,
-  findDocument,
-  findProFormaDetail,
-  findProFormaState,
-  listProFormas,
-  proFormaContractLines,
-  proFormasForExport,
-  type ProFormaDetailView,
-  type Scope,
-} from '../db/pro-forma-queries';
+import { dashboardCounters } from '../db/dashboard';
+import { findProFormaDetail, findProFormaState, type ProFormaDetailView } from '../db/pro-forma-detail';
+import { findDocument } from '../db/pro-forma-documents';
+import { proFormaContractLines } from '../db/pro-forma-lines';
+import { listProFormas, proFormasForExport } from '../db/pro-forma-list';
+import type { Scope } from '../db/pro-forma-summary';
 import { parisDate } from '../domain/dates';
-import { assertAllowed, statusLabel } from '../domain/status';
+import { assertAllowed, statusLabel } from '../domain/process';
 import { cancelUpdate, getProFormaQuery, proFormaWorkflowId } from '../workflows/pro-forma.messages';
 import { scopeOf, type User } from './auth';
 import { depositInvoice } from './deposits';
-import { clientDeps, nowOf, workflowCalls, type ApiDeps } from './deps';
+import { generationDeps, nowOf, workflowCalls, type ApiDeps } from './deps';
 import { downloadFileName } from './downloads';
+import { generateProFormas, listEligibleInstallments } from './generation';
 import { endpoint, type AnyEndpoint, type EndpointContext } from './endpoint';
 import { HttpError } from './errors';
 import { CONTRACT_COLUMNS, CSV_TYPE, PRO_FORMA_COLUMNS, XLSX_TYPE, csv, workbook } from './exports';
+import { documentParams, emptyBody, meResponse, numberParams } from './schemas/common';
 import {
   dashboardResponse,
   eligibleQuery,
   eligibleResponse,
-  emptyBody,
-  generateRequest,
   generatedResponse,
-  meResponse,
-  numberParams,
-  documentParams,
+  generateRequest,
   proFormaDetailResponse,
   proFormaExportQuery,
   proFormaListQuery,
   proFormaListResponse,
   refusalResponse,
-} from './schemas';
+} from './schemas/pro-formas';
 import { requestIdOf, updateProForma, withTemporalDeadline, type WorkflowCallDeps } from './workflow-calls';
 
 /** A filtered list exports at most this many pro formas; beyond, the user narrows the filters. */
@@ -121,7 +113,7 @@ export function proFormaEndpoints(deps: ApiDeps): AnyEndpoint[] {
       errors: [409, 422, 503],
       handle: async ({ user, body, reply }) => {
         const created = await withTemporalDeadline(calls, () =>
-          generateProFormas(clientDeps(deps), {
+          generateProFormas(generationDeps(deps), {
             cfaId: user.cfaId as string,
             nature: body.nature,
             installmentIds: body.installmentIds,
@@ -240,7 +232,7 @@ export function proFormaEndpoints(deps: ApiDeps): AnyEndpoint[] {
         const state = await findProFormaState(deps.db, scope, params.number);
         if (!state || !file) throw notFound(params.number);
         // Judged before anything is stored; the workflow's own validator judges again, and has the last word.
-        assertAllowed(state.status, 'DEPOSIT_INVOICE', state.kind);
+        assertAllowed(state, 'DEPOSIT_INVOICE');
         await depositInvoice(deps, user, scope, state, file, req.get('idempotency-key'));
         reply(202, proFormaDetailResponse, await currentDetail(deps, scope, state.number));
       },
@@ -338,7 +330,7 @@ export function proFormaEndpoints(deps: ApiDeps): AnyEndpoint[] {
       handle: async (ctx) => {
         const state = await findProFormaState(deps.db, scopeOf(ctx.user), ctx.params.number);
         if (!state) throw notFound(ctx.params.number);
-        assertAllowed(state.status, 'EXPORT_CONTRACTS', state.kind);
+        assertAllowed(state, 'EXPORT_CONTRACTS');
         const lines = await proFormaContractLines(deps.db, state.id);
         sendFile(
           ctx,

@@ -2,10 +2,11 @@ import crypto from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Kysely } from 'kysely';
-import { findProFormaState, type ProFormaState, type Scope } from '../db/pro-forma-queries';
+import { findProFormaState, type ProFormaState } from '../db/pro-forma-detail';
+import type { Scope } from '../db/pro-forma-summary';
 import { bindIdempotencyKey } from '../db/request-bindings';
 import type { Database } from '../db/schema';
-import { assertAllowed, isFinalStatus, statusLabel, type ProFormaAction } from '../domain/status';
+import { assertAllowed, isFinalStatus, statusLabel, type ProFormaAction } from '../domain/process';
 import { proFormaWorkflowId } from '../workflows/pro-forma.messages';
 import { HttpError, isWorkflowNotReady } from './errors';
 
@@ -84,16 +85,8 @@ async function closedWorkflowError(
   const state = await findProFormaState(deps.db, scope, number);
   if (!state) return new HttpError(404, 'NOT_FOUND', `Pro forma ${number} introuvable.`);
   if (isFinalStatus(state.status)) {
-    if (action === 'DECIDE') {
-      return new HttpError(
-        409,
-        'NO_DECISION_AWAITED',
-        `Aucune décision n'est attendue : la facture pro forma est au statut « ${statusLabel(state.status, state.kind)} ».`,
-        { status: state.status, stage: state.stage },
-      );
-    }
     try {
-      assertAllowed(state.status, action, state.kind);
+      assertAllowed(state, action);
     } catch (refusal) {
       return refusal as Error;
     }

@@ -4,7 +4,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { createDb } from '../db/connect';
 import { migrateToLatest } from '../db/migrate';
-import { readDashboard } from '../db/pro-forma-queries';
+import { readDashboard } from '../db/dashboard';
 import type { Database } from '../db/schema';
 import { apiQueries, planText, seedProFormas } from '../support/api-lists';
 

@@ -1,3 +1,4 @@
+import type { Decision } from '../domain/decisions';
 import type { RefusalOriginCode } from './schema';
 import type { Kysely } from 'kysely';
 import { findActiveRefusalReason } from './admin-queries';
@@ -11,7 +12,7 @@ export interface DecisionRecord {
   number: string;
   version: number;
   origin: RefusalOriginCode;
-  decision: 'APPROVE' | 'REFUSE';
+  decision: Decision;
   reasonCode: string | null;
   comment: string | null;
   letter: string | null;

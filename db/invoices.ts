@@ -82,10 +82,21 @@ export function createInvoiceRepository(db: Kysely<Database>) {
           })
           .onConflict((oc) => oc.column('document_id').doNothing())
           .execute();
+        // A reading of a version superseded meanwhile (its invoice workflow cancelled too late) names no invoice.
         await trx
           .updateTable('pro_formas')
           .set({ invoice_number: extraction.fields.invoiceNumber })
           .where('id', '=', id)
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom('documents')
+                  .select('id')
+                  .where('pro_forma_id', '=', id)
+                  .where('version', '>', input.version),
+              ),
+            ),
+          )
           .execute();
       });
     },

@@ -1,7 +1,13 @@
 import type { Kysely, Transaction } from 'kysely';
 import { DomainError } from '../domain/errors';
-import type { ProFormaStage, ProFormaStatus } from '../domain/status';
-import type { Database, RefusalOriginCode } from './schema';
+import {
+  STAMPS,
+  type ProFormaStage,
+  type ProFormaStatus,
+  type StampedDate,
+  type TransitionAction,
+} from '../domain/process';
+import type { Database } from './schema';
 
 /** A status change of a pro forma, keyed by workflow id + step so that a retry records it once. */
 export interface TransitionRecord {
@@ -11,18 +17,33 @@ export interface TransitionRecord {
   from: ProFormaStatus;
   to: ProFormaStatus;
   stage: ProFormaStage | null;
-  action: string;
+  /** Decides which dates the step stamps (domain/process.ts, STAMPS). */
+  action: TransitionAction;
   actor: string;
   at: string;
-  set?: {
-    depositedAt?: string;
-    decidedAt?: string;
-    validatedAt?: string;
-    refusedAt?: string;
-    paidAt?: string;
-    cancelledAt?: string;
-    refusalOrigin?: RefusalOriginCode;
-  };
+  /** The date of the payment, when a confirmation gives one other than `at`. */
+  paidAt?: string;
+}
+
+const COLUMN_OF: Record<
+  StampedDate,
+  'deposited_at' | 'decided_at' | 'validated_at' | 'refused_at' | 'paid_at' | 'cancelled_at'
+> = {
+  depositedAt: 'deposited_at',
+  decidedAt: 'decided_at',
+  validatedAt: 'validated_at',
+  refusedAt: 'refused_at',
+  paidAt: 'paid_at',
+  cancelledAt: 'cancelled_at',
+};
+
+/** The columns a transition sets besides its status and stage, from what its action stamps. */
+function stampsOf(record: TransitionRecord) {
+  const { dates, refusalOrigin } = STAMPS[record.action];
+  const stamped = Object.fromEntries(
+    dates.map((date) => [COLUMN_OF[date], date === 'paidAt' ? (record.paidAt ?? record.at) : record.at]),
+  );
+  return { ...stamped, ...(refusalOrigin !== undefined && { refusal_origin: refusalOrigin }) };
 }
 
 /** The one lookup of a pro forma's id by its number; fails with NOT_FOUND (a retry cannot create it). */
@@ -67,21 +88,9 @@ export function createProFormaRepository(db: Kysely<Database>) {
           .returning('id')
           .executeTakeFirst();
         if (!inserted) return;
-        const set = record.set ?? {};
         await trx
           .updateTable('pro_formas')
-          .set({
-            status: record.to,
-            stage: record.stage,
-            ...(set.depositedAt && { deposited_at: set.depositedAt }),
-            ...(set.decidedAt && { decided_at: set.decidedAt }),
-            ...(set.validatedAt && { validated_at: set.validatedAt }),
-            ...(set.refusedAt && { refused_at: set.refusedAt }),
-            ...(set.paidAt && { paid_at: set.paidAt }),
-            ...(set.cancelledAt && { cancelled_at: set.cancelledAt }),
-            ...(set.refusalOrigin && { refusal_origin: set.refusalOrigin }),
-            ...(record.to === 'UNDER_VALIDATION' && record.stage === 'READING' && { refusal_origin: null }),
-          })
+          .set({ status: record.to, stage: record.stage, ...stampsOf(record) })
           .where('id', '=', id)
           .execute();
       });

@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, GeneratedAlways, Insertable, JSONColumnType, Selectable } from 'kysely';
-import type { DecisionOrigin } from '../domain/decisions';
+import type { Decision, DecisionOrigin } from '../domain/decisions';
+import type { ProFormaKind, ProFormaStage, ProFormaStatus } from '../domain/process';
 import type { ExtractionEngine } from '../domain/reading';
 
 /**
@@ -15,15 +16,14 @@ export type CostNatureCode = 'PEDAGOGIE' | 'FRAIS_ANNEXES' | 'PREMIER_EQUIPEMENT
 export type SettlementModeCode = 'DEDUCTION' | 'REMBOURSEMENT';
 export type UserRoleCode = 'admin' | 'validator' | 'cfa';
 export type ContractStatusCode = 'ENGAGE' | 'RUPTURE';
-export type ProFormaKindCode = 'INVOICE' | 'CREDIT_NOTE';
-export type ProFormaStatusCode =
-  'AWAITING_INVOICE' | 'UNDER_VALIDATION' | 'VALIDATED' | 'PAID' | 'REFUSED' | 'CANCELLED';
-export type ProFormaStageCode = 'READING' | 'CONTROLLING' | 'AWAITING_DECISION' | 'AWAITING_PAYMENT';
+export type ProFormaKindCode = ProFormaKind;
+export type ProFormaStatusCode = ProFormaStatus;
+export type ProFormaStageCode = ProFormaStage;
 export type RefusalOriginCode = DecisionOrigin;
 export type DocumentMimeTypeCode = 'application/pdf' | 'image/jpeg' | 'image/png' | 'image/gif';
 export type ExtractionEngineCode = ExtractionEngine;
 export type ControlOutcomeCode = 'PASSED' | 'FAILED' | 'NEEDS_REVIEW';
-export type DecisionCode = 'APPROVE' | 'REFUSE';
+export type DecisionCode = Decision;
 export type PaymentKindCode = 'TRANSFER' | 'DEDUCTION' | 'REIMBURSEMENT';
 export type PaymentStatusCode = 'ORDERED' | 'NETTED' | 'CONFIRMED';
 export type NotificationStatusCode = 'PENDING' | 'SENT' | 'FAILED';

@@ -1,7 +1,7 @@
 import { formatEuros } from './money';
 import { formatIban, isValidIban, isValidSiret, normalizeIban, normalizeSiret, sirenOfSiret } from './identifiers';
 import type { ExtractionEngine } from './reading';
-import type { ProFormaKind } from './status';
+import type { ProFormaKind } from './process';
 
 /**
  * The automatic controls of a deposited invoice (domain.md, "Reading the invoice (OCR) and automatic controls").

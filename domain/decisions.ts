@@ -1,5 +1,9 @@
 import { DomainError } from './errors';
 
+/** What a decision says of a deposited invoice. */
+export const DECISIONS = ['APPROVE', 'REFUSE'] as const;
+export type Decision = (typeof DECISIONS)[number];
+
 /** Who made a decision (and so a refusal's origin): the automatic controls, or a validator. */
 export const DECISION_ORIGINS = ['AUTOMATIC', 'MANUAL'] as const;
 export type DecisionOrigin = (typeof DECISION_ORIGINS)[number];

@@ -37,3 +37,13 @@ export class DomainError extends Error {
     this.name = 'DomainError';
   }
 }
+
+/** How a DomainError travels through Temporal: an ApplicationFailure of its code, never retried. */
+export function failureOptions(error: DomainError) {
+  return {
+    type: error.code,
+    message: error.message,
+    details: error.details ? [error.details] : undefined,
+    nonRetryable: true,
+  };
+}

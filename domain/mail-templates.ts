@@ -3,6 +3,16 @@ export const CFA_TEMPLATES = ['DEPOSIT_RECEIVED', 'REFUSED', 'VALIDATED', 'PAID'
 export type CfaTemplate = (typeof CFA_TEMPLATES)[number];
 export type MailTemplate = CfaTemplate | 'ESCALATION';
 
+/** What each template says beyond the pro forma's summary (its number, kind, nature, total and CFA). */
+export interface MailDetails {
+  DEPOSIT_RECEIVED: { fileName: string; version: number };
+  REFUSED: { reasonLabel: string; letter: string; comment: string | null };
+  VALIDATED: Record<string, never>;
+  PAID: { paidAt: string };
+  REMINDER: { waitingDays: number; refused: boolean };
+  ESCALATION: { waitingDays: number };
+}
+
 /** Attempts a status e-mail gets (the workflow's retry policy); the last one records the failure. */
 export const MAIL_ATTEMPTS = 5;
 

@@ -1,6 +1,6 @@
 import { DomainError } from './errors';
 import { formatIntegerFrench, sumCents } from './money';
-import type { ProFormaKind } from './status';
+import type { ProFormaKind } from './process';
 
 /**
  * Most installments one generation bills. A pro forma total is thus the sum of at most 10,000 amounts within

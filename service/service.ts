@@ -2,7 +2,7 @@ import { Client, type Connection } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createApp } from '../api/app';
-import { reconcileWorkflowStarts } from '../client/pro-formas';
+import { reconcileWorkflowStarts } from '../api/generation';
 import { listen, type RunningServer } from '../api/server';
 import { createDb, pingDb, type Db } from '../db/connect';
 import { migrateToLatest } from '../db/migrate';

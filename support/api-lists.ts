@@ -1,12 +1,8 @@
 import { CompiledQuery, sql, type Compilable, type Kysely } from 'kysely';
-import {
-  dashboardQuery,
-  proFormaCountQuery,
-  proFormaPageQuery,
-  validationQueueQuery,
-  type ProFormaFilters,
-  type Scope,
-} from '../db/pro-forma-queries';
+import { dashboardQuery } from '../db/dashboard';
+import { proFormaCountQuery, proFormaPageQuery, type ProFormaFilters } from '../db/pro-forma-list';
+import type { Scope } from '../db/pro-forma-summary';
+import { validationQueueQuery } from '../db/validation-queue';
 import type { Database } from '../db/schema';
 
 /**

@@ -1,2 +1,3 @@
 // The worker's `workflowsPath`: re-exports the workflows, and only them.
+export { invoiceWorkflow } from './invoice';
 export { proFormaWorkflow } from './pro-forma';

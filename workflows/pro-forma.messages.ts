@@ -1,9 +1,10 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { ExtractionEngine, InvoiceFields } from '../domain/reading';
 import type { ControlResult } from '../domain/controls';
-import type { DecisionOrigin } from '../domain/decisions';
+import type { Decision, DecisionOrigin } from '../domain/decisions';
 import type { CostNature, SettlementMode } from '../domain/cost-nature';
-import type { ProFormaKind, ProFormaStage, ProFormaStatus } from '../domain/status';
+import type { DocumentVersion } from '../domain/deposit-rules';
+import type { ProFormaKind, ProFormaStage, ProFormaStatus } from '../domain/process';
+import type { ExtractionView } from './invoice.messages';
 
 /**
  * The pro forma workflow's contract with the outside (the API, the Temporal CLI). Imported by the workflow and by
@@ -47,18 +48,7 @@ export interface ProFormaWorkflowInput {
   continueAsNewAfterEvents?: number;
 }
 
-import type { DocumentVersion } from '../domain/deposit-rules';
-
-export type { DocumentVersion };
-
-export interface ExtractionView {
-  version: number;
-  engine: ExtractionEngine;
-  fields: InvoiceFields;
-  fieldConfidences: Record<string, number>;
-  confidence: number;
-  error?: { code: string; message: string };
-}
+export type { DocumentVersion, ExtractionView };
 
 export interface RefusalView {
   origin: DecisionOrigin;
@@ -69,14 +59,6 @@ export interface RefusalView {
   at: string;
 }
 
-export interface HistoryEntry {
-  at: string;
-  actor: string;
-  action: string;
-  from: ProFormaStatus | null;
-  to: ProFormaStatus;
-}
-
 export interface PaymentView {
   kind: 'TRANSFER' | 'DEDUCTION' | 'REIMBURSEMENT';
   amountCents: number;
@@ -85,17 +67,20 @@ export interface PaymentView {
   reference?: string | null;
 }
 
-/** The whole state of a pro forma as its workflow holds it; also what continue-as-new carries. */
+/**
+ * What the workflow needs to decide, and what continue-as-new carries: bounded (the history of a pro forma, its
+ * earlier versions and their readings live in the read model).
+ */
 export interface ProFormaState {
   status: ProFormaStatus;
   stage: ProFormaStage | null;
-  documents: DocumentVersion[];
+  /** The version deposited last (the one read, controlled and decided); null before the first deposit. */
+  document: DocumentVersion | null;
   depositedAt: string | null;
   extraction: ExtractionView | null;
   controls: ControlResult[] | null;
   refusal: RefusalView | null;
   payment: PaymentView | null;
-  history: HistoryEntry[];
   /** Update ids already applied: the server's own dedup does not survive continue-as-new. */
   processedRequestIds: string[];
   /** Number of effects recorded so far: makes every activity's idempotency key unique and deterministic. */
@@ -128,7 +113,7 @@ export interface DepositInvoiceInput {
 export interface DecideInput {
   requestId: string;
   actor: Actor;
-  decision: 'APPROVE' | 'REFUSE';
+  decision: Decision;
   reasonCode?: string;
   comment?: string;
 }

@@ -13,7 +13,7 @@ import {
 import { invoicePdf } from '../helpers/invoices';
 import { perfectReading } from '../helpers/stack';
 import { proFormaWorkflowId } from '../../workflows/pro-forma.messages';
-import { reconcileWorkflowStarts } from '../../client/pro-formas';
+import { reconcileWorkflowStarts } from '../../api/generation';
 
 jest.setTimeout(90_000);
 

@@ -1,5 +1,5 @@
 import { apiQueries, planOf, scansOf, seedProFormas, type PlanNode } from '../../support/api-lists';
-import { readDashboard } from '../../db/pro-forma-queries';
+import { readDashboard } from '../../db/dashboard';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 
 jest.setTimeout(120_000);

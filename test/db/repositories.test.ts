@@ -62,19 +62,23 @@ describe('repository writes run twice', () => {
       from: 'AWAITING_INVOICE' as const,
       to: 'UNDER_VALIDATION' as const,
       stage: 'READING' as const,
-      action: 'DEPOSIT',
+      action: 'DEPOSIT' as const,
       actor: 'system',
       at,
-      set: { depositedAt: at },
     };
     await twice(() => proFormas.recordTransition(record));
     expect(await count('audit_events', proForma.id)).toBe(1);
     const row = await database.db
       .selectFrom('pro_formas')
-      .select(['status', 'stage'])
+      .select(['status', 'stage', 'deposited_at', 'refusal_origin'])
       .where('id', '=', proForma.id)
       .executeTakeFirstOrThrow();
-    expect(row).toEqual({ status: 'UNDER_VALIDATION', stage: 'READING' });
+    expect(row).toEqual({
+      status: 'UNDER_VALIDATION',
+      stage: 'READING',
+      deposited_at: new Date(at),
+      refusal_origin: null,
+    });
     await expect(proFormas.recordTransition({ ...record, number: 'PRO-99999999' })).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });

@@ -1,6 +1,6 @@
 import { DECISION_ORIGINS, assertRefusalReason } from '../../domain/decisions';
 import { DomainError, NON_RETRYABLE_ERROR_TYPES } from '../../domain/errors';
-import { FINAL_STATUSES, PRO_FORMA_STATUSES, isFinalStatus } from '../../domain/status';
+import { FINAL_STATUSES, PRO_FORMA_STATUSES, isFinalStatus } from '../../domain/process';
 
 describe('the rules of a decision', () => {
   it('knows two origins, the automatic controls and a validator', () => {

@@ -8,7 +8,7 @@ import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@t
 import { createActivities } from '../../activities';
 import { createMailer } from '../../infra/mailer';
 import type { ExtractInvoiceFieldsInput } from '../../activities/extraction';
-import { generateProFormas, type ProFormaClientDeps } from '../../client/pro-formas';
+import { generateProFormas, type GenerationDeps } from '../../api/generation';
 import type { CostNature } from '../../domain/cost-nature';
 import type { ExtractionResult } from '../../extraction/types';
 import { loadConfig } from '../../infra/config';
@@ -51,7 +51,7 @@ export interface Stack {
   database: TestDatabase;
   env: TestWorkflowEnvironment;
   client: Client;
-  deps: ProFormaClientDeps;
+  deps: GenerationDeps;
   outboxDir: string;
   /** What the OCR queue answers; tests set it per document. */
   extract: jest.Mock<ReturnType<ExtractFn>, Parameters<ExtractFn>>;
@@ -99,7 +99,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     );
   if (options.ocrWorker !== false) await startOcrWorker();
 
-  const deps: ProFormaClientDeps = {
+  const deps: GenerationDeps = {
     db: database.db,
     client: env.client,
     config,

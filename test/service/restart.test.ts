@@ -5,6 +5,7 @@ import { temporal } from '@temporalio/proto';
 import { sql } from 'kysely';
 import { createDb } from '../../db/connect';
 import { DEMO_CFA } from '../../db/demo-data';
+import { invoiceWorkflowId } from '../../workflows/invoice.messages';
 import { imagePdf, renderedText } from '../extraction/fixtures';
 import { invoiceLines, type InvoiceValues } from '../helpers/invoices';
 import {
@@ -118,8 +119,9 @@ describe('npm start after a kill -9', () => {
         30_000,
         'the pro forma is being read',
       );
-      // Killed once an OCR worker holds the reading, not while it merely waits in the queue.
-      const workflowId = `pro-forma-${proForma.number}`;
+      // Killed once an OCR worker holds the reading (an activity of the version's invoice workflow), not while it
+      // merely waits in the queue.
+      const workflowId = invoiceWorkflowId(proForma.number, 1);
       await withTemporal(first.temporalAddress, (client) =>
         waitUntil(
           async () => {

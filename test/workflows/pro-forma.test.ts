@@ -8,7 +8,7 @@ import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { updateProForma } from '../../api/workflow-calls';
 import { CONTROL_CODES } from '../../domain/controls';
 import { DomainError } from '../../domain/errors';
-import type { ProFormaAction, ProFormaStatus } from '../../domain/status';
+import type { ProFormaAction, ProFormaStatus } from '../../domain/process';
 import type { ExtractionResult } from '../../extraction/types';
 import {
   cancelUpdate,
@@ -18,6 +18,7 @@ import {
   getProFormaQuery,
   type ProFormaView,
 } from '../../workflows/pro-forma.messages';
+import { invoiceWorkflowId, type InvoiceOutcome, type InvoiceWorkflow } from '../../workflows/invoice.messages';
 import {
   ADMIN,
   CFA_USER,
@@ -34,7 +35,7 @@ import {
   type Stack,
 } from '../helpers/stack';
 import { recordHistory } from '../helpers/histories';
-import { startProFormaWorkflow } from '../../client/pro-formas';
+import { startProFormaWorkflow } from '../../api/generation';
 
 jest.setTimeout(120_000);
 const execFileAsync = promisify(execFile);
@@ -89,6 +90,26 @@ function expectAllControlsPassed(view: ProFormaView): void {
   expect(view.controls?.map((c) => `${c.code}:${c.outcome}`).sort()).toEqual(
     CONTROL_CODES.map((code) => `${code}:PASSED`).sort(),
   );
+}
+
+/** The actions of a pro forma's audit trail, in order, once it ends with `last`. */
+async function auditActions(stack: Stack, number: Number, last: string): Promise<string[]> {
+  return eventually(async () => {
+    const rows = await stack.database.db
+      .selectFrom('audit_events as a')
+      .innerJoin('pro_formas as p', 'p.id', 'a.pro_forma_id')
+      .select('a.action')
+      .where('p.number', '=', number)
+      .orderBy('a.id')
+      .execute();
+    const actions = rows.map((r) => r.action);
+    return actions.at(-1) === last ? actions : undefined;
+  });
+}
+
+/** The invoice workflow of a deposited version. */
+function invoiceHandle(stack: Stack, number: Number, version: number) {
+  return stack.client.workflow.getHandle(invoiceWorkflowId(number, version));
 }
 
 async function row(stack: Stack, number: Number) {
@@ -202,7 +223,16 @@ describe('proFormaWorkflow', () => {
         'CONFIRM_PAYMENT',
       ]);
       await expectMails(stack, p.number, ['DEPOSIT_RECEIVED:SENT', 'VALIDATED:SENT', 'PAID:SENT']);
+      // Its one version was read and controlled by its own invoice workflow, a child of the pro forma's.
+      const invoice = invoiceHandle(stack, p.number, 1);
+      const outcome = (await invoice.result()) as InvoiceOutcome;
+      expect(outcome.extraction).toMatchObject({ version: 1, engine: 'FACTURX' });
+      expect(outcome.checked?.verdict).toEqual({ kind: 'ALL_PASSED' });
+      const described = await invoice.describe();
+      expect(described.status.name).toBe('COMPLETED');
+      expect(described.parentExecution?.workflowId).toBe(`pro-forma-${p.number}`);
       await recordHistory(handle(stack, p.number), 'manual-approval-to-paid');
+      await recordHistory(invoice, 'invoice-read-and-controlled');
       const payment = await stack.database.db
         .selectFrom('payments')
         .selectAll()
@@ -217,7 +247,13 @@ describe('proFormaWorkflow', () => {
       readingFor(sha, perfectReading(p.number, p.total, p.scenario));
       await deposit(stack, p.number, sha);
       const view = await waitFor(stack, p.number, (v) => v.status === 'VALIDATED');
-      expect(view.history.at(-1)).toMatchObject({ action: 'AUTO_VALIDATE', actor: 'system', to: 'VALIDATED' });
+      expect(view.stage).toBe('AWAITING_PAYMENT');
+      expect(await auditActions(stack, p.number, 'AUTO_VALIDATE')).toEqual([
+        'GENERATE',
+        'DEPOSIT',
+        'CONTROL',
+        'AUTO_VALIDATE',
+      ]);
       const id = (await row(stack, p.number)).id;
       const decision = await eventually(() =>
         stack.database.db
@@ -274,7 +310,7 @@ describe('proFormaWorkflow', () => {
       readingFor(sha2, perfectReading(p.number, p.total, p.scenario));
       const redeposited = await deposit(stack, p.number, sha2);
       expect(redeposited).toMatchObject({ status: 'UNDER_VALIDATION', stage: 'READING', refusal: null });
-      expect(redeposited.documents.map((d) => d.version)).toEqual([1, 2]);
+      expect(redeposited.document).toMatchObject({ version: 2, sha256: sha2 });
       await waitFor(stack, p.number, (v) => v.stage === 'AWAITING_DECISION');
       const documents = await stack.database.db
         .selectFrom('documents')
@@ -323,6 +359,15 @@ describe('proFormaWorkflow', () => {
       const view = await waitFor(stack, p.number, (v) => v.stage === 'AWAITING_DECISION');
       expect(view.extraction?.version).toBe(2);
       expectAllControlsPassed(view);
+      // The first version's invoice workflow was cancelled; its reading recorded nothing.
+      expect((await invoiceHandle(stack, p.number, 1).describe()).status.name).toBe('CANCELLED');
+      const readings = await stack.database.db
+        .selectFrom('extractions as e')
+        .innerJoin('documents as d', 'd.id', 'e.document_id')
+        .select('d.version')
+        .where('d.pro_forma_id', '=', (await row(stack, p.number)).id)
+        .execute();
+      expect(readings).toEqual([{ version: 2 }]);
     });
   });
 
@@ -356,6 +401,7 @@ describe('proFormaWorkflow', () => {
       expect((await cancel(stack, p.number)).status).toBe('CANCELLED');
       const result = await handle(stack, p.number).result();
       expect(result).toMatchObject({ status: 'CANCELLED', controls: null });
+      expect((await invoiceHandle(stack, p.number, 1).describe()).status.name).toBe('CANCELLED');
       await recordHistory(handle(stack, p.number), 'cancel-during-reading');
     });
 
@@ -440,10 +486,11 @@ describe('proFormaWorkflow', () => {
   describe('the status table: disallowed actions are refused by the validator, naming the status, changing nothing', () => {
     async function expectUnchanged(number: Number, before: ProFormaView) {
       const after = await handle(stack, number).query(getProFormaQuery);
-      expect({ status: after.status, stage: after.stage, history: after.history.length }).toEqual({
+      // `step` counts every effect the workflow has recorded: an unchanged one means nothing was recorded.
+      expect({ status: after.status, stage: after.stage, step: after.step }).toEqual({
         status: before.status,
         stage: before.stage,
-        history: before.history.length,
+        step: before.step,
       });
     }
 
@@ -575,8 +622,14 @@ describe('proFormaWorkflow', () => {
       const first = await decide(stack, p.number, 'APPROVE', undefined, 'double-click');
       const second = await decide(stack, p.number, 'APPROVE', undefined, 'double-click');
       expect(second.status).toBe('VALIDATED');
-      expect(second.history.filter((h) => h.action === 'APPROVE')).toHaveLength(1);
-      expect(first.history.length).toBe(second.history.length);
+      expect(second.step).toBe(first.step);
+      expect(await auditActions(stack, p.number, 'APPROVE')).toEqual([
+        'GENERATE',
+        'DEPOSIT',
+        'CONTROL',
+        'AWAIT_DECISION',
+        'APPROVE',
+      ]);
       const decisions = await stack.database.db
         .selectFrom('decisions')
         .select('id')
@@ -594,8 +647,8 @@ describe('proFormaWorkflow', () => {
         .catch(async () => handle(stack, p.number).result());
       if (view.status === 'CANCELLED') {
         expect(c.status).toBe('fulfilled');
-        expect(view.history.map((h) => h.action)).toEqual(
-          d.status === 'fulfilled' ? ['DEPOSIT', 'CANCEL'] : ['CANCEL'],
+        expect(await auditActions(stack, p.number, 'CANCEL')).toEqual(
+          d.status === 'fulfilled' ? ['GENERATE', 'DEPOSIT', 'CANCEL'] : ['GENERATE', 'CANCEL'],
         );
       } else {
         expect(d.status).toBe('fulfilled');
@@ -603,6 +656,35 @@ describe('proFormaWorkflow', () => {
       }
       expect([d.status, c.status]).toContain('fulfilled');
     });
+  });
+
+  it('reads an invoice whose pro forma is not known yet with an invoice workflow of its own, recording nothing', async () => {
+    const p = await fresh();
+    const sha = randomSha();
+    readingFor(sha, perfectReading(p.number, p.total, p.scenario));
+    const orphan = await stack.client.workflow.start<InvoiceWorkflow>('invoiceWorkflow', {
+      taskQueue: stack.deps.config.temporal.taskQueue,
+      workflowId: `invoice-unmatched-${sha.slice(0, 12)}`,
+      args: [
+        {
+          document: {
+            version: 1,
+            sha256: sha,
+            fileName: 'facture.pdf',
+            mimeType: 'application/pdf',
+            size: 1234,
+            uploadedAt: new Date().toISOString(),
+            uploadedBy: 'mailbox',
+          },
+          ocrTaskQueue: stack.deps.config.temporal.ocrTaskQueue,
+        },
+      ],
+    });
+    const outcome = await orphan.result();
+    expect(outcome.checked).toBeNull();
+    expect(outcome.extraction).toMatchObject({ version: 1, fields: { proFormaNumber: p.number, totalCents: p.total } });
+    expect((await orphan.describe()).parentExecution).toBeUndefined();
+    expect(await row(stack, p.number)).toMatchObject({ status: 'AWAITING_INVOICE', invoice_number: null });
   });
 
   it('refuses to adopt an existing workflow of another pro forma with the same number', async () => {
@@ -703,7 +785,7 @@ describe('proFormaWorkflow over a long life', () => {
     const firstRun = (await h.describe()).runId;
     for (let i = 0; i < 8; i++) {
       await deposit(stack, p.number, randomSha(), `deposit-${i}`);
-      await waitFor(stack, p.number, (v) => v.status === 'REFUSED' && v.documents.length === i + 1);
+      await waitFor(stack, p.number, (v) => v.status === 'REFUSED' && v.document?.version === i + 1);
     }
     // Between two deposits the workflow is busy; once idle it continues as new.
     const latestRun = await eventually(async () => {
@@ -712,10 +794,18 @@ describe('proFormaWorkflow over a long life', () => {
     });
     expect(latestRun).not.toBe(firstRun);
     const view = await h.query(getProFormaQuery);
-    expect(view.documents.map((d) => d.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(view.document?.version).toBe(8);
+    const versions = await stack.database.db
+      .selectFrom('documents as d')
+      .innerJoin('pro_formas as p', 'p.id', 'd.pro_forma_id')
+      .select('d.version')
+      .where('p.number', '=', p.number)
+      .orderBy('d.version')
+      .execute();
+    expect(versions.map((d) => d.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     // The server's update dedup does not cross continue-as-new; the workflow's own memory does.
     const again = await deposit(stack, p.number, randomSha(), 'deposit-0');
-    expect(again.documents).toHaveLength(8);
+    expect(again.document?.version).toBe(8);
     await recordHistory(
       stack.client.workflow.getHandle(`pro-forma-${p.number}`, firstRun),
       'continued-as-new-first-run',
@@ -756,7 +846,7 @@ describe('proFormaWorkflow when an OCR worker dies', () => {
     await stack.startOcrWorker(async () => perfectReading(p.number, p.totalCents, scenario));
     // The server notices the silence after the heartbeat timeout (2 s here) and hands the reading over.
     const view = await waitFor(stack, p.number, (v) => v.stage === 'AWAITING_DECISION', 60_000);
-    expect(view.documents).toEqual([expect.objectContaining({ version: 1, sha256: sha })]);
+    expect(view.document).toMatchObject({ version: 1, sha256: sha });
     expectAllControlsPassed(view);
   });
 });

@@ -1,0 +1,195 @@
+import { sql, type Kysely } from 'kysely';
+import { fillLetter } from '../domain/pro-forma';
+import {
+  allowedActions,
+  type ProFormaAction,
+  type ProFormaKind,
+  type ProFormaStage,
+  type ProFormaStatus,
+} from '../domain/process';
+import {
+  documentControls,
+  documentExtraction,
+  proFormaDocuments,
+  type ControlView,
+  type DocumentView,
+  type ExtractionDetailView,
+} from './pro-forma-documents';
+import { proFormaLines, type ProFormaLineView } from './pro-forma-lines';
+import { filteredProFormas } from './pro-forma-list';
+import { iso, summaryColumns, toSummary, type ProFormaSummaryView, type Scope } from './pro-forma-summary';
+import type { Database, PaymentKindCode, PaymentStatusCode, RefusalOriginCode } from './schema';
+
+/** One pro forma as the read model knows it: its state for the API's checks, and its whole detail. */
+
+export interface RefusalDetailView {
+  origin: RefusalOriginCode;
+  reasonCode: string;
+  label: string;
+  comment: string | null;
+  letter: string;
+  at: string;
+}
+
+export interface HistoryView {
+  at: string;
+  actor: string;
+  actorName: string | null;
+  action: string;
+  from: ProFormaStatus | null;
+  to: ProFormaStatus | null;
+  stage: ProFormaStage | null;
+}
+
+export interface PaymentDetailView {
+  kind: PaymentKindCode;
+  amountCents: number;
+  status: PaymentStatusCode;
+  orderedAt: string;
+  confirmedAt: string | null;
+  reference: string | null;
+}
+
+export interface ProFormaDetailView extends ProFormaSummaryView {
+  allowedActions: ProFormaAction[];
+  lines: ProFormaLineView[];
+  documents: DocumentView[];
+  extraction: ExtractionDetailView | null;
+  controls: ControlView[];
+  refusal?: RefusalDetailView;
+  payment: PaymentDetailView | null;
+  history: HistoryView[];
+}
+
+/** What the API needs to judge an action before asking the workflow (or after the workflow has closed). */
+export interface ProFormaState {
+  id: string;
+  number: string;
+  kind: ProFormaKind;
+  status: ProFormaStatus;
+  stage: ProFormaStage | null;
+  cfaId: string;
+  documentCount: number;
+}
+
+export async function findProFormaState(
+  db: Kysely<Database>,
+  scope: Scope,
+  number: string,
+): Promise<ProFormaState | undefined> {
+  let query = db
+    .selectFrom('pro_formas as p')
+    .select(['p.id', 'p.number', 'p.kind', 'p.status', 'p.stage', 'p.cfa_id'])
+    .select((eb) =>
+      eb
+        .selectFrom('documents as d')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .whereRef('d.pro_forma_id', '=', 'p.id')
+        .as('document_count'),
+    )
+    .where('p.number', '=', number);
+  if (scope.cfaId !== null) query = query.where('p.cfa_id', '=', scope.cfaId);
+  const row = await query.executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    number: row.number,
+    kind: row.kind,
+    status: row.status,
+    stage: row.stage,
+    cfaId: row.cfa_id,
+    documentCount: Number(row.document_count ?? 0),
+  };
+}
+
+/** The whole pro forma as the read model knows it (its workflow may have closed). */
+export async function findProFormaDetail(
+  db: Kysely<Database>,
+  scope: Scope,
+  number: string,
+): Promise<ProFormaDetailView | undefined> {
+  const row = await summaryColumns(filteredProFormas(db, scope, { number })).executeTakeFirst();
+  if (!row) return undefined;
+  const summary = toSummary(row);
+  const [lines, documents, history, payment, refusal] = await Promise.all([
+    proFormaLines(db, row.id),
+    proFormaDocuments(db, row.id),
+    proFormaHistory(db, row.id),
+    db
+      .selectFrom('payments')
+      .select(['kind', 'amount_cents', 'status', 'ordered_at', 'confirmed_at', 'reference'])
+      .where('pro_forma_id', '=', row.id)
+      .executeTakeFirst(),
+    summary.status === 'REFUSED' ? latestRefusal(db, row.id, summary.number, summary.invoiceNumber) : undefined,
+  ]);
+  const latest = documents[documents.length - 1];
+  const [extraction, controls] = latest
+    ? await Promise.all([documentExtraction(db, latest.id, latest.version), documentControls(db, latest.id)])
+    : [null, []];
+  return {
+    ...summary,
+    allowedActions: [...allowedActions(summary.status)],
+    lines,
+    documents: documents.map(({ id: _id, ...document }) => document),
+    extraction,
+    controls,
+    ...(refusal && { refusal }),
+    payment: payment
+      ? {
+          kind: payment.kind,
+          amountCents: payment.amount_cents,
+          status: payment.status,
+          orderedAt: payment.ordered_at.toISOString(),
+          confirmedAt: iso(payment.confirmed_at),
+          reference: payment.reference,
+        }
+      : null,
+    history,
+  };
+}
+
+async function proFormaHistory(db: Kysely<Database>, proFormaId: string): Promise<HistoryView[]> {
+  const rows = await db
+    .selectFrom('audit_events as a')
+    .leftJoin('users as u', (join) => join.on(sql`u.id::text`, '=', sql.ref('a.actor')))
+    .select(['a.at', 'a.actor', 'a.action', 'a.from_status', 'a.to_status', 'a.details', 'u.name as actor_name'])
+    .where('a.pro_forma_id', '=', proFormaId)
+    .orderBy('a.id')
+    .execute();
+  return rows.map((r) => ({
+    at: r.at.toISOString(),
+    actor: r.actor,
+    actorName: r.actor_name ?? (r.actor === 'system' ? 'Système' : null),
+    action: r.action,
+    from: r.from_status,
+    to: r.to_status,
+    stage: (r.details?.stage as ProFormaStage | undefined) ?? null,
+  }));
+}
+
+async function latestRefusal(
+  db: Kysely<Database>,
+  proFormaId: string,
+  number: string,
+  invoiceNumber: string | null,
+): Promise<RefusalDetailView | undefined> {
+  const row = await db
+    .selectFrom('decisions as d')
+    .innerJoin('refusal_reasons as r', 'r.code', 'd.reason_code')
+    .select(['d.origin', 'd.reason_code', 'r.label', 'r.letter as template', 'd.comment', 'd.letter', 'd.decided_at'])
+    .where('d.pro_forma_id', '=', proFormaId)
+    .where('d.decision', '=', 'REFUSE')
+    .orderBy('d.decided_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!row || row.reason_code === null) return undefined;
+  return {
+    origin: row.origin,
+    reasonCode: row.reason_code,
+    label: row.label,
+    comment: row.comment,
+    // The workflow stores the letter as it was sent; the catalogue's text is the fallback.
+    letter: row.letter ?? fillLetter(row.template, { numeroProForma: number, numeroFacture: invoiceNumber }),
+    at: row.decided_at.toISOString(),
+  };
+}

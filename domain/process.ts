@@ -1,0 +1,231 @@
+import type { DecisionOrigin } from './decisions';
+import { DomainError } from './errors';
+
+/**
+ * The process of a pro forma, told once (domain.md, "Statuses of a pro forma"): its statuses and stages, what each
+ * allows, what is final, which waits send alerts, and the business views over it (the dashboard's categories, the
+ * validation queue). The workflow's validators, the API's checks and answers, the zod enums, the DB column types and
+ * the SQL predicates all derive from this module.
+ */
+
+// ---- Statuses and stages ------------------------------------------------------------------------------------------
+
+export const PRO_FORMA_STATUSES = [
+  'AWAITING_INVOICE',
+  'UNDER_VALIDATION',
+  'VALIDATED',
+  'PAID',
+  'REFUSED',
+  'CANCELLED',
+] as const;
+export type ProFormaStatus = (typeof PRO_FORMA_STATUSES)[number];
+
+/** Statuses a pro forma never leaves: its workflow has completed. */
+export const FINAL_STATUSES = ['PAID', 'CANCELLED'] as const satisfies readonly ProFormaStatus[];
+
+export function isFinalStatus(status: ProFormaStatus): boolean {
+  return (FINAL_STATUSES as readonly ProFormaStatus[]).includes(status);
+}
+
+export const PRO_FORMA_KINDS = ['INVOICE', 'CREDIT_NOTE'] as const;
+export type ProFormaKind = (typeof PRO_FORMA_KINDS)[number];
+
+/** Where the work is inside UNDER_VALIDATION (and VALIDATED, waiting for the payment). */
+export const PRO_FORMA_STAGES = ['READING', 'CONTROLLING', 'AWAITING_DECISION', 'AWAITING_PAYMENT'] as const;
+export type ProFormaStage = (typeof PRO_FORMA_STAGES)[number];
+
+/** Where a pro forma stands: what every rule of this module reads. */
+export interface Position {
+  status: ProFormaStatus;
+  stage: ProFormaStage | null;
+  kind: ProFormaKind;
+}
+
+const LABELS: Record<ProFormaStatus, string> = {
+  AWAITING_INVOICE: 'En attente de facture',
+  UNDER_VALIDATION: 'En cours de validation',
+  VALIDATED: 'Validé',
+  PAID: 'Payé',
+  REFUSED: 'Refusé',
+  CANCELLED: 'Annulé',
+};
+
+/** French label shown to users; a credit note waits for an "avoir", not a "facture". */
+export function statusLabel(status: ProFormaStatus, kind: ProFormaKind = 'INVOICE'): string {
+  if (status === 'AWAITING_INVOICE' && kind === 'CREDIT_NOTE') return "En attente d'avoir";
+  return LABELS[status];
+}
+
+// ---- Actions ------------------------------------------------------------------------------------------------------
+
+export const PRO_FORMA_ACTIONS = [
+  'EXPORT_CONTRACTS',
+  'DEPOSIT_INVOICE',
+  'DECIDE',
+  'CANCEL',
+  'CONFIRM_PAYMENT',
+] as const;
+export type ProFormaAction = (typeof PRO_FORMA_ACTIONS)[number];
+
+/**
+ * What may be done in each status. CFA actions come from the status table of domain.md; DECIDE is the
+ * validator's (further limited to a stage, below) and CONFIRM_PAYMENT the accounting side's.
+ */
+const ALLOWED: Record<ProFormaStatus, readonly ProFormaAction[]> = {
+  AWAITING_INVOICE: ['EXPORT_CONTRACTS', 'DEPOSIT_INVOICE', 'CANCEL'],
+  UNDER_VALIDATION: ['EXPORT_CONTRACTS', 'DEPOSIT_INVOICE', 'DECIDE', 'CANCEL'],
+  VALIDATED: ['EXPORT_CONTRACTS', 'CONFIRM_PAYMENT'],
+  PAID: ['EXPORT_CONTRACTS'],
+  REFUSED: ['EXPORT_CONTRACTS', 'DEPOSIT_INVOICE', 'CANCEL'],
+  CANCELLED: [],
+};
+
+/** The position where a validator's decision is awaited: the one stage that allows DECIDE, and the queue's rows. */
+export const AWAITING_DECISION = { status: 'UNDER_VALIDATION', stage: 'AWAITING_DECISION' } as const satisfies Omit<
+  Position,
+  'kind'
+>;
+
+/** Actions that the status allows only at some of its stages. */
+const STAGES_OF: Partial<Record<ProFormaAction, readonly ProFormaStage[]>> = {
+  DECIDE: [AWAITING_DECISION.stage],
+};
+
+/** The actions allowed where the pro forma stands (a status alone: its actions at any of its stages). */
+export function allowedActions(position: Omit<Position, 'kind'> | ProFormaStatus): readonly ProFormaAction[] {
+  if (typeof position === 'string') return ALLOWED[position];
+  return ALLOWED[position.status].filter((action) => isAllowedAtStage(action, position.stage));
+}
+
+function isAllowedAtStage(action: ProFormaAction, stage: ProFormaStage | null): boolean {
+  const stages = STAGES_OF[action];
+  return stages === undefined || (stage !== null && stages.includes(stage));
+}
+
+const ACTION_LABELS: Record<ProFormaAction, string> = {
+  EXPORT_CONTRACTS: "l'export des contrats",
+  DEPOSIT_INVOICE: 'le dépôt de facture',
+  DECIDE: 'une décision de validation',
+  CANCEL: "l'annulation",
+  CONFIRM_PAYMENT: 'la confirmation de paiement',
+};
+
+/**
+ * Throws when `action` is not allowed where the pro forma stands: NO_DECISION_AWAITED for a decision (naming the
+ * status and stage), ACTION_NOT_ALLOWED naming the status for any other action. A bare status is judged on the
+ * status alone (a caller that knows only the status, before the workflow judges the stage).
+ */
+export function assertAllowed(position: Position | ProFormaStatus, action: ProFormaAction): void {
+  const { status, stage, kind }: Omit<Position, 'stage'> & { stage?: ProFormaStage | null } =
+    typeof position === 'string' ? { status: position, kind: 'INVOICE' } : position;
+  const allowed = ALLOWED[status].includes(action) && (stage === undefined || isAllowedAtStage(action, stage));
+  if (allowed) return;
+  const label = statusLabel(status, kind);
+  if (action === 'DECIDE') {
+    throw new DomainError(
+      'NO_DECISION_AWAITED',
+      `Aucune décision n'est attendue : la facture pro forma est au statut « ${label} »${stage ? ` (étape ${stage})` : ''}.`,
+      { status, stage: stage ?? null },
+    );
+  }
+  throw new DomainError(
+    'ACTION_NOT_ALLOWED',
+    `Action non autorisée : ${ACTION_LABELS[action]} est impossible au statut « ${label} » (${status}).`,
+    { status, action },
+  );
+}
+
+// ---- Waits and their alerts ---------------------------------------------------------------------------------------
+
+/**
+ * Who is alerted when a wait lasts: the CFA is reminded while its invoice is awaited (first or corrected), the
+ * validators are alerted while a decision is awaited. Other positions do not wait on a person.
+ */
+export type Alert = 'REMIND_CFA' | 'ALERT_VALIDATORS';
+
+export function alertOf(position: Omit<Position, 'kind'>): Alert | undefined {
+  if (position.status === 'AWAITING_INVOICE' || position.status === 'REFUSED') return 'REMIND_CFA';
+  if (position.status === AWAITING_DECISION.status && position.stage === AWAITING_DECISION.stage) {
+    return 'ALERT_VALIDATORS';
+  }
+  return undefined;
+}
+
+// ---- Views over the process ---------------------------------------------------------------------------------------
+
+/** The dashboard's categories (EDF OA portal wording), each one also a filter of the list. */
+export const DASHBOARD_CATEGORIES = ['EMISES', 'TRANSMISES', 'REFUSEES', 'REJETEES', 'PRISES_EN_CHARGE'] as const;
+export type DashboardCategory = (typeof DASHBOARD_CATEGORIES)[number];
+
+/** What a category holds, as data: the SQL predicate and the in-memory test are both built from it. */
+export interface CategoryRule {
+  label: string;
+  /** Pro formas of these statuses (every status when absent)… */
+  statuses?: readonly ProFormaStatus[];
+  /** …refused with this origin… */
+  refusalOrigin?: DecisionOrigin;
+  /** …that had an invoice deposited. */
+  deposited?: true;
+  /** The date at which a pro forma entered the category ("mis à jour le"). */
+  enteredAt: 'depositedAt' | 'validatedAt' | 'refusedAt' | 'paidAt';
+}
+
+export const DASHBOARD: Record<DashboardCategory, CategoryRule> = {
+  EMISES: { label: 'Émises', deposited: true, enteredAt: 'depositedAt' },
+  TRANSMISES: { label: 'Transmises', statuses: ['VALIDATED', 'PAID'], enteredAt: 'validatedAt' },
+  REFUSEES: { label: 'Refusées', statuses: ['REFUSED'], refusalOrigin: 'AUTOMATIC', enteredAt: 'refusedAt' },
+  REJETEES: { label: 'Rejetées', statuses: ['REFUSED'], refusalOrigin: 'MANUAL', enteredAt: 'refusedAt' },
+  PRISES_EN_CHARGE: { label: 'Prises en charge', statuses: ['PAID'], enteredAt: 'paidAt' },
+};
+
+/** Whether a pro forma (or a group of them sharing these values) belongs to `category`. */
+export function inCategory(
+  category: DashboardCategory,
+  pf: { status: ProFormaStatus; refusalOrigin: DecisionOrigin | null; deposited: boolean },
+): boolean {
+  const rule = DASHBOARD[category];
+  return (
+    (rule.statuses === undefined || rule.statuses.includes(pf.status)) &&
+    (rule.refusalOrigin === undefined || rule.refusalOrigin === pf.refusalOrigin) &&
+    (rule.deposited === undefined || pf.deposited)
+  );
+}
+
+// ---- Transitions --------------------------------------------------------------------------------------------------
+
+/** The steps of the process that move a pro forma, as its audit trail names them. */
+export const TRANSITION_ACTIONS = [
+  'DEPOSIT',
+  'REDEPOSIT',
+  'CONTROL',
+  'AWAIT_DECISION',
+  'AUTO_VALIDATE',
+  'APPROVE',
+  'AUTO_REFUSE',
+  'REFUSE',
+  'CANCEL',
+  'CONFIRM_PAYMENT',
+] as const;
+export type TransitionAction = (typeof TRANSITION_ACTIONS)[number];
+
+export type StampedDate = 'depositedAt' | 'decidedAt' | 'validatedAt' | 'refusedAt' | 'paidAt' | 'cancelledAt';
+
+/**
+ * What each step stamps on the pro forma: the dates the lists, the dashboard and the exports show, and the origin
+ * of a refusal (which tells « refusée » from « rejetée »; a new deposit clears it).
+ */
+export const STAMPS: Record<
+  TransitionAction,
+  { dates: readonly StampedDate[]; refusalOrigin?: DecisionOrigin | null }
+> = {
+  DEPOSIT: { dates: ['depositedAt'], refusalOrigin: null },
+  REDEPOSIT: { dates: ['depositedAt'], refusalOrigin: null },
+  CONTROL: { dates: [] },
+  AWAIT_DECISION: { dates: [] },
+  AUTO_VALIDATE: { dates: ['decidedAt', 'validatedAt'] },
+  APPROVE: { dates: ['decidedAt', 'validatedAt'] },
+  AUTO_REFUSE: { dates: ['decidedAt', 'refusedAt'], refusalOrigin: 'AUTOMATIC' },
+  REFUSE: { dates: ['decidedAt', 'refusedAt'], refusalOrigin: 'MANUAL' },
+  CANCEL: { dates: ['cancelledAt'] },
+  CONFIRM_PAYMENT: { dates: ['paidAt'] },
+};

@@ -1,0 +1,140 @@
+import { ActivityFailure, ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import type { UpdateDefinition } from '@temporalio/common';
+import { assertRefusalReason } from '../domain/decisions';
+import { DomainError, failureOptions } from '../domain/errors';
+import { assertAllowed, type Position } from '../domain/process';
+import {
+  cancelUpdate,
+  confirmPaymentUpdate,
+  decideUpdate,
+  depositInvoiceUpdate,
+  getProFormaQuery,
+  type CancelInput,
+  type ConfirmPaymentInput,
+  type DecideInput,
+  type DepositInvoiceInput,
+  type ProFormaState,
+  type ProFormaView,
+} from './pro-forma.messages';
+
+/**
+ * The requests of the outside world (the API, the Temporal CLI) to a pro forma's workflow. Each one is an Update:
+ * its validator judges it against the process table of domain/process.ts (a refusal is a synchronous error naming
+ * the status), then the request waits in this inbox until the process takes it, judges it again (another request
+ * may have moved the pro forma meanwhile) and applies it. The Update answers with the pro forma as it then stands.
+ */
+
+export type Request =
+  | { action: 'DEPOSIT_INVOICE'; input: DepositInvoiceInput }
+  | { action: 'DECIDE'; input: DecideInput }
+  | { action: 'CANCEL'; input: CancelInput }
+  | { action: 'CONFIRM_PAYMENT'; input: ConfirmPaymentInput };
+
+type InputOf<A extends Request['action']> = Extract<Request, { action: A }>['input'];
+
+export interface Inbox {
+  /** Whether a request waits for the process. */
+  readonly waiting: boolean;
+  /** The next request still allowed where the pro forma stands; one no longer allowed is refused on the way. */
+  take(): Request | undefined;
+  /** The request has been applied: its Update answers with the pro forma. */
+  applied(request: Request): void;
+  /** The request could not be applied: its Update fails with `error` (a DomainError keeps its code). */
+  refused(request: Request, error: unknown): void;
+}
+
+/** Update ids remembered across continue-as-new (the server's own dedup does not survive it). */
+const MAX_REMEMBERED_REQUESTS = 500;
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+export function openInbox(state: ProFormaState, position: () => Position, view: () => ProFormaView): Inbox {
+  const queue: Request[] = [];
+  const outcomes = new Map<string, { error?: unknown }>();
+  const alreadyApplied = (requestId: string) => state.processedRequestIds.includes(requestId);
+
+  function accept<A extends Request['action']>(
+    update: UpdateDefinition<ProFormaView, [InputOf<A>]>,
+    action: A,
+    check: (input: InputOf<A>) => void = () => undefined,
+  ): void {
+    setHandler(
+      update,
+      async (input: InputOf<A>) => {
+        if (alreadyApplied(input.requestId)) return view();
+        queue.push({ action, input } as Request);
+        await condition(() => outcomes.has(input.requestId));
+        const { error } = outcomes.get(input.requestId) ?? {};
+        outcomes.delete(input.requestId);
+        if (error !== undefined) throw asFailure(error);
+        return view();
+      },
+      {
+        validator: (input: InputOf<A>) => {
+          if (alreadyApplied(input.requestId)) return;
+          judge(() => assertAllowed(position(), action));
+          judge(() => check(input));
+        },
+      },
+    );
+  }
+
+  accept(depositInvoiceUpdate, 'DEPOSIT_INVOICE', (input) => {
+    if (!SHA256.test(input.document.sha256)) throw new DomainError('VALIDATION_FAILED', 'Empreinte SHA-256 invalide.');
+  });
+  accept(decideUpdate, 'DECIDE', (input) => {
+    if (input.decision === 'REFUSE') assertRefusalReason(input.reasonCode);
+  });
+  accept(cancelUpdate, 'CANCEL');
+  accept(confirmPaymentUpdate, 'CONFIRM_PAYMENT');
+  setHandler(getProFormaQuery, view);
+
+  return {
+    get waiting() {
+      return queue.length > 0;
+    },
+    take() {
+      for (let request = queue.shift(); request; request = queue.shift()) {
+        try {
+          assertAllowed(position(), request.action);
+          return request;
+        } catch (error) {
+          this.refused(request, error);
+        }
+      }
+      return undefined;
+    },
+    applied(request) {
+      state.processedRequestIds.push(request.input.requestId);
+      if (state.processedRequestIds.length > MAX_REMEMBERED_REQUESTS) state.processedRequestIds.shift();
+      outcomes.set(request.input.requestId, {});
+    },
+    refused(request, error) {
+      outcomes.set(request.input.requestId, { error });
+    },
+  };
+}
+
+/** Runs a validator's check; a DomainError becomes an ApplicationFailure typed with the domain code. */
+function judge(check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    throw asFailure(error);
+  }
+}
+
+/** The failure an Update answers with: a domain rule's code, or an activity's business failure (its own type). */
+function asFailure(error: unknown): unknown {
+  if (error instanceof DomainError) {
+    return ApplicationFailure.create(failureOptions(error));
+  }
+  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
+    return ApplicationFailure.create({
+      type: error.cause.type ?? undefined,
+      message: error.cause.message,
+      nonRetryable: true,
+    });
+  }
+  return error;
+}
