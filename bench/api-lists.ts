@@ -6,7 +6,8 @@ import { createDb } from '../db/connect';
 import { migrateToLatest } from '../db/migrate';
 import { readDashboard } from '../db/dashboard';
 import type { Database } from '../db/schema';
-import { apiQueries, planText, seedProFormas } from '../support/api-lists';
+import { seedProFormas } from '../db/synthetic-data';
+import { apiQueries, planText } from '../support/api-lists';
 
 /**
  * `npm run bench:api`: the API's list pages and dashboard on 100,000 pro formas (PostgreSQL at DATABASE_URL, or
@@ -35,11 +36,10 @@ async function main(): Promise<void> {
   try {
     await migrateToLatest(handle.db);
     const seeding = performance.now();
-    await seedProFormas(handle.db, count, cfas);
+    const { firstCfaId: cfaId } = await seedProFormas(handle.db, count, cfas);
     process.stdout.write(
       `seeded ${count} pro formas over ${cfas} CFAs in ${Math.round(performance.now() - seeding)} ms\n\n`,
     );
-    const { id: cfaId } = await handle.db.selectFrom('cfas').select('id').orderBy('siret').executeTakeFirstOrThrow();
     for (const { name: label, query, dashboard } of apiQueries(handle.db, cfaId)) {
       // The dashboard runs as the API runs it: through readDashboard and its planner setting.
       const run = <T>(read: (db: Kysely<Database>) => Promise<T>) =>

@@ -1,4 +1,4 @@
-import { CompiledQuery, sql, type Compilable, type Kysely } from 'kysely';
+import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
 import { dashboardQuery } from '../db/dashboard';
 import { proFormaCountQuery, proFormaPageQuery, type ProFormaFilters } from '../db/pro-forma-list';
 import type { Scope } from '../db/pro-forma-summary';
@@ -9,45 +9,6 @@ import type { Database } from '../db/schema';
  * The API's list queries on a seeded database, and their plans: shared by `npm run bench:api` (bench/api-lists.ts)
  * and test/api/explain.test.ts, hence here: bench/ and test/ never import each other.
  */
-
-/** Seeds `cfas` CFAs and `count` pro formas in one statement each, spread over statuses, natures and CFAs. */
-export async function seedProFormas(db: Kysely<Database>, count: number, cfas = 50): Promise<void> {
-  await sql`
-    insert into cfas (siret, name, email, iban)
-    select lpad(g::text, 14, '0'), 'CFA ' || g, 'cfa' || g || '@bench.example', 'FR7630006000011234567890189'
-    from generate_series(1, ${cfas}::int) g`.execute(db);
-  // One statement: statuses cycle over eight shapes (an eighth awaits a decision: the validation queue), natures
-  // over blocks of eight, CFAs over blocks of 32 (so each CFA has every status in every nature); one pro forma in
-  // ten is a credit note; created one minute apart, the newest last.
-  await sql`
-    insert into pro_formas (
-      number, workflow_id, cfa_id, kind, nature, total_cents, status, stage, settlement_mode, invoice_number,
-      refusal_origin, created_at, updated_at, deposited_at, validated_at, refused_at, paid_at, workflow_started_at)
-    select
-      'PRO-' || lpad(g::text, 8, '0'),
-      'pro-forma-PRO-' || lpad(g::text, 8, '0'),
-      c.ids[1 + (g / 32) % array_length(c.ids, 1)],
-      case when g % 10 = 0 then 'CREDIT_NOTE' else 'INVOICE' end,
-      (array['PEDAGOGIE', 'FRAIS_ANNEXES', 'PREMIER_EQUIPEMENT', 'MOBILITE'])[1 + (g / 8) % 4],
-      case when g % 10 = 0 then -(100 + g % 50000) else 100 + g % 500000 end,
-      (array['AWAITING_INVOICE', 'UNDER_VALIDATION', 'UNDER_VALIDATION', 'VALIDATED', 'PAID', 'REFUSED', 'REFUSED',
-             'CANCELLED'])[1 + g % 8],
-      (array[null, 'AWAITING_DECISION', 'READING', 'AWAITING_PAYMENT', null, null, null, null])[1 + g % 8],
-      case when g % 10 = 0 then 'DEDUCTION' end,
-      case when g % 8 not in (0, 7) then 'FA-' || g end,
-      (array[null, null, null, null, null, 'AUTOMATIC', 'MANUAL', null])[1 + g % 8],
-      t.created, t.created,
-      case when g % 8 <> 0 then t.created + interval '1 day' end,
-      case when g % 8 in (3, 4) then t.created + interval '2 days' end,
-      case when g % 8 in (5, 6) then t.created + interval '2 days' end,
-      case when g % 8 = 4 then t.created + interval '9 days' end,
-      t.created
-    from generate_series(1, ${count}::int) g
-    cross join (select array_agg(id order by siret) as ids from cfas) c
-    cross join lateral (select now() - make_interval(mins => ${count}::int - g) as created) t`.execute(db);
-  await sql`vacuum analyze pro_formas`.execute(db);
-  await sql`vacuum analyze cfas`.execute(db);
-}
 
 export interface PlanNode {
   'Node Type': string;

@@ -59,7 +59,7 @@ export function createEffects({ proForma, cfa }: ProFormaWorkflowInput, state: P
       const from = state.status;
       const at = new Date().toISOString();
       Object.assign(state, { status: to, stage, waitingSince: at, alertsSent: 0 });
-      upsertSearchAttributes([{ key: ProFormaStatusKey, value: to }]);
+      if (from !== to) upsertSearchAttributes([{ key: ProFormaStatusKey, value: to }]);
       showDetails();
       log.info('pro forma transition', { number, from, to, stage, action, actor: actor.id });
       await readModel.recordTransition({

@@ -1,4 +1,5 @@
-import { apiQueries, planOf, scansOf, seedProFormas, type PlanNode } from '../../support/api-lists';
+import { seedProFormas } from '../../db/synthetic-data';
+import { apiQueries, planOf, scansOf, type PlanNode } from '../../support/api-lists';
 import { readDashboard } from '../../db/dashboard';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 

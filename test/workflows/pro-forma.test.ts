@@ -295,7 +295,7 @@ describe('proFormaWorkflow', () => {
       await recordHistory(handle(stack, p.number), 'automatic-refusal');
     });
 
-    it('refuses manually with a catalogue reason and comment, then re-reads a corrected invoice as version 2', async () => {
+    it('refuses manually with a catalogue reason and comment, re-reads a corrected invoice as version 2, then approves and pays it', async () => {
       const p = await atDecision();
       const refused = await decide(stack, p.number, 'REFUSE', 'SIRET_INVALID');
       expect(refused).toMatchObject({ status: 'REFUSED', statusLabel: 'Refusé' });
@@ -320,7 +320,31 @@ describe('proFormaWorkflow', () => {
         .execute();
       expect(documents.map((d) => d.version)).toEqual([1, 2]);
       expect(documents[1]?.sha256).toBe(sha2);
+
+      // The rest of its life: approved, paid. Each version had its own invoice workflow.
+      expect((await decide(stack, p.number, 'APPROVE')).status).toBe('VALIDATED');
+      await waitFor(stack, p.number, (v) => v.payment !== null);
+      expect((await confirmPayment(stack, p.number)).status).toBe('PAID');
+      await handle(stack, p.number).result();
+      expect(await auditActions(stack, p.number, 'CONFIRM_PAYMENT')).toEqual([
+        'GENERATE',
+        'DEPOSIT',
+        'CONTROL',
+        'AWAIT_DECISION',
+        'REFUSE',
+        'REDEPOSIT',
+        'CONTROL',
+        'AWAIT_DECISION',
+        'APPROVE',
+        'CONFIRM_PAYMENT',
+      ]);
+      for (const version of [1, 2]) {
+        const outcome = (await invoiceHandle(stack, p.number, version).result()) as InvoiceOutcome;
+        expect(outcome.extraction.version).toBe(version);
+      }
       await recordHistory(handle(stack, p.number), 'manual-refusal-then-redeposit');
+      await recordHistory(invoiceHandle(stack, p.number, 1), 'invoice-first-version-of-a-refusal');
+      await recordHistory(invoiceHandle(stack, p.number, 2), 'invoice-second-version');
     });
 
     it('refuses an unknown refusal reason without changing anything', async () => {
