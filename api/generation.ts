@@ -1,17 +1,11 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
-import {
-  createGenerationRepository,
-  type EligibleFilters,
-  type EligibleInstallmentView,
-  type PlannedReservation,
-} from '../db/generation';
+import { createGenerationRepository, type EligibleFilters, type EligibleInstallmentView } from '../db/generation';
 import type { Database } from '../db/schema';
 import { costNatureLabel, type CostNature, type SettlementMode } from '../domain/cost-nature';
 import { parisDate } from '../domain/dates';
-import { DomainError } from '../domain/errors';
 import { formatEuros } from '../domain/money';
-import { recap, splitBySign, type BillableInstallment, type SelectionRecap } from '../domain/pro-forma';
+import { planSelection, recap, type SelectionRecap } from '../domain/pro-forma';
 import { statusLabel } from '../domain/process';
 import type { Config } from '../infra/config';
 import {
@@ -83,34 +77,6 @@ export async function listEligibleInstallments(
   return { items, recap: recap(items) };
 }
 
-/** The pro formas a selection makes out of the eligible installments; refuses a selection that cannot be billed. */
-function planSelection(
-  input: GenerateInput,
-  eligible: BillableInstallment[],
-  creditNoteSettlement: SettlementMode,
-): PlannedReservation[] {
-  let selection = eligible;
-  if (input.installmentIds) {
-    const wanted = new Set(input.installmentIds);
-    selection = eligible.filter((i) => wanted.has(i.id));
-    const missing = [...wanted].filter((id) => !selection.some((i) => i.id === id));
-    if (missing.length > 0) {
-      throw new DomainError(
-        'INSTALLMENT_NOT_ELIGIBLE',
-        `${missing.length} échéance(s) ne sont pas (ou plus) éligibles à la facturation en ${costNatureLabel(input.nature)}.`,
-        { installmentIds: missing },
-      );
-    }
-  }
-  if (selection.length === 0) {
-    throw new DomainError('EMPTY_SELECTION', `Aucune échéance éligible en ${costNatureLabel(input.nature)}.`);
-  }
-  return splitBySign(selection).map((plan) => ({
-    ...plan,
-    settlementMode: plan.kind === 'CREDIT_NOTE' ? (input.settlementMode ?? creditNoteSettlement) : null,
-  }));
-}
-
 /**
  * Generates the pro forma(s) of a selection and starts their workflows.
  *
@@ -128,7 +94,7 @@ export async function generateProFormas(deps: GenerationDeps, input: GenerateInp
     today: parisDate(input.now ?? new Date()),
     actor: input.actor,
     workflowIdOf: proFormaWorkflowId,
-    plan: (eligible, cfa) => planSelection(input, eligible, cfa.creditNoteSettlement),
+    plan: (eligible, cfa) => planSelection(eligible, input, cfa.creditNoteSettlement),
   });
   const created = reserved.map((row): GeneratedProForma => ({
     id: row.id,

@@ -1,5 +1,6 @@
 import { DomainError } from './errors';
 import { formatIntegerFrench, sumCents } from './money';
+import { costNatureLabel, type CostNature, type SettlementMode } from './cost-nature';
 import type { ProFormaKind } from './process';
 
 /**
@@ -66,6 +67,45 @@ export function splitBySign<T extends BillableInstallment>(installments: readonl
     planned.push({ kind: 'CREDIT_NOTE', totalCents: sumCents(negative.map((i) => i.amountCents)), lines: negative });
   }
   return planned;
+}
+
+/** What a CFA asks to bill: a cost nature, and some of its eligible installments (all of them when absent). */
+export interface Selection {
+  nature: CostNature;
+  installmentIds?: readonly string[];
+  /** For a credit note; the CFA's default otherwise. */
+  settlementMode?: SettlementMode;
+}
+
+/**
+ * The pro formas a selection makes out of the eligible installments, each with its settlement mode (a credit
+ * note's only); refuses installments that are not (or no longer) eligible, and an empty selection.
+ */
+export function planSelection<T extends BillableInstallment>(
+  eligible: readonly T[],
+  selection: Selection,
+  creditNoteSettlement: SettlementMode,
+): (PlannedProForma<T> & { settlementMode: SettlementMode | null })[] {
+  let chosen = eligible;
+  if (selection.installmentIds) {
+    const wanted = new Set(selection.installmentIds);
+    chosen = eligible.filter((i) => wanted.has(i.id));
+    const missing = [...wanted].filter((id) => !chosen.some((i) => i.id === id));
+    if (missing.length > 0) {
+      throw new DomainError(
+        'INSTALLMENT_NOT_ELIGIBLE',
+        `${missing.length} échéance(s) ne sont pas (ou plus) éligibles à la facturation en ${costNatureLabel(selection.nature)}.`,
+        { installmentIds: missing },
+      );
+    }
+  }
+  if (chosen.length === 0) {
+    throw new DomainError('EMPTY_SELECTION', `Aucune échéance éligible en ${costNatureLabel(selection.nature)}.`);
+  }
+  return splitBySign(chosen).map((plan) => ({
+    ...plan,
+    settlementMode: plan.kind === 'CREDIT_NOTE' ? (selection.settlementMode ?? creditNoteSettlement) : null,
+  }));
 }
 
 export interface LetterValues {

@@ -1,5 +1,11 @@
 import { DomainError } from '../../domain/errors';
-import { MAX_PRO_FORMA_LINES, recap, splitBySign, type BillableInstallment } from '../../domain/pro-forma';
+import {
+  MAX_PRO_FORMA_LINES,
+  planSelection,
+  recap,
+  splitBySign,
+  type BillableInstallment,
+} from '../../domain/pro-forma';
 
 /** Installments named by their amount: `i(300_000)` is installment "300000". */
 const i = (amountCents: number, id = String(amountCents)): BillableInstallment => ({ id, amountCents });
@@ -84,5 +90,51 @@ describe('recap: what the CFA sees before generating', () => {
 
   it('gives zeros for an empty selection', () => {
     expect(recap([])).toEqual({ count: 0, invoiceCents: 0, creditCents: 0, totalCents: 0 });
+  });
+});
+
+describe('planSelection: what a CFA asks to bill, checked against what is eligible', () => {
+  const eligible = [i(300_000), i(-41_350), i(120_050)];
+
+  it('bills every eligible installment when none is named, the credit note settled the CFA’s way', () => {
+    expect(
+      planSelection(eligible, { nature: 'PEDAGOGIE' }, 'DEDUCTION').map((p) => [
+        p.kind,
+        p.totalCents,
+        p.settlementMode,
+      ]),
+    ).toEqual([
+      ['INVOICE', 420_050, null],
+      ['CREDIT_NOTE', -41_350, 'DEDUCTION'],
+    ]);
+  });
+
+  it('bills only the named installments, with the settlement mode asked for', () => {
+    const plans = planSelection(
+      eligible,
+      { nature: 'PEDAGOGIE', installmentIds: ['-41350'], settlementMode: 'REMBOURSEMENT' },
+      'DEDUCTION',
+    );
+    expect(plans).toEqual([
+      { kind: 'CREDIT_NOTE', totalCents: -41_350, lines: [eligible[1]], settlementMode: 'REMBOURSEMENT' },
+    ]);
+  });
+
+  it('refuses installments that are not eligible, naming them', () => {
+    expect(() =>
+      planSelection(eligible, { nature: 'FRAIS_ANNEXES', installmentIds: ['300000', 'gone'] }, 'DEDUCTION'),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'INSTALLMENT_NOT_ELIGIBLE',
+        message: '1 échéance(s) ne sont pas (ou plus) éligibles à la facturation en Frais annexes.',
+        details: { installmentIds: ['gone'] },
+      }),
+    );
+  });
+
+  it('refuses an empty selection', () => {
+    expect(() => planSelection([], { nature: 'MOBILITE' }, 'DEDUCTION')).toThrow(
+      expect.objectContaining({ code: 'EMPTY_SELECTION', message: 'Aucune échéance éligible en Mobilité.' }),
+    );
   });
 });
