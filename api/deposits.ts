@@ -34,8 +34,10 @@ export async function depositInvoice(
     userId: user.id,
     keyHeader,
     content: document,
-    // Without a key, the same file sent again by the same user on the same version is the same deposit (a retry).
-    fallback: digest(user.id, accepted.sha256, state.documentCount),
+    // Without a key, the same file sent again by the same user on the same version is the same deposit (a retry),
+    // also when the first one was applied after an answer that did not say so (a deadline): that version is still
+    // the latest, and still under validation.
+    fallback: digest(user.id, accepted.sha256, depositedOn(state, user, accepted.sha256)),
   });
   const claim = await claimDepositedContent(deps.db, accepted.sha256);
   await deps.store.put(file.buffer);
@@ -59,6 +61,13 @@ export async function depositInvoice(
     throw error;
   }
   await releaseDepositClaim(deps.db, claim);
+}
+
+/** The version a deposit of `sha256` by `user` comes on top of: the one it made itself if it is being validated. */
+function depositedOn(state: ProFormaState, user: User, sha256: string): number {
+  const latest = state.latestDocument;
+  const retried = latest?.sha256 === sha256 && latest.uploadedBy === user.id && state.status === 'UNDER_VALIDATION';
+  return retried ? state.documentCount - 1 : state.documentCount;
 }
 
 /**

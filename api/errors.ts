@@ -96,24 +96,30 @@ export type GrpcStatusName = keyof typeof GRPC_STATUS;
 export const TEMPORAL_UNAVAILABLE_MESSAGE =
   'Le moteur de traitement ne répond pas pour le moment : l’action n’a pas été prise en compte, réessayez dans quelques instants.';
 
+/** Past the API's deadline the server may still apply what it was asked: the client must not take it as refused. */
+export const TEMPORAL_TIMEOUT_MESSAGE =
+  'Le moteur de traitement n’a pas répondu dans le délai : l’action a peut-être été prise en compte. Consultez la ' +
+  'pro forma, ou renvoyez la même requête avec le même en-tête Idempotency-Key : elle ne sera appliquée qu’une fois.';
+
 export const WORKFLOW_NOT_READY_MESSAGE =
   'Le traitement de cette pro forma est bloqué par une erreur technique : l’action n’a pas été prise en compte, ' +
   'réessayez plus tard.';
 
-type TemporalAnswer = 'UNAVAILABLE' | 'NOT_READY' | 'NOT_FOUND' | 'CONFLICT';
+type TemporalAnswer = 'UNAVAILABLE' | 'TIMED_OUT' | 'NOT_READY' | 'NOT_FOUND' | 'CONFLICT';
 
 /**
- * The answer to each gRPC status of a Temporal call. Unavailable: Temporal is down, overloaded, out of time, or
- * refuses the API's credentials; nothing was applied and a retry may succeed (503 with Retry-After). Not ready:
+ * The answer to each gRPC status of a Temporal call. Unavailable: Temporal is down, overloaded, or refuses the
+ * API's credentials; nothing was applied and a retry may succeed (503 with Retry-After). Timed out: the API's
+ * deadline passed first; the server may still apply the call, and the answer says so (same code). Not ready:
  * the server refuses updates and queries while the workflow's task keeps failing (a bug or a bad deployment of the
  * workflow code), until the task succeeds again. Absent: a status that only a bug of the API or of the server
  * produces (a malformed call), answered as a neutral 500 and logged as an error.
  */
 const TEMPORAL_ANSWERS: Record<GrpcStatusName, TemporalAnswer | undefined> = {
-  CANCELLED: 'UNAVAILABLE',
+  CANCELLED: 'TIMED_OUT',
   UNKNOWN: 'UNAVAILABLE',
   INVALID_ARGUMENT: undefined,
-  DEADLINE_EXCEEDED: 'UNAVAILABLE',
+  DEADLINE_EXCEEDED: 'TIMED_OUT',
   NOT_FOUND: 'NOT_FOUND',
   ALREADY_EXISTS: 'CONFLICT',
   PERMISSION_DENIED: 'UNAVAILABLE',
@@ -145,18 +151,18 @@ export function grpcStatusOf(error: unknown): GrpcStatusName | undefined {
 }
 
 function temporalAnswerOf(error: unknown): TemporalAnswer | undefined {
-  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || error instanceof NamespaceNotFoundError) {
-    return 'UNAVAILABLE';
-  }
+  if (error instanceof NamespaceNotFoundError) return 'UNAVAILABLE';
   if (error instanceof WorkflowNotFoundError) return 'NOT_FOUND';
   if (error instanceof WorkflowExecutionAlreadyStartedError) return 'CONFLICT';
   const status = grpcStatusOf(error);
-  return status && TEMPORAL_ANSWERS[status];
+  if (status) return TEMPORAL_ANSWERS[status];
+  return error instanceof WorkflowUpdateRPCTimeoutOrCancelledError ? 'TIMED_OUT' : undefined;
 }
 
 /** Temporal could not be reached, or did not answer before the API's deadline (no worker polling, for instance). */
 export function isTemporalUnavailable(error: unknown): boolean {
-  return temporalAnswerOf(error) === 'UNAVAILABLE';
+  const answer = temporalAnswerOf(error);
+  return answer === 'UNAVAILABLE' || answer === 'TIMED_OUT';
 }
 
 /** The server refuses the call because the workflow's task keeps failing (gRPC FAILED_PRECONDITION). */
@@ -166,6 +172,7 @@ export function isWorkflowNotReady(error: unknown): boolean {
 
 const TEMPORAL_HTTP_ERRORS: Record<TemporalAnswer, [status: number, code: string, message: string]> = {
   UNAVAILABLE: [503, 'TEMPORAL_UNAVAILABLE', TEMPORAL_UNAVAILABLE_MESSAGE],
+  TIMED_OUT: [503, 'TEMPORAL_UNAVAILABLE', TEMPORAL_TIMEOUT_MESSAGE],
   NOT_READY: [409, 'WORKFLOW_NOT_READY', WORKFLOW_NOT_READY_MESSAGE],
   NOT_FOUND: [404, 'NOT_FOUND', 'Le traitement de cette pro forma est introuvable.'],
   CONFLICT: [409, 'WORKFLOW_ALREADY_STARTED', 'Le traitement de cette pro forma est déjà démarré.'],
@@ -237,6 +244,10 @@ function toHttpError(err: unknown): HttpError | undefined {
     if (parserError.status && parserError.status >= 400 && parserError.status < 500) {
       return new HttpError(parserError.status, 'BAD_REQUEST', 'Requête invalide.');
     }
+  }
+  // A path segment that is not valid percent-encoding (`/api/pro-formas/%E0%A4%A`): the router cannot decode it.
+  if (err instanceof URIError && (err as URIError & { status?: unknown }).status === 400) {
+    return new HttpError(400, 'BAD_REQUEST', 'Requête invalide : le chemin est mal encodé.');
   }
   return undefined;
 }

@@ -70,6 +70,8 @@ export interface ProFormaState {
   stage: ProFormaStage | null;
   cfaId: string;
   documentCount: number;
+  /** The version deposited last: its file and who deposited it (null for the system or before any deposit). */
+  latestDocument: { sha256: string; uploadedBy: string | null } | null;
 }
 
 export async function findProFormaState(
@@ -87,6 +89,22 @@ export async function findProFormaState(
         .whereRef('d.pro_forma_id', '=', 'p.id')
         .as('document_count'),
     )
+    .select((eb) => [
+      eb
+        .selectFrom('documents as d')
+        .select('d.sha256')
+        .whereRef('d.pro_forma_id', '=', 'p.id')
+        .orderBy('d.version', 'desc')
+        .limit(1)
+        .as('latest_sha256'),
+      eb
+        .selectFrom('documents as d')
+        .select('d.uploaded_by')
+        .whereRef('d.pro_forma_id', '=', 'p.id')
+        .orderBy('d.version', 'desc')
+        .limit(1)
+        .as('latest_uploaded_by'),
+    ])
     .where('p.number', '=', number);
   if (scope.cfaId !== null) query = query.where('p.cfa_id', '=', scope.cfaId);
   const row = await query.executeTakeFirst();
@@ -99,6 +117,9 @@ export async function findProFormaState(
     stage: row.stage,
     cfaId: row.cfa_id,
     documentCount: Number(row.document_count ?? 0),
+    latestDocument: row.latest_sha256
+      ? { sha256: row.latest_sha256, uploadedBy: row.latest_uploaded_by ?? null }
+      : null,
   };
 }
 

@@ -58,7 +58,8 @@ function ibanInText(text: string, labelled: boolean): Omit<FieldValue<string>, '
       const confidence = lowered(labelled ? CONFIDENCE.CHECKED : CONFIDENCE.WEAK_CUE, true);
       return { value: repairedValue, confidence, valid: true, repaired: true };
     }
-    fallback ??= { value: printed, confidence: CONFIDENCE.CHECKSUM_FAILED, valid: false };
+    // A bar is no IBAN character (OCR's 1): the value stays upper-case alphanumerics, as ibanGroupsOnly keeps it.
+    fallback ??= { value: printed.replace(/\|/g, '1'), confidence: CONFIDENCE.CHECKSUM_FAILED, valid: false };
   }
   return labelled ? fallback : null;
 }

@@ -230,7 +230,7 @@ describe('decisions and other state changes through the API', () => {
     );
   });
 
-  it('answers 503 TEMPORAL_UNAVAILABLE within the deadline when no worker polls the workflow’s queue, changing nothing', async () => {
+  it('answers 503 TEMPORAL_UNAVAILABLE within the deadline when no worker polls the workflow’s queue, not calling it refused', async () => {
     const stranded = api.appWith({
       TASK_QUEUE: `nobody-polls-${crypto.randomBytes(4).toString('hex')}`,
       TEMPORAL_CALL_TIMEOUT: '1s',
@@ -250,7 +250,9 @@ describe('decisions and other state changes through the API', () => {
         error: {
           code: 'TEMPORAL_UNAVAILABLE',
           message:
-            'Le moteur de traitement ne répond pas pour le moment : l’action n’a pas été prise en compte, réessayez dans quelques instants.',
+            'Le moteur de traitement n’a pas répondu dans le délai : l’action a peut-être été prise en compte. ' +
+            'Consultez la pro forma, ou renvoyez la même requête avec le même en-tête Idempotency-Key : elle ne sera ' +
+            'appliquée qu’une fois.',
         },
       });
       const row = await api.stack.database.db

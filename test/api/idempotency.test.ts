@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import request from 'supertest';
 import type { ExtractionResult } from '../../extraction/types';
+import { TEMPORAL_TIMEOUT_MESSAGE } from '../../api/errors';
 import { proFormaWorkflowId } from '../../workflows/pro-forma.messages';
 import {
   decisionsOf,
@@ -222,9 +223,26 @@ describe('idempotency keys and refused deposits', () => {
       .set(cfa())
       .attach('file', invoice.pdf, 'facture.pdf');
     expect(res.status).toBe(503);
-    expect(res.body.error.code).toBe('TEMPORAL_UNAVAILABLE');
+    // Past the deadline the deposit may still be applied: the answer says so, and does not call it refused.
+    expect(res.body.error).toMatchObject({ code: 'TEMPORAL_UNAVAILABLE', message: TEMPORAL_TIMEOUT_MESSAGE });
     expect(storedFiles(api)).toContain(fileOf(invoice.sha256));
     expect(await inFlight(invoice.sha256)).toHaveLength(1);
     await api.stack.client.workflow.getHandle(proFormaWorkflowId(proForma.number)).terminate('test over');
+  });
+
+  it('applies once a deposit sent again without a key after it was applied (its answer lost), a new version otherwise', async () => {
+    const proForma = await generatedProForma(api);
+    const invoice = matchingInvoice(api, readings, proForma);
+    expect((await deposit(proForma.number, invoice.pdf)).status).toBe(202);
+    const again = await deposit(proForma.number, invoice.pdf);
+    expect(again.status).toBe(202);
+    expect(again.body.documents.map((d: { version: number }) => d.version)).toEqual([1]);
+    await waitForProForma(api, api.users.cfa, proForma.number, (v) => v.stage === 'AWAITING_DECISION');
+    const refused = await decide(proForma.number, { decision: 'REFUSE', reasonCode: 'OTHER' }, crypto.randomUUID());
+    expect(refused.status).toBe(200);
+    // After a refusal the same file is a new submission of the CFA, not a retry.
+    const resubmitted = await deposit(proForma.number, invoice.pdf);
+    expect(resubmitted.status).toBe(202);
+    expect(resubmitted.body.documents.map((d: { version: number }) => d.version)).toEqual([1, 2]);
   });
 });

@@ -14,6 +14,7 @@ import pino from 'pino';
 import request from 'supertest';
 import {
   GRPC_STATUS,
+  TEMPORAL_TIMEOUT_MESSAGE,
   TEMPORAL_UNAVAILABLE_MESSAGE,
   WORKFLOW_NOT_READY_MESSAGE,
   errorHandler,
@@ -62,6 +63,8 @@ function answerTo(error: unknown) {
 }
 
 const UNAVAILABLE = { status: 503, code: 'TEMPORAL_UNAVAILABLE', message: TEMPORAL_UNAVAILABLE_MESSAGE };
+// Past the deadline the call may still be applied: same code, a message that does not call it refused.
+const TIMED_OUT = { status: 503, code: 'TEMPORAL_UNAVAILABLE', message: TEMPORAL_TIMEOUT_MESSAGE };
 const NOT_READY = { status: 409, code: 'WORKFLOW_NOT_READY', message: WORKFLOW_NOT_READY_MESSAGE };
 const NOT_FOUND = { status: 404, code: 'NOT_FOUND', message: 'Le traitement de cette pro forma est introuvable.' };
 const CONFLICT = {
@@ -73,10 +76,10 @@ const CONFLICT = {
 const BUG = { status: 500, code: 'INTERNAL_ERROR', message: 'Erreur interne. Réessayez plus tard.' };
 
 const EXPECTED: Record<GrpcStatusName, { status: number; code: string; message: string }> = {
-  CANCELLED: UNAVAILABLE,
+  CANCELLED: TIMED_OUT,
   UNKNOWN: UNAVAILABLE,
   INVALID_ARGUMENT: BUG,
-  DEADLINE_EXCEEDED: UNAVAILABLE,
+  DEADLINE_EXCEEDED: TIMED_OUT,
   NOT_FOUND,
   ALREADY_EXISTS: CONFLICT,
   PERMISSION_DENIED: UNAVAILABLE,
