@@ -23,6 +23,8 @@ export async function createDb(database: Config['database']): Promise<Db> {
     const pool = new pg.Pool({ connectionString: database.url, max: database.poolSize });
     // An idle client losing its server (restart, failover) emits 'error' on the pool; without a listener it crashes.
     pool.on('error', () => undefined);
+    // So does a checked-out client (inside a transaction, between two statements): its queries fail, the pool drops it.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', destroy: () => db.destroy() };
   }

@@ -1,4 +1,18 @@
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { freePort } from './ports';
+import path from 'node:path';
 import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
+import pg from 'pg';
+import pino from 'pino';
+import { createUser } from '../db/admin-queries';
+import { createDb, type Db } from '../db/connect';
+import { migrateToLatest } from '../db/migrate';
+import { ensureTemporalCli } from '../infra/temporal-cli';
+import { startDevServer, type DevServer } from '../infra/temporal-dev-server';
+import { generateToken, hashToken } from '../infra/tokens';
+import { PRO_FORMA_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { dashboardQuery } from '../db/dashboard';
 import { proFormaCountQuery, proFormaPageQuery, type ProFormaFilters } from '../db/pro-forma-list';
 import type { Scope } from '../db/pro-forma-summary';
@@ -6,8 +20,9 @@ import { validationQueueQuery } from '../db/validation-queue';
 import type { Database } from '../db/schema';
 
 /**
- * The API's list queries on a seeded database, and their plans: shared by `npm run bench:api` (bench/api-lists.ts)
- * and test/api/explain.test.ts, hence here: bench/ and test/ never import each other.
+ * The API's list queries on a seeded database, and their plans: shared by `npm run bench:lists` (bench/lists.ts)
+ * and test/api/explain.test.ts, hence here: bench/ and test/ never import each other. Also the benchmarks' harness
+ * (below).
  */
 
 export interface PlanNode {
@@ -74,3 +89,171 @@ export function apiQueries(
     { name: 'staff dashboard', query: dashboardQuery(db, staff), dashboard: true },
   ];
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The benchmarks' harness (bench/lists.ts, bench/decisions.ts): a Temporal dev server, a database of their own, the
+// API as its own process (`bin/api.ts`, so that its RSS is its own), and latency percentiles.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A headless, in-memory Temporal dev server with the service's search attributes. */
+export async function startBenchTemporal(): Promise<DevServer> {
+  const cliPath = await ensureTemporalCli({ configuredPath: process.env['TEMPORAL_CLI'] });
+  // A port found free may be taken before the server binds it (other tests run alongside): a few attempts.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServer({
+        cliPath,
+        port: await freePort(),
+        namespace: 'default',
+        searchAttributes: PRO_FORMA_SEARCH_ATTRIBUTES,
+        logger: pino({ level: 'silent' }),
+      });
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
+}
+
+export interface BenchDatabase {
+  /** Its URL, for the API and worker processes. */
+  url: string;
+  handle: Db;
+  drop(): Promise<void>;
+}
+
+/** A new, migrated database on the tests' server (TEST_DATABASE_URL, or DATABASE_URL), dropped by `drop()`. */
+export async function createBenchDatabase(prefix: string, poolSize = 4): Promise<BenchDatabase> {
+  const serverUrl =
+    process.env['DATABASE_URL'] ?? process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `${prefix}_${crypto.randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const handle = await createDb({ kind: 'postgres', url: url.toString(), poolSize });
+  await migrateToLatest(handle.db);
+  return {
+    url: url.toString(),
+    handle,
+    drop: async () => {
+      await handle.destroy();
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+}
+
+/** Creates a user holding a fresh token; the token. */
+export async function createBenchUser(
+  db: Kysely<Database>,
+  role: 'admin' | 'validator' | 'cfa',
+  cfaId: string | null = null,
+): Promise<{ id: string; token: string }> {
+  const token = generateToken();
+  const user = await createUser(db, {
+    role,
+    name: `Bench ${role}`,
+    email: `${role}-${crypto.randomBytes(4).toString('hex')}@bench.example`,
+    cfaId,
+    tokenHash: hashToken(token),
+  });
+  return { id: user.id, token };
+}
+
+export interface ServiceProcess {
+  pid: number;
+  /** The API's base URL (for an API process). */
+  url: string;
+  /** SIGTERM, then SIGKILL after 10 s; resolves once the process has exited. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `bin/<script>.ts` (api or worker) as its own process with `env` on top of this one's; for the API, resolves
+ * once `GET /ready` answers 200. The process's output is kept and printed only if it fails to start.
+ */
+export async function startServiceProcess(
+  script: 'api' | 'worker',
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<ServiceProcess> {
+  const port = script === 'api' ? await freePort() : 0;
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'bin', `${script}.ts`), ...args], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'warn',
+      LOG_FORMAT: 'json',
+      HOST: '127.0.0.1',
+      ...(port ? { PORT: String(port) } : {}),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => {
+    output.push(chunk.toString());
+    if (output.length > 200) output.shift();
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const stop = async () => {
+    if (gone) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (gone) throw new Error(`bin/${script}.ts exited at start:\n${output.join('')}`);
+    if (script === 'worker' && output.join('').includes('is running')) break;
+    if (script === 'api') {
+      const ready = await fetch(`${url}/ready`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      if (ready) break;
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`bin/${script}.ts did not start within 120 s:\n${output.join('')}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { pid: child.pid as number, url, stop };
+}
+
+/** The q-quantile (0 < q ≤ 1) of `values`, nearest rank. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+}
+
+/** A table with a header rule; the first column left-aligned, the others right-aligned. */
+export function formatTable(rows: string[][]): string {
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((cell, i) => (i === 0 ? cell.padEnd : cell.padStart).call(cell, widths[i] ?? 0));
+  return rows
+    .map((r, i) => `${line(r).join('  ')}\n${i === 0 ? `${widths.map((w) => '-'.repeat(w)).join('  ')}\n` : ''}`)
+    .join('');
+}
+
+/** Writes bench/results/<name>.json (a git-ignored folder). */
+export function writeResult(name: string, result: unknown): void {
+  const dir = path.join(ROOT, 'bench', 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`written bench/results/${name}.json\n`);
+}
+
+const ROOT = path.resolve(__dirname, '..');

@@ -9,7 +9,7 @@ import { MAIL_ATTEMPTS } from '../../domain/mail-templates';
 import { createMailer } from '../../infra/mailer';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { insertCfa, insertProForma } from '../helpers/fixtures';
-import { freePort } from '../helpers/ports';
+import { freePort } from '../../support/ports';
 
 describe('notification activities', () => {
   let database: TestDatabase;

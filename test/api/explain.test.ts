@@ -7,7 +7,7 @@ jest.setTimeout(120_000);
 
 /**
  * With 100,000 pro formas, every list page, list total and dashboard the API runs reads pro_formas through an index,
- * never by a sequential scan of the table (`npm run bench:api` prints the same plans with their timings).
+ * never by a sequential scan of the table (`BENCH_PLANS=1 npm run bench:lists` prints the same plans with their timings).
  */
 describe('the API’s reads on 100,000 pro formas', () => {
   let database: TestDatabase;

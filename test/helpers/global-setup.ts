@@ -2,7 +2,7 @@ import pino from 'pino';
 import { ensureTemporalCli } from '../../infra/temporal-cli';
 import { startDevServer, type DevServer } from '../../infra/temporal-dev-server';
 import { PRO_FORMA_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
-import { freePort } from './ports';
+import { freePort } from '../../support/ports';
 
 declare global {
   var __TEMPORAL_DEV_SERVER__: DevServer | undefined;

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { startDevServer, type DevServerOptions } from '../../infra/temporal-dev-server';
-import { freePort } from '../helpers/ports';
+import { freePort } from '../../support/ports';
 import { isAlive } from './service-process';
 
 async function options(dbFile: string): Promise<DevServerOptions> {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WATCHDOG_NAME } from '../../infra/temporal-dev-server';
-import { freePort } from '../helpers/ports';
+import { freePort } from '../../support/ports';
 
 /** `npm start` as a user runs it, in a child process, for the tests of test/service/. */
 
