@@ -1,6 +1,7 @@
 import {
   CancellationScope,
   ChildWorkflowCancellationType,
+  ParentClosePolicy,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -127,7 +128,10 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
             ocrHeartbeatTimeoutMs: timings.ocrHeartbeatTimeoutMs,
           },
         ],
+        // Cancelled without waiting for it to acknowledge; one still running when the pro forma closes (a
+        // cancellation) is asked to cancel too, never terminated.
         cancellationType: ChildWorkflowCancellationType.TRY_CANCEL,
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         typedSearchAttributes: [
           { key: ProFormaNumberKey, value: proForma.number },
           { key: CfaSiretKey, value: cfa.siret },
