@@ -6,12 +6,11 @@ import {
   removeWorkflowBundleFile,
   runLives,
   spawnMainWorker,
-  startFaultStack,
   terminateConnections,
   timeline,
-  type FaultStack,
   type WorkerProcess,
 } from '../helpers/faults';
+import { startStack, type Stack } from '../helpers/stack';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -24,7 +23,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 describe('PostgreSQL connections killed while 20 pro formas are in flight', () => {
   jest.setTimeout(220_000);
-  let stack: FaultStack | undefined;
+  let stack: Stack | undefined;
   let worker: WorkerProcess | undefined;
 
   afterAll(async () => {
@@ -36,7 +35,7 @@ describe('PostgreSQL connections killed while 20 pro formas are in flight', () =
   it('retries the activities, completes every life and doubles nothing', async () => {
     const deadline = Date.now() + 190_000;
     const trace = timeline('postgres-connections');
-    stack = await startFaultStack({ mainWorker: false });
+    stack = await startStack({ mainWorker: false });
     worker = await spawnMainWorker(stack);
     const lives = await prepareLives(stack, mixedPlans(20));
     await worker.ready;

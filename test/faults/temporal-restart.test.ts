@@ -4,16 +4,8 @@ import path from 'node:path';
 import pino from 'pino';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../infra/temporal-dev-server';
 import { PRO_FORMA_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
-import {
-  Progress,
-  expectEveryLifeOnce,
-  mixedPlans,
-  prepareLives,
-  runLives,
-  startFaultStack,
-  timeline,
-  type FaultStack,
-} from '../helpers/faults';
+import { Progress, expectEveryLifeOnce, mixedPlans, prepareLives, runLives, timeline } from '../helpers/faults';
+import { startStack, type Stack } from '../helpers/stack';
 import { freePort } from '../../support/ports';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -37,7 +29,7 @@ describe('the Temporal server killed (SIGKILL) and restarted on its database fil
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'temporal-restart-'));
   let options: DevServerOptions;
   let server: DevServer | undefined;
-  let stack: FaultStack | undefined;
+  let stack: Stack | undefined;
 
   beforeAll(async () => {
     const cliPath = process.env.TEMPORAL_CLI;
@@ -64,7 +56,7 @@ describe('the Temporal server killed (SIGKILL) and restarted on its database fil
     const deadline = Date.now() + 230_000;
     const trace = timeline('temporal-restart');
     const first = server as DevServer;
-    stack = await startFaultStack({ address: first.address });
+    stack = await startStack({ address: first.address });
     const lives = await prepareLives(stack, mixedPlans(20));
 
     trace.mark('lives prepared');

@@ -6,11 +6,10 @@ import {
   removeWorkflowBundleFile,
   runLives,
   spawnMainWorker,
-  startFaultStack,
   timeline,
-  type FaultStack,
   type WorkerProcess,
 } from '../helpers/faults';
+import { startStack, type Stack } from '../helpers/stack';
 
 /**
  * The worker of the pro-formas queue (workflows and main activities, built as worker/workers.ts does, in a process of its
@@ -20,7 +19,7 @@ import {
  */
 describe('a worker killed (SIGKILL) while 50 pro formas are in flight, then restarted', () => {
   jest.setTimeout(300_000);
-  let stack: FaultStack | undefined;
+  let stack: Stack | undefined;
   const processes: WorkerProcess[] = [];
 
   afterAll(async () => {
@@ -32,7 +31,7 @@ describe('a worker killed (SIGKILL) while 50 pro formas are in flight, then rest
   it('brings every pro forma to its expected status, each e-mail, payment, decision and audit row once', async () => {
     const deadline = Date.now() + 270_000;
     const trace = timeline('worker-kill');
-    stack = await startFaultStack({ mainWorker: false });
+    stack = await startStack({ mainWorker: false });
     const first = await spawnMainWorker(stack);
     processes.push(first);
     const lives = await prepareLives(stack, mixedPlans(50));

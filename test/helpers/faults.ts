@@ -4,13 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { createActivities } from '../../activities';
-import { loadConfig } from '../../infra/config';
-import { createMailer } from '../../infra/mailer';
 import type { ExtractionResult } from '../../extraction/types';
 import type { ProFormaStatus } from '../../domain/process';
 import type { proFormaWorkflow } from '../../workflows/pro-forma';
@@ -21,7 +16,7 @@ import {
   getProFormaQuery,
   type ProFormaView,
 } from '../../workflows/pro-forma.messages';
-import { TEST_PG_URL, createTestDatabase } from './database';
+import { TEST_PG_URL } from './database';
 import {
   ADMIN,
   CFA_USER,
@@ -32,10 +27,8 @@ import {
   randomSha,
   seedCfa,
   workflowBundle,
-  type ExtractFn,
   type Stack,
 } from './stack';
-import { testTemporalAddress, uniqueTaskQueue } from './temporal';
 
 /*
  * Fault tests (test/faults/): many pro forma lives run while a fault strikes (a worker killed, PostgreSQL connections
@@ -47,85 +40,6 @@ const ROOT = path.resolve(__dirname, '../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---- A stack whose main worker may live in another process -------------------------------------------------------
-
-export interface FaultStackOptions {
-  /** Temporal frontend (default: the run's shared dev server). */
-  address?: string;
-  /** Run the main queue's worker (workflows + activities) in this process (default true). */
-  mainWorker?: boolean;
-}
-
-/**
- * Like startStack (test/helpers/stack.ts), on any Temporal server, and with the main worker optional so a test can
- * run it in a process of its own (spawnMainWorker) and kill it. The OCR queue's worker always runs here, answering
- * through `stack.extract` (see `Lives.extract`).
- */
-export interface FaultStack extends Stack {
-  /** The workers running in this process (the test checks they outlived the fault). */
-  workers: Worker[];
-}
-
-export async function startFaultStack(options: FaultStackOptions = {}): Promise<FaultStack> {
-  const database = await createTestDatabase();
-  const env = await TestWorkflowEnvironment.createFromExistingServer({
-    address: options.address ?? testTemporalAddress(),
-    namespace: 'default',
-  });
-  const taskQueue = uniqueTaskQueue('pro-formas');
-  const ocrTaskQueue = uniqueTaskQueue('ocr');
-  const outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-'));
-  const config = loadConfig({ TASK_QUEUE: taskQueue, OCR_TASK_QUEUE: ocrTaskQueue });
-  const extract = jest.fn<ReturnType<ExtractFn>, Parameters<ExtractFn>>();
-  const running: { worker: Worker; run: Promise<void> }[] = [];
-  const launch = (worker: Worker) => {
-    running.push({ worker, run: worker.run() });
-    return worker;
-  };
-  if (options.mainWorker !== false) {
-    launch(
-      await Worker.create({
-        connection: env.nativeConnection,
-        taskQueue,
-        workflowBundle: await workflowBundle(),
-        activities: createActivities({
-          db: database.db,
-          mailer: createMailer({ outboxDir, from: 'test@opco.example' }),
-        }),
-      }),
-    );
-  }
-  const startOcrWorker = async (fn: ExtractFn = (input) => extract(input)) =>
-    launch(
-      await Worker.create({
-        connection: env.nativeConnection,
-        taskQueue: ocrTaskQueue,
-        activities: { extractInvoiceFields: fn },
-      }),
-    );
-  await startOcrWorker();
-  return {
-    workers: running.map((r) => r.worker),
-    database,
-    env,
-    client: env.client,
-    deps: {
-      db: database.db,
-      client: env.client,
-      config,
-      workflowOverrides: { timings: { ocrHeartbeatTimeoutMs: 2000 } },
-    },
-    outboxDir,
-    extract,
-    startOcrWorker,
-    teardown: async () => {
-      for (const { worker } of running) if (worker.getState() === 'RUNNING') worker.shutdown();
-      await Promise.allSettled(running.map((r) => r.run));
-      await env.teardown();
-      await database.drop();
-      fs.rmSync(outboxDir, { recursive: true, force: true });
-    },
-  };
-}
 
 // ---- The main worker, in a process of its own -------------------------------------------------------------------
 

@@ -56,6 +56,8 @@ export interface Stack {
   /** What the OCR queue answers; tests set it per document. */
   extract: jest.Mock<ReturnType<ExtractFn>, Parameters<ExtractFn>>;
   startOcrWorker(fn?: ExtractFn): Promise<Worker>;
+  /** The workers running in this process (fault tests check they outlived the fault). */
+  workers: Worker[];
   teardown(): Promise<void>;
 }
 
@@ -64,12 +66,16 @@ export interface StackOptions {
   continueAsNewAfterEvents?: number;
   /** Start the OCR worker (default true); a test about a dying worker starts its own. */
   ocrWorker?: boolean;
+  /** Run the main queue's worker in this process (default true); a fault test runs it in a process it can kill. */
+  mainWorker?: boolean;
+  /** Temporal frontend (default: the run's shared dev server). */
+  address?: string;
 }
 
 /** A fresh database and the workers of both queues (real main activities, OCR answered by `extract`). */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const database = await createTestDatabase();
-  const env = await connectTestEnvironment();
+  const env = await connectTestEnvironment(options.address);
   const taskQueue = uniqueTaskQueue('pro-formas');
   const ocrTaskQueue = uniqueTaskQueue('ocr');
   const outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-'));
@@ -81,14 +87,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return worker;
   };
 
-  launch(
-    await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: await workflowBundle(),
-      activities: createActivities({ db: database.db, mailer: createMailer({ outboxDir, from: 'test@opco.example' }) }),
-    }),
-  );
+  if (options.mainWorker !== false) {
+    launch(
+      await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle: await workflowBundle(),
+        activities: createActivities({
+          db: database.db,
+          mailer: createMailer({ outboxDir, from: 'test@opco.example' }),
+        }),
+      }),
+    );
+  }
   const startOcrWorker = async (fn: ExtractFn = (input) => extract(input)) =>
     launch(
       await Worker.create({
@@ -116,6 +127,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     outboxDir,
     extract,
     startOcrWorker,
+    workers: running.map((r) => r.worker),
     teardown: async () => {
       for (const { worker } of running) if (worker.getState() === 'RUNNING') worker.shutdown();
       await Promise.allSettled(running.map((r) => r.run));

@@ -9,8 +9,8 @@ export function testTemporalAddress(): string {
   return address;
 }
 
-export function connectTestEnvironment(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createFromExistingServer({ address: testTemporalAddress(), namespace: 'default' });
+export function connectTestEnvironment(address = testTemporalAddress()): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createFromExistingServer({ address, namespace: 'default' });
 }
 
 /** A task queue no other test file polls. */
