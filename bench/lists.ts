@@ -4,11 +4,11 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
-import { dashboardQuery, readDashboard } from '../db/dashboard';
+import { dashboardQuery } from '../db/dashboard';
 import { proFormaCountQuery, proFormaPageQuery } from '../db/pro-forma-list';
 import type { Database } from '../db/schema';
 import { seedProFormas } from '../db/synthetic-data';
-import { validationQueueQuery } from '../db/validation-queue';
+import { validationQueueQuery, validationQueueTotalQuery } from '../db/validation-queue';
 import {
   apiQueries,
   createBenchDatabase,
@@ -31,8 +31,8 @@ import { mib, sampleTreeRss } from '../support/rss';
  * columns), straight on the pg driver from this process. Requests alternate with their baseline, case by case, so a
  * drift of the machine weighs on both. The table gives the p95s, the ratio API / baseline (goal ≤ 2) and the growth
  * from the smallest to the largest size (goal: flat). The "API SQL" column is the API's own statements run directly
- * (the page and its total in parallel, as the API runs them; the dashboard through readDashboard; one request in
- * four): what of the API's time is the database's.
+ * (the page and its total in parallel, as the API runs them, the totals and dashboards summed over the groups of
+ * pro_forma_counts; one request in four): what of the API's time is the database's.
  *
  * Environment: LIST_SIZES (default 10000,1000000), CFAS (default 50), BENCH_REQUESTS (default 200 per case and side),
  * BENCH_PLANS=1 also prints, at each size, every list and dashboard statement of the API with its median time and
@@ -77,7 +77,7 @@ function cases(cfaId: string): Case[] {
         text: `select ${DASHBOARD_COLUMNS} from pro_formas where status <> 'AWAITING_INVOICE' group by 1, 2`,
         values: [],
       },
-      apiSql: (db) => readDashboard(db, (trx) => dashboardQuery(trx, staff).execute()),
+      apiSql: (db) => dashboardQuery(db, staff).execute(),
     },
     {
       name: 'CFA dashboard',
@@ -87,7 +87,7 @@ function cases(cfaId: string): Case[] {
         text: `select ${DASHBOARD_COLUMNS} from pro_formas where cfa_id = $1 and status <> 'AWAITING_INVOICE' group by 1, 2`,
         values: [cfaId],
       },
-      apiSql: (db) => readDashboard(db, (trx) => dashboardQuery(trx, cfa).execute()),
+      apiSql: (db) => dashboardQuery(db, cfa).execute(),
     },
     {
       name: 'staff list, status REFUSED, page 1',
@@ -101,7 +101,7 @@ function cases(cfaId: string): Case[] {
       apiSql: (db) =>
         Promise.all([
           proFormaPageQuery(db, staff, { status: 'REFUSED' }, first).execute(),
-          proFormaCountQuery(db, staff, { status: 'REFUSED' }).execute(),
+          proFormaCountQuery(db, staff, { status: 'REFUSED' }).executeTakeFirstOrThrow(),
         ]),
     },
     {
@@ -116,7 +116,7 @@ function cases(cfaId: string): Case[] {
       apiSql: (db) =>
         Promise.all([
           proFormaPageQuery(db, cfa, { status: 'REFUSED' }, first).execute(),
-          proFormaCountQuery(db, cfa, { status: 'REFUSED' }).execute(),
+          proFormaCountQuery(db, cfa, { status: 'REFUSED' }).executeTakeFirstOrThrow(),
         ]),
     },
     {
@@ -129,16 +129,7 @@ function cases(cfaId: string): Case[] {
                order by p.deposited_at asc, p.number asc limit ${PAGE_SIZE}`,
         values: [],
       },
-      apiSql: (db) =>
-        Promise.all([
-          validationQueueQuery(db, first).execute(),
-          db
-            .selectFrom('pro_formas')
-            .select((eb) => eb.fn.countAll().as('total'))
-            .where('status', '=', 'UNDER_VALIDATION')
-            .where('stage', '=', 'AWAITING_DECISION')
-            .execute(),
-        ]),
+      apiSql: (db) => Promise.all([validationQueueQuery(db, first).execute(), validationQueueTotalQuery(db).execute()]),
     },
   ];
 }
@@ -148,12 +139,11 @@ function cases(cfaId: string): Case[] {
  * (support/api-lists.ts, whose plans test/api/explain.test.ts asserts), its median over 20 runs and its plan.
  */
 async function printPlans(db: Kysely<Database>, cfaId: string, size: number): Promise<void> {
-  for (const { name, query, dashboard } of apiQueries(db, cfaId)) {
-    const run = <T>(read: (d: Kysely<Database>) => Promise<T>) => (dashboard ? readDashboard(db, read) : read(db));
+  for (const { name, query } of apiQueries(db, cfaId)) {
     const times: number[] = [];
-    for (let i = 0; i < 20; i++) times.push(await time(() => run((d) => d.executeQuery(query.compile()))));
+    for (let i = 0; i < 20; i++) times.push(await time(() => db.executeQuery(query.compile())));
     process.stdout.write(`== ${name} (${size.toLocaleString('en')}): median ${quantile(times, 0.5).toFixed(2)} ms\n`);
-    process.stdout.write(`${await run((d) => planText(d, query, true))}\n\n`);
+    process.stdout.write(`${await planText(db, query, true)}\n\n`);
   }
 }
 

@@ -1,7 +1,8 @@
-import type { Kysely } from 'kysely';
+import { sql, type Compilable, type Kysely } from 'kysely';
 import type { CostNature } from '../domain/cost-nature';
 import type { DashboardCategory, ProFormaKind, ProFormaStage, ProFormaStatus } from '../domain/process';
 import { categoryCondition } from './dashboard';
+import { countedTotalQuery, sharedEqualities } from './pro-forma-counts';
 import {
   summaryColumns,
   summaryPage,
@@ -31,15 +32,10 @@ export interface ProFormaFilters {
 /** Pro formas of the scope matching the filters; the base of the list, its count and its exports. */
 export function filteredProFormas(db: Kysely<Database>, scope: Scope, filters: ProFormaFilters): ProFormaQuery {
   let query: ProFormaQuery = db.selectFrom('pro_formas as p');
-  // Both apply: a CFA user filtering on another CFA gets nothing, not its own list.
-  if (scope.cfaId !== null) query = query.where('p.cfa_id', '=', scope.cfaId);
-  if (filters.cfaId !== undefined) query = query.where('p.cfa_id', '=', filters.cfaId);
+  for (const [column, value] of sharedEqualities(scope, filters))
+    query = query.where(sql.ref(`p.${column}`), '=', value);
   if (filters.number !== undefined) query = query.where('p.number', '=', filters.number);
   if (filters.invoiceNumber !== undefined) query = query.where('p.invoice_number', '=', filters.invoiceNumber);
-  if (filters.status !== undefined) query = query.where('p.status', '=', filters.status);
-  if (filters.nature !== undefined) query = query.where('p.nature', '=', filters.nature);
-  if (filters.kind !== undefined) query = query.where('p.kind', '=', filters.kind);
-  if (filters.stage !== undefined) query = query.where('p.stage', '=', filters.stage);
   const category = filters.category;
   if (category !== undefined) query = query.where((eb) => categoryCondition(eb, category));
   return query;
@@ -59,7 +55,14 @@ export function proFormaPageQuery(db: Kysely<Database>, scope: Scope, filters: P
     .offset((page.page - 1) * page.pageSize);
 }
 
-export function proFormaCountQuery(db: Kysely<Database>, scope: Scope, filters: ProFormaFilters) {
+/** A list's total: summed over pro_forma_counts' groups, unless it searches by number (then few rows to count). */
+export function proFormaCountQuery(
+  db: Kysely<Database>,
+  scope: Scope,
+  filters: ProFormaFilters,
+): Compilable & { executeTakeFirstOrThrow(): Promise<{ total: string | number }> } {
+  const { number, invoiceNumber, ...counted } = filters;
+  if (number === undefined && invoiceNumber === undefined) return countedTotalQuery(db, scope, counted);
   return filteredProFormas(db, scope, filters).select((eb) => eb.fn.countAll<number>().as('total'));
 }
 

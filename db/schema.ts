@@ -128,6 +128,27 @@ export interface ProFormasTable {
   workflow_started_at: NullableTimestamp;
 }
 
+/**
+ * How many pro formas share these values, kept by triggers (migration 2026_12_02_0001): the dashboard's counters and
+ * the lists' totals are sums over these groups. Never written by the application.
+ */
+export interface ProFormaCountsTable {
+  cfa_id: string;
+  status: ProFormaStatusCode;
+  stage: ProFormaStageCode | null;
+  refusal_origin: RefusalOriginCode | null;
+  nature: CostNatureCode;
+  kind: ProFormaKindCode;
+  /** Whether an invoice was deposited (deposited_at set). */
+  deposited: boolean;
+  n: ColumnType<string, never, never>;
+  /** The latest of these dates among the pro formas that entered the group. */
+  last_deposited_at: ColumnType<Date | null, never, never>;
+  last_validated_at: ColumnType<Date | null, never, never>;
+  last_refused_at: ColumnType<Date | null, never, never>;
+  last_paid_at: ColumnType<Date | null, never, never>;
+}
+
 export interface ProFormaLinesTable {
   id: Generated<string>;
   pro_forma_id: string;
@@ -275,6 +296,7 @@ export interface Database {
   contracts: ContractsTable;
   installments: InstallmentsTable;
   pro_formas: ProFormasTable;
+  pro_forma_counts: ProFormaCountsTable;
   pro_forma_lines: ProFormaLinesTable;
   documents: DocumentsTable;
   extractions: ExtractionsTable;

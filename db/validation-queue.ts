@@ -9,6 +9,7 @@ import {
   type ProFormaQuery,
   type ProFormaSummaryView,
 } from './pro-forma-summary';
+import { countedTotalQuery } from './pro-forma-counts';
 import type { Database } from './schema';
 
 /** The validation queue: invoices waiting for a validator's decision. Staff only. */
@@ -31,12 +32,15 @@ export function validationQueueQuery(db: Kysely<Database>, page: PageRequest) {
     .offset((page.page - 1) * page.pageSize);
 }
 
+/** The queue's length, summed over pro_forma_counts. */
+export function validationQueueTotalQuery(db: Kysely<Database>) {
+  return countedTotalQuery(db, { cfaId: null }, AWAITING_DECISION);
+}
+
 export function validationQueue(db: Kysely<Database>, page: PageRequest): Promise<Page<ProFormaSummaryView>> {
   return summaryPage(
     validationQueueQuery(db, page).execute(),
-    queued(db)
-      .select((eb) => eb.fn.countAll<number>().as('total'))
-      .executeTakeFirstOrThrow(),
+    validationQueueTotalQuery(db).executeTakeFirstOrThrow(),
     page,
   );
 }

@@ -22,6 +22,7 @@ const TABLES = [
   'mandates',
   'notifications',
   'payments',
+  'pro_forma_counts',
   'pro_forma_lines',
   'pro_formas',
   'refusal_reasons',
