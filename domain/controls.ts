@@ -123,11 +123,12 @@ function read<K extends ReadField>(invoice: ReadInvoice, field: K) {
 }
 
 /**
- * A field that was not found: absent from structured data or a text layer, it is missing from the invoice
- * (refused); not found by OCR, or when nothing could be read, a human checks.
+ * A field that was not found refuses the invoice only when the reader is sure the document does not print it (a
+ * text layer with nothing of the field's shape anywhere). Merely not found (a label laid out in a way the parsers
+ * missed, OCR, structured data that leaves it out while the page may print it), a human checks.
  */
-function missingOutcome(invoice: ReadInvoice): ControlOutcome {
-  return invoice.engine === 'FACTURX' || invoice.engine === 'TEXT_LAYER' ? 'FAILED' : 'NEEDS_REVIEW';
+function missingOutcome(invoice: ReadInvoice, field: ReadField): ControlOutcome {
+  return read(invoice, field).sure ? 'FAILED' : 'NEEDS_REVIEW';
 }
 
 function controlReadable(invoice: ReadInvoice): ControlResult {
@@ -183,7 +184,7 @@ function controlProFormaNumber(invoice: ReadInvoice, expected: string): ControlR
   if (value === null) {
     return result(
       'PRO_FORMA_NUMBER',
-      missingOutcome(invoice),
+      missingOutcome(invoice, 'proFormaNumber'),
       `Le numéro de la facture pro forma (${expected}) n'a pas été trouvé sur la facture.`,
       { expected },
     );
@@ -205,7 +206,7 @@ function controlTotal(invoice: ReadInvoice, proForma: ControlFacts['proForma']):
   if (value === null) {
     return result(
       'TOTAL_AMOUNT',
-      missingOutcome(invoice),
+      missingOutcome(invoice, 'totalCents'),
       `Le montant total de la facture n'a pas été trouvé (attendu : ${formatEuros(expected)}).`,
       { expectedCents: expected },
     );
@@ -226,7 +227,7 @@ function controlTotal(invoice: ReadInvoice, proForma: ControlFacts['proForma']):
 function controlInvoiceNumber(invoice: ReadInvoice): ControlResult {
   const { value } = read(invoice, 'invoiceNumber');
   return value === null
-    ? result('INVOICE_NUMBER', missingOutcome(invoice), "Le numéro de facture n'a pas été trouvé.")
+    ? result('INVOICE_NUMBER', missingOutcome(invoice, 'invoiceNumber'), "Le numéro de facture n'a pas été trouvé.")
     : result('INVOICE_NUMBER', 'PASSED', `Numéro de facture : ${value}.`);
 }
 
@@ -263,7 +264,7 @@ function controlSiret(invoice: ReadInvoice, cfaSiret: string): ControlResult {
         { expected: cfaSiret, readSiren: siren.value },
       );
     }
-    return result('SIRET', missingOutcome(invoice), `Le SIRET n'a pas été trouvé (attendu : ${cfaSiret}).`, {
+    return result('SIRET', missingOutcome(invoice, 'siret'), `Le SIRET n'a pas été trouvé (attendu : ${cfaSiret}).`, {
       expected: cfaSiret,
     });
   }
@@ -291,7 +292,8 @@ function controlSiret(invoice: ReadInvoice, cfaSiret: string): ControlResult {
 
 function controlIbanValid(invoice: ReadInvoice): ControlResult {
   const { value, sure } = read(invoice, 'iban');
-  if (value === null) return result('IBAN_VALID', missingOutcome(invoice), "L'IBAN n'a pas été trouvé sur la facture.");
+  if (value === null)
+    return result('IBAN_VALID', missingOutcome(invoice, 'iban'), "L'IBAN n'a pas été trouvé sur la facture.");
   const iban = normalizeIban(value);
   if (isValidIban(iban)) return result('IBAN_VALID', 'PASSED', `L'IBAN ${formatIban(iban)} est valide.`);
   // An OCR misread breaks the checksum as surely as a wrong IBAN does: refuse only on a sure reading.

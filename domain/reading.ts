@@ -37,7 +37,11 @@ export interface InvoiceFields {
   currency: string | null;
 }
 
-/** 0..1 per field; 0 when the field was not read. */
+/**
+ * 0..1 per field: how sure the reader is of what it reports. For a value, that the document prints it; for null,
+ * that the document prints no such field (1 only when a text layer has nothing of the field's shape; 0 when the
+ * field was merely not found).
+ */
 export type FieldConfidences = Record<InvoiceFieldName, number>;
 
 /** How a document was read, best first; NONE: nothing could be read. */

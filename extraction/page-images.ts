@@ -219,10 +219,12 @@ export async function renderPdfPage(
   }
 }
 
-interface NodeCanvas {
+export interface NodeCanvas {
   width: number;
   height: number;
   toBuffer(mime: 'image/png'): Buffer;
+  /** Quality from 0 to 100. */
+  toBuffer(mime: 'image/jpeg', quality?: number): Buffer;
 }
 
 interface CanvasAndContext {
@@ -251,18 +253,30 @@ function canvasFactoryOf(doc: PdfDocument): CanvasFactory {
   throw new Error('pdfjs document has no canvas factory');
 }
 
-interface CanvasImage {
+export interface CanvasImage {
   width: number;
   height: number;
 }
 
-interface Context2d {
+export interface CanvasPixels {
+  readonly width: number;
+  readonly height: number;
+  /** RGBA, 4 bytes a pixel, row by row. */
+  readonly data: Uint8ClampedArray;
+}
+
+export interface Context2d {
   fillStyle: string;
   fillRect(x: number, y: number, width: number, height: number): void;
   drawImage(image: CanvasImage, x: number, y: number): void;
+  translate(x: number, y: number): void;
+  /** Clockwise, in radians. */
+  rotate(angle: number): void;
+  getImageData(x: number, y: number, width: number, height: number): CanvasPixels;
+  putImageData(pixels: CanvasPixels, x: number, y: number): void;
 }
 
-interface CanvasModule {
+export interface CanvasModule {
   loadImage(source: Buffer): Promise<CanvasImage>;
   createCanvas(width: number, height: number): NodeCanvas & { getContext(kind: '2d'): Context2d };
 }
@@ -270,7 +284,7 @@ interface CanvasModule {
 let canvasModule: CanvasModule | undefined;
 
 /** The @napi-rs/canvas that pdfjs-dist itself loads (resolved from its folder), so there is only one copy. */
-function loadCanvasModule(): CanvasModule {
+export function loadCanvasModule(): CanvasModule {
   canvasModule ??= createRequire(require.resolve('pdfjs-dist/package.json'))('@napi-rs/canvas') as CanvasModule;
   return canvasModule;
 }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { OcrResult } from '../infra/ocr-pool';
 import { readFacturX, type FacturXDocument } from './facturx';
 import { parseInvoiceFields, type FieldValue, type ParsedFields } from './fields';
+import { certainlyAbsent } from './fields/absence';
 import {
   DEFAULT_IMAGE_LIMITS,
   DEFAULT_RENDER_DPI,
@@ -170,7 +171,9 @@ async function readPdf(bytes: Uint8Array, context: Context): Promise<ExtractionR
       signal,
       onPage: (page, pages) => context.onProgress?.({ stage: 'TEXT_LAYER', page, pages }),
     });
-    const fromText = layer.imageOnly ? null : fromParsed(parseInvoiceFields(layer.text), 1);
+    const fromText = layer.imageOnly
+      ? null
+      : fromParsed(parseInvoiceFields(layer.text), 1, certainlyAbsent(layer.text));
     // A text layer without a total is either not the invoice's text (a scan with a stamped header) or a
     // broken font encoding; the printed page may still be legible.
     if (fromText && fromText.fields.totalCents !== null) return result(context, 'TEXT_LAYER', fromText, pageCount);
@@ -263,11 +266,17 @@ interface Read {
 /**
  * Parser confidences, scaled by the reader's: 1 for a text layer, tesseract's mean word confidence for OCR. A
  * value that passed its checksum (IBAN mod 97, SIRET Luhn) keeps the parser's confidence: a misread character
- * would have broken the checksum.
+ * would have broken the checksum. A field a text layer certainly does not print (`absent`) is null with
+ * confidence 1; any other field not found is null with confidence 0.
  */
-function fromParsed(parsed: ParsedFields, readerConfidence: number): Read {
+function fromParsed(
+  parsed: ParsedFields,
+  readerConfidence: number,
+  absent: ReadonlySet<InvoiceFieldName> = new Set(),
+): Read {
   const fields = emptyFields();
   const fieldConfidences = zeroConfidences();
+  for (const name of absent) if (parsed[name] === null) fieldConfidences[name] = 1;
   const take = <K extends InvoiceFieldName>(name: K, value: FieldValue<InvoiceFields[K] & {}> | null) => {
     if (!value) return;
     fields[name] = value.value;

@@ -28,6 +28,15 @@ function invoice(overrides: Partial<ReadInvoice> = {}, fields: Partial<ReadInvoi
   };
 }
 
+/** The control that a field's absence fails. */
+const MISSING_CONTROL = {
+  invoiceNumber: 'INVOICE_NUMBER',
+  proFormaNumber: 'PRO_FORMA_NUMBER',
+  totalCents: 'TOTAL_AMOUNT',
+  siret: 'SIRET',
+  iban: 'IBAN_VALID',
+} as const satisfies Record<string, ControlCode>;
+
 function facts(overrides: Partial<ControlFacts> = {}): ControlFacts {
   return {
     proForma: { number: 'PRO-00000042', kind: 'INVOICE', totalCents: 257_500 },
@@ -78,18 +87,11 @@ describe('runControls', () => {
       'PRO_FORMA_NUMBER_MISSING',
     ],
     [
-      'no pro forma number in a text layer',
+      'a text layer certainly without a pro forma number',
       { invoice: invoice({}, { proFormaNumber: null }) },
       'PRO_FORMA_NUMBER',
       'FAILED',
       'PRO_FORMA_NUMBER_MISSING',
-    ],
-    [
-      'no invoice number in a Factur-X',
-      { invoice: invoice({ engine: 'FACTURX' }, { invoiceNumber: null }) },
-      'INVOICE_NUMBER',
-      'FAILED',
-      'INVOICE_NUMBER_MISSING',
     ],
     [
       'an invoice number used on another live pro forma',
@@ -114,7 +116,13 @@ describe('runControls', () => {
       'FAILED',
       'SIRET_INVALID',
     ],
-    ['no SIRET in a text layer', { invoice: invoice({}, { siret: null }) }, 'SIRET', 'FAILED', 'SIRET_INVALID'],
+    [
+      'a text layer certainly without a SIRET',
+      { invoice: invoice({}, { siret: null }) },
+      'SIRET',
+      'FAILED',
+      'SIRET_INVALID',
+    ],
     [
       'an IBAN failing mod 97 in a text layer',
       { invoice: invoice({}, { iban: 'FR7630006000011234567890188' }) },
@@ -122,7 +130,13 @@ describe('runControls', () => {
       'FAILED',
       'IBAN_INVALID',
     ],
-    ['no IBAN in a text layer', { invoice: invoice({}, { iban: null }) }, 'IBAN_VALID', 'FAILED', 'IBAN_INVALID'],
+    [
+      'a text layer certainly without an IBAN',
+      { invoice: invoice({}, { iban: null }) },
+      'IBAN_VALID',
+      'FAILED',
+      'IBAN_INVALID',
+    ],
   ])('refuses automatically %s', (_what, overrides, code, outcome, reason) => {
     const f = facts(overrides);
     expect(outcomeOf(f, code)).toBe(outcome);
@@ -142,7 +156,9 @@ describe('runControls', () => {
     ],
     [
       'a pro forma number OCR did not find',
-      { invoice: invoice({ engine: 'OCR' }, { proFormaNumber: null }) },
+      {
+        invoice: invoice({ engine: 'OCR', fieldConfidences: { ...SURE, proFormaNumber: 0 } }, { proFormaNumber: null }),
+      },
       'PRO_FORMA_NUMBER',
     ],
     [
@@ -164,6 +180,23 @@ describe('runControls', () => {
         invoiceNumberUsedOn: ['PRO-00000007'],
       },
       'INVOICE_NUMBER_UNIQUE',
+    ],
+    ...(['invoiceNumber', 'proFormaNumber', 'totalCents', 'siret', 'iban'] as const).map(
+      (field): [string, Partial<ControlFacts>, ControlCode] => [
+        `a ${field} a text layer may print but that was not found (e.g. its label in a header table)`,
+        { invoice: invoice({ fieldConfidences: { ...SURE, [field]: 0 } }, { [field]: null }) },
+        MISSING_CONTROL[field],
+      ],
+    ),
+    [
+      'an invoice number missing from a Factur-X XML (the page may print it)',
+      {
+        invoice: invoice(
+          { engine: 'FACTURX', fieldConfidences: { ...SURE, invoiceNumber: 0 } },
+          { invoiceNumber: null },
+        ),
+      },
+      'INVOICE_NUMBER',
     ],
   ])('sends to a validator instead of refusing: %s', (_what, overrides, code) => {
     const f = facts(overrides);

@@ -54,6 +54,31 @@ describe('readInvoice picks the engines in order of preference', () => {
     expect(ocr.recognize).not.toHaveBeenCalled();
   });
 
+  it('tells a field a text layer certainly lacks (confidence 1) from one it merely did not find (confidence 0)', async () => {
+    // No pro forma number, SIRET or IBAN anywhere; an invoice number whose label the parsers do not know.
+    const lines = ['Organisme de formation Exemple', 'Pièce comptable', 'XK-77/B', 'Net à payer : 1 575,00 €'];
+    const result = await readInvoice(textPdf(lines), 'application/pdf', { ocr });
+    expect(result).toMatchObject({
+      engine: 'TEXT_LAYER',
+      fields: { proFormaNumber: null, siret: null, iban: null, invoiceNumber: null, totalCents: 157_500 },
+      fieldConfidences: { proFormaNumber: 1, siret: 1, iban: 1, invoiceNumber: 0 },
+    });
+  });
+
+  it('leaves a field uncertain when the text holds something of its shape that was not read as it', async () => {
+    const lines = [
+      ...INVOICE_LINES.slice(1, 3),
+      'Net à payer : 1 575,00 €',
+      'Pro forma : voir le courrier',
+      'RIB joint',
+      'Téléphone : 01 23 45 67 89',
+    ];
+    const result = await readInvoice(textPdf(lines), 'application/pdf', { ocr });
+    expect(result.engine).toBe('TEXT_LAYER');
+    expect(result.fields).toMatchObject({ proFormaNumber: null, siret: null, iban: null });
+    expect(result.fieldConfidences).toMatchObject({ proFormaNumber: 0, siret: 0, iban: 0 });
+  });
+
   it('renders an image-only PDF and reads it with OCR', async () => {
     const result = await readInvoice(imagePdf(scan), 'application/pdf', { ocr });
     expect(result).toMatchObject({ engine: 'OCR', pageCount: 1, fields: EXPECTED_FIELDS });
