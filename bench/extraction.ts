@@ -12,6 +12,7 @@ import { readTextLayer } from '../extraction/text-layer';
 import { DEFAULT_PSM, OCR_LANGUAGES, createOcrPool } from '../infra/ocr-pool';
 import {
   PROJECT_ROOT,
+  CORPORA,
   corpusDir,
   forEachConcurrently,
   loadCorpus,
@@ -22,7 +23,8 @@ import {
 /**
  * `npm run bench:extraction`: throughput (pages per second) and peak memory of each reading engine on the
  * corpus (../shared/corpus, or CORPUS_DIR), tesseract.js against Debian's native `tesseract` on the same images
- * with the same parallelism in the same run, then the accuracy table of test/extraction/accuracy.test.ts.
+ * with the same parallelism in the same run, then the accuracy tables of test/extraction/accuracy.test.ts on
+ * ../shared/corpus and ../shared/corpus-extra (or CORPUS_EXTRA_DIR).
  *
  * Each engine runs in a child process of its own (plain node with tsx's CommonJS hook), so its peak RSS
  * (getrusage maxrss) is its own; a native
@@ -100,16 +102,22 @@ async function main(): Promise<void> {
     console.log('\nnative tesseract unavailable: no ratio (see the message above)');
   }
 
-  console.log('\nAccuracy (share read exactly; OCR scored on the values page 1 prints)\n');
   const dataDir = path.join(benchDir, 'accuracy');
   const pool = await createOcrPool({ workers, dataDir });
   try {
-    const table = await measureAccuracy(items, { ocr: pool });
-    console.log(table.format());
-    if (table.misses.length > 0) {
-      console.log('\nMisses:');
-      for (const m of table.misses)
-        console.log(`  ${m.engine} · ${m.id} · ${m.field}: expected ${m.expected}, read ${m.actual}`);
+    for (const corpus of CORPORA) {
+      const corpusItems = corpus === 'corpus' ? items : (loadCorpus(corpusDir(process.env, corpus)) ?? []);
+      console.log(
+        `\nAccuracy on ${corpus} (${corpusItems.length} items; share read exactly; OCR scored on the values page 1 prints)\n`,
+      );
+      if (corpusItems.length === 0) continue;
+      const table = await measureAccuracy(corpusItems, { ocr: pool });
+      console.log(table.format());
+      if (table.misses.length > 0) {
+        console.log('\nMisses:');
+        for (const m of table.misses)
+          console.log(`  ${m.engine} · ${m.id} · ${m.field}: expected ${m.expected}, read ${m.actual}`);
+      }
     }
   } finally {
     await pool.terminate();

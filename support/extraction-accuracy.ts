@@ -20,11 +20,23 @@ export type ScoredField = (typeof SCORED_FIELDS)[number];
 export const ENGINES = ['embedded XML', 'text layer', 'OCR clean PNG', 'OCR scan JPEG'] as const;
 export type EngineName = (typeof ENGINES)[number];
 
-/** The project root is the parent of support/; the corpus sits beside the project (../shared/corpus). */
+/** The project root is the parent of support/; the corpora sit beside the project (../shared/corpus…). */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
-export function corpusDir(env: Record<string, string | undefined> = process.env): string {
-  return path.resolve(PROJECT_ROOT, env['CORPUS_DIR'] ?? '../shared/corpus');
+/**
+ * The corpus the first parsers were written on, and 41 more items of other issuers, document types and layouts
+ * (../shared/corpus-extra/README.md): how the reading does on layouts it was not written on.
+ */
+export const CORPORA = ['corpus', 'corpus-extra'] as const;
+export type CorpusName = (typeof CORPORA)[number];
+
+const CORPUS_DIR_VARIABLES: Record<CorpusName, string> = { corpus: 'CORPUS_DIR', 'corpus-extra': 'CORPUS_EXTRA_DIR' };
+
+export function corpusDir(
+  env: Record<string, string | undefined> = process.env,
+  corpus: CorpusName = 'corpus',
+): string {
+  return path.resolve(PROJECT_ROOT, env[CORPUS_DIR_VARIABLES[corpus]] ?? `../shared/${corpus}`);
 }
 
 export interface CorpusItem {
