@@ -10,7 +10,7 @@
 import type { Cents } from '../domain/money';
 import type { ProFormaNumber } from '../domain/identifiers';
 import { totalToPayIn } from './fields/amounts';
-import { sirenFromSiret, sirenIn, siretIn, vatIdIn } from './fields/company-ids';
+import { sirenFromSiret, sirenIn, siretIn, siretsIn, vatIdIn } from './fields/company-ids';
 import type { FieldValue } from './fields/confidence';
 import { currencyIn } from './fields/currency';
 import { numericDateOrder } from './fields/dates';
@@ -19,6 +19,8 @@ import { invoiceNumberIn } from './fields/invoice-number';
 import { issueDateIn } from './fields/issue-date';
 import { toLines } from './fields/lines';
 import { proFormaReferenceIn } from './fields/pro-forma';
+import { buyerBlocks, invoiceNumberUnderLabel } from './fields/in-layout';
+import { rowsOf, type Word } from './layout';
 
 export { CONFIDENCE, OCR_REPAIR_PENALTY, type FieldValue } from './fields/confidence';
 export { findAmounts, findTotalToPay, type AmountMatch } from './fields/amounts';
@@ -44,13 +46,19 @@ export interface ParsedFields {
   currency: FieldValue<string> | null;
 }
 
-export function parseInvoiceFields(text: string): ParsedFields {
+/**
+ * Every field of an invoice from its text and, when the reader gives them, its words with their positions: a
+ * number in a header table and the buyer's block are found by layout (fields/in-layout.ts), the rest by the text.
+ */
+export function parseInvoiceFields(text: string, words: readonly Word[] = []): ParsedFields {
   const lines = toLines(text);
+  const rows = rowsOf(words);
   const order = numericDateOrder(lines);
   const invoiceNumber = invoiceNumberIn(lines, order);
-  const siret = siretIn(lines);
+  const buyers = siretsIn(buyerBlocks(rows).join('\n'));
+  const siret = siretIn(lines, buyers);
   return {
-    invoiceNumber: invoiceNumber?.field ?? null,
+    invoiceNumber: surer(invoiceNumber?.field ?? null, invoiceNumberUnderLabel(rows, order)),
     proFormaNumber: proFormaReferenceIn(lines),
     totalCents: totalToPayIn(lines),
     issueDate: issueDateIn(lines, order, invoiceNumber),
@@ -60,4 +68,11 @@ export function parseInvoiceFields(text: string): ParsedFields {
     iban: ibanIn(lines),
     currency: currencyIn(lines),
   };
+}
+
+/** Of two candidates for a field, the one read with more confidence (the first on a tie). */
+function surer<T>(first: FieldValue<T> | null, second: FieldValue<T> | null): FieldValue<T> | null {
+  if (!first) return second;
+  if (!second) return first;
+  return second.confidence > first.confidence ? second : first;
 }

@@ -173,7 +173,14 @@ async function readPdf(bytes: Uint8Array, context: Context): Promise<ExtractionR
     });
     const fromText = layer.imageOnly
       ? null
-      : fromParsed(parseInvoiceFields(layer.text), 1, certainlyAbsent(layer.text));
+      : fromParsed(
+          parseInvoiceFields(
+            layer.text,
+            layer.pages.flatMap((p) => p.words),
+          ),
+          1,
+          certainlyAbsent(layer.text),
+        );
     // A text layer without a total is either not the invoice's text (a scan with a stamped header) or a
     // broken font encoding; the printed page may still be legible.
     if (fromText && fromText.fields.totalCents !== null) return result(context, 'TEXT_LAYER', fromText, pageCount);

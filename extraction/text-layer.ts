@@ -1,3 +1,4 @@
+import type { Word } from './layout';
 import type { PdfDocument } from './pdf';
 
 /**
@@ -14,6 +15,8 @@ export interface PageText {
   pageNumber: number;
   text: string;
   nonSpaceChars: number;
+  /** The page's words with their positions (extraction/layout.ts). */
+  words: Word[];
 }
 
 export interface TextLayer {
@@ -51,7 +54,7 @@ export async function readTextLayer(doc: PdfDocument, options: ReadTextLayerOpti
         if (run) runs.push(run);
       }
       const text = linesFromRuns(runs).join('\n');
-      pages.push({ pageNumber, text, nonSpaceChars: countNonSpace(text) });
+      pages.push({ pageNumber, text, nonSpaceChars: countNonSpace(text), words: wordsFromRuns(runs, pageNumber) });
     } finally {
       page.cleanup();
     }
@@ -89,12 +92,8 @@ function toRun(text: string, transform: unknown[], width: number, viewport: numb
   return { text, x, y, width: Math.abs(width) * scale, fontSize: fontSize * scale };
 }
 
-/**
- * Groups runs into lines by baseline (runs within ~half a font size share a line), orders each line left to
- * right and joins the runs: no space inside a word, one space between words, three between columns, so a
- * table column never glues its number onto the next one.
- */
-export function linesFromRuns(runs: readonly TextRun[]): string[] {
+/** Runs grouped into lines by baseline (runs within ~half a font size share a line), each ordered left to right. */
+function runsByLine(runs: readonly TextRun[]): TextRun[][] {
   const sorted = [...runs].sort((p, q) => p.y - q.y || p.x - q.x);
   const lines: TextRun[][] = [];
   let current: TextRun[] = [];
@@ -113,10 +112,19 @@ export function linesFromRuns(runs: readonly TextRun[]): string[] {
     current.push(run);
   }
   if (current.length > 0) lines.push(current);
+  return lines.map((line) => line.sort((p, q) => p.x - q.x));
+}
 
-  return lines
-    .map((line) => {
-      const ordered = line.sort((p, q) => p.x - q.x);
+/** Runs closer than this (in font sizes) are one word: generators often place a word letter by letter. */
+const GLUED = 0.15;
+
+/**
+ * Groups runs into lines and joins them: no space inside a word, one space between words, three between columns,
+ * so a table column never glues its number onto the next one.
+ */
+export function linesFromRuns(runs: readonly TextRun[]): string[] {
+  return runsByLine(runs)
+    .map((ordered) => {
       let text = '';
       let end = Number.NEGATIVE_INFINITY;
       for (const run of ordered) {
@@ -124,7 +132,7 @@ export function linesFromRuns(runs: readonly TextRun[]): string[] {
         const glued = text.length === 0 || /\s$/.test(text) || /^\s/.test(run.text);
         if (!glued) {
           if (gap > 1.5 * run.fontSize) text += '   ';
-          else if (gap > 0.15 * run.fontSize) text += ' ';
+          else if (gap > GLUED * run.fontSize) text += ' ';
         }
         text += run.text;
         end = Math.max(end, run.x + run.width);
@@ -132,6 +140,48 @@ export function linesFromRuns(runs: readonly TextRun[]): string[] {
       return text.replace(/\s+$/, '');
     })
     .filter((line) => line.length > 0);
+}
+
+/**
+ * The words of a page with their boxes: runs cut at spaces (a character's width taken as the run's mean), and
+ * runs closer than GLUED joined into one word. Box height: the font size, from 0.8 above the baseline.
+ */
+export function wordsFromRuns(runs: readonly TextRun[], page: number): Word[] {
+  const words: Word[] = [];
+  for (const line of runsByLine(runs)) {
+    let current: Word | null = null;
+    for (const run of line) {
+      const charWidth = run.text.length > 0 ? run.width / run.text.length : 0;
+      if (current && run.x - current.x1 > GLUED * run.fontSize) current = null;
+      let offset = 0;
+      for (const piece of run.text.split(/(\s+)/)) {
+        if (piece === '') continue;
+        if (/^\s+$/.test(piece)) {
+          current = null;
+        } else {
+          const x0 = run.x + offset * charWidth;
+          const x1 = x0 + piece.length * charWidth;
+          if (current) {
+            current.text += piece;
+            current.x1 = x1;
+          } else {
+            current = {
+              text: piece,
+              page,
+              x0,
+              x1,
+              y0: run.y - 0.8 * run.fontSize,
+              y1: run.y + 0.2 * run.fontSize,
+              confidence: 1,
+            };
+            words.push(current);
+          }
+        }
+        offset += piece.length;
+      }
+    }
+  }
+  return words;
 }
 
 function countNonSpace(text: string): number {

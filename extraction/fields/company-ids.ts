@@ -37,7 +37,13 @@ export function findSiren(text: string): FieldValue<string> | null {
   return sirenIn(lines) ?? sirenFromSiret(siretIn(lines));
 }
 
-export function siretIn(lines: readonly Line[]): FieldValue<string> | null {
+/** Every 14-digit number of `text` (grouped or not): the SIRETs a buyer's block prints, to pass them over. */
+export function siretsIn(text: string): Set<string> {
+  return new Set([...text.matchAll(SIRET_IN_TEXT)].map((match) => normalizeSiret(match[1] ?? '')));
+}
+
+/** The seller's SIRET; `buyers`: SIRETs printed in the buyer's block (extraction/fields/in-layout.ts), never taken. */
+export function siretIn(lines: readonly Line[], buyers: ReadonlySet<string> = new Set()): FieldValue<string> | null {
   // The first labelled SIRET is the seller's (the header or the legal footer); a later valid one is more
   // likely the buyer's, and taking it would turn a misread into a confident « not the CFA's SIRET ».
   for (const line of lines) {
@@ -52,6 +58,7 @@ export function siretIn(lines: readonly Line[]): FieldValue<string> | null {
       const compact = normalizeSiret(digitsMatch[1]);
       if ((compact.match(/\d/g) ?? []).length < 10) continue;
       const value = repairDigits(compact);
+      if (buyers.has(value)) continue;
       const repaired = value !== compact;
       const valid = isValidSiret(value);
       const confidence = valid ? lowered(CONFIDENCE.CHECKED, repaired) : CONFIDENCE.CHECKSUM_FAILED;
@@ -62,7 +69,7 @@ export function siretIn(lines: readonly Line[]): FieldValue<string> | null {
     if (NOT_A_SIRET_LINE.test(line.folded)) continue;
     for (const match of line.text.matchAll(SIRET_IN_TEXT)) {
       const value = normalizeSiret(match[1] ?? '');
-      if (isValidSiret(value)) {
+      if (isValidSiret(value) && !buyers.has(value)) {
         return { value, confidence: CONFIDENCE.WEAK_CUE, evidence: evidenceOf(line), valid: true };
       }
     }

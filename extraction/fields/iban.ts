@@ -1,7 +1,7 @@
 /**
  * The IBAN: a country code, two check digits and the account groups with any spacing, after an « IBAN » label
- * (same or next line) or anywhere when it passes ISO 13616 mod 97. OCR look-alike letters in its digits are
- * repaired only when the repair makes it valid.
+ * (same or next line, or wrapped from one onto the next) or anywhere when it passes ISO 13616 mod 97. OCR
+ * look-alike letters in its digits are repaired only when the repair makes it valid.
  */
 import { IBAN_LENGTHS, isValidIban } from '../../domain/identifiers';
 import { CONFIDENCE, lowered, type FieldValue } from './confidence';
@@ -24,11 +24,14 @@ export function ibanIn(lines: readonly Line[]): FieldValue<string> | null {
   let invalid: FieldValue<string> | null = null;
   for (const line of lines) {
     for (const label of line.folded.matchAll(/\bi\.?\s?b\.?\s?a\.?\s?n\b\.?/g)) {
-      const sameLine = ibanInText(line.text.slice(label.index + label[0].length), true);
+      const rest = line.text.slice(label.index + label[0].length);
+      const sameLine = ibanInText(rest, true);
       const [next] = nextLines(lines, line, 1);
-      const read = sameLine ?? (next ? ibanInText(next.text, true) : null);
+      // An IBAN wrapped onto the next line: only mod 97 accepts the joined groups.
+      const wrapped = sameLine && !sameLine.valid && next ? ibanInText(`${rest} ${next.text.trim()}`, true) : null;
+      const read = wrapped?.valid ? wrapped : (sameLine ?? (next ? ibanInText(next.text, true) : null));
       if (!read) continue;
-      const field = { ...read, evidence: sameLine ? evidenceOf(line) : evidenceOf(line, next) };
+      const field = { ...read, evidence: sameLine && read !== wrapped ? evidenceOf(line) : evidenceOf(line, next) };
       if (field.valid) return field;
       invalid ??= field;
     }

@@ -14,11 +14,13 @@ const NUMBER_SIGN = String.raw`(?:n\s?[°º*'=]|(?:n\s?o|nr|num(?:ero|ber|mer)?)
 // « N° de facture associée / liée / d'origine » names another invoice (a credit note's reference).
 const OTHER_INVOICE = String.raw`(?!\s*(?:associee|liee|d'origine|d['’]?\s?origine|initiale|precedente|rectifiee|d'acompte|de\s*reference))`;
 
-const INVOICE_NUMBER_LABELS: readonly RegExp[] = [
+export const INVOICE_NUMBER_LABELS: readonly RegExp[] = [
   new RegExp(
     String.raw`(?<![a-z])(?:numero|n\s?[°º*'=]|no\.?|nr\.?|num\.?)\s*(?:de\s*(?:la\s*)?)?(?:facture|avoir)\b${OTHER_INVOICE}`,
   ),
   new RegExp(String.raw`\b(?:facture|avoir)\s*${NUMBER_SIGN}`),
+  // « Réf. facture », « Référence de la facture ».
+  new RegExp(String.raw`\bref(?:\.|erence)?\s*(?:de\s*(?:la\s*)?)?(?:facture|avoir)\b${OTHER_INVOICE}`),
   new RegExp(String.raw`\b(?:invoice|credit\s*note|bill)\s*${NUMBER_SIGN}`),
   new RegExp(String.raw`\b(?:invoice|document)\s*id\b`),
   /\brechnungs\s?-?\s?(?:nummer|nr\b\.?)/,
@@ -114,7 +116,7 @@ function isDocumentNumber(token: string, order: DateOrder): boolean {
 }
 
 /** A token printed on its own (a whole line, or the last word of one), when it can be a document number. */
-function standaloneDocumentNumber(text: string, order: DateOrder): string | null {
+export function standaloneDocumentNumber(text: string, order: DateOrder): string | null {
   const token = text.trim();
   if (!/^[A-Za-z0-9](?:[A-Za-z0-9/._-]*[A-Za-z0-9])?$/.test(token)) return null;
   if (parseAmountToCents(token) !== null && /[.,]\d{2}$/.test(token)) return null;

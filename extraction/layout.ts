@@ -1,0 +1,161 @@
+import { fold } from './fields/lines';
+
+/**
+ * The words of a document with their positions: what a reader sees beyond the text's order. A value printed under
+ * its label in a header table (« N° facture | Date » over « F2026-12 | 28/05/2026 »), or the identifiers of the
+ * buyer's block beside the seller's, cannot be told from the text alone: a text layer or OCR joins the columns of
+ * a row into one line. Built from the PDF text layer's runs (extraction/text-layer.ts) or tesseract's word boxes.
+ *
+ * Coordinates are per page, in the reader's units (PDF points or image pixels), y growing downwards.
+ */
+
+export interface Word {
+  text: string;
+  page: number;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  /** 0..1: 1 for a text layer, tesseract's own for OCR. */
+  confidence: number;
+}
+
+/** Words of one row that stand together: a row of a table or a header holds several cells. */
+export interface Cell {
+  words: Word[];
+  text: string;
+  /** Lower case without accents, as the field parsers search labels. */
+  folded: string;
+  x0: number;
+  x1: number;
+}
+
+export interface Row {
+  page: number;
+  y0: number;
+  y1: number;
+  cells: Cell[];
+}
+
+/** Gap between two words, in heights of the row's text, beyond which they belong to different cells. */
+const CELL_GAP = 1.2;
+
+/** The rows of every page, top to bottom, each cut into cells left to right. */
+export function rowsOf(words: readonly Word[]): Row[] {
+  const byPage = new Map<number, Word[]>();
+  for (const word of words) {
+    if (word.text.trim() === '') continue;
+    const page = byPage.get(word.page) ?? [];
+    page.push(word);
+    byPage.set(word.page, page);
+  }
+  const rows: Row[] = [];
+  for (const page of [...byPage.keys()].sort((a, b) => a - b)) {
+    rows.push(...rowsOfPage(page, byPage.get(page) ?? []));
+  }
+  return rows;
+}
+
+function rowsOfPage(page: number, words: readonly Word[]): Row[] {
+  const sorted = [...words].sort((a, b) => middle(a) - middle(b) || a.x0 - b.x0);
+  const groups: Word[][] = [];
+  let current: Word[] = [];
+  let center = Number.NEGATIVE_INFINITY;
+  let height = 0;
+  for (const word of sorted) {
+    // Words share a row when their vertical middles are within half the smaller height.
+    if (current.length > 0 && middle(word) - center > 0.5 * Math.min(height, word.y1 - word.y0)) {
+      groups.push(current);
+      current = [];
+    }
+    if (current.length === 0) {
+      center = middle(word);
+      height = word.y1 - word.y0;
+    }
+    current.push(word);
+  }
+  if (current.length > 0) groups.push(current);
+  return groups.map((group) => {
+    const ordered = [...group].sort((a, b) => a.x0 - b.x0);
+    return {
+      page,
+      y0: Math.min(...ordered.map((w) => w.y0)),
+      y1: Math.max(...ordered.map((w) => w.y1)),
+      cells: cellsOf(ordered),
+    };
+  });
+}
+
+function cellsOf(ordered: readonly Word[]): Cell[] {
+  const cells: Word[][] = [];
+  let current: Word[] = [];
+  for (const word of ordered) {
+    const previous = current[current.length - 1];
+    const height = Math.max(word.y1 - word.y0, previous ? previous.y1 - previous.y0 : 0);
+    if (previous && word.x0 - previous.x1 > CELL_GAP * height) {
+      cells.push(current);
+      current = [];
+    }
+    current.push(word);
+  }
+  if (current.length > 0) cells.push(current);
+  return cells.map((words) => {
+    const text = words.map((w) => w.text).join(' ');
+    return {
+      words,
+      text,
+      folded: fold(text),
+      x0: Math.min(...words.map((w) => w.x0)),
+      x1: Math.max(...words.map((w) => w.x1)),
+    };
+  });
+}
+
+function middle(word: Word): number {
+  return (word.y0 + word.y1) / 2;
+}
+
+/**
+ * The cell printed right under `label` in the same column: the next row's cell that overlaps the label's extent
+ * the most, within two rows' height. A header table's value, or a value set on the line below its label.
+ */
+export function cellBelow(rows: readonly Row[], rowIndex: number, label: Cell): Cell | null {
+  const row = rows[rowIndex];
+  if (!row) return null;
+  const height = row.y1 - row.y0;
+  for (let i = rowIndex + 1; i < rows.length; i += 1) {
+    const next = rows[i];
+    if (!next || next.page !== row.page || next.y0 - row.y1 > 2 * height) return null;
+    const overlapping = next.cells
+      .map((cell) => ({ cell, overlap: Math.min(cell.x1, label.x1) - Math.max(cell.x0, label.x0) }))
+      .filter((c) => c.overlap > 0)
+      .sort((a, b) => b.overlap - a.overlap);
+    if (overlapping[0]) return overlapping[0].cell;
+  }
+  return null;
+}
+
+/**
+ * The region a block heading opens (« Facturé à », « Client », « Bill to »): the rows under it, in the heading's
+ * column (from its left edge to the next cell of its row or the page's right), until a gap of two rows. The
+ * buyer's identifiers printed there are not the seller's.
+ */
+export function blockUnder(rows: readonly Row[], rowIndex: number, heading: Cell): Cell[] {
+  const row = rows[rowIndex];
+  if (!row) return [];
+  const nextInRow = row.cells.find((cell) => cell.x0 > heading.x1);
+  const right = nextInRow ? nextInRow.x0 : Number.POSITIVE_INFINITY;
+  const left = heading.x0 - (heading.x1 - heading.x0);
+  const block: Cell[] = [heading];
+  let bottom = row.y1;
+  const height = row.y1 - row.y0;
+  for (let i = rowIndex + 1; i < rows.length; i += 1) {
+    const next = rows[i];
+    if (!next || next.page !== row.page || next.y0 - bottom > 2 * height) break;
+    const inColumn = next.cells.filter((cell) => cell.x0 >= left && cell.x0 < right);
+    if (inColumn.length === 0) continue;
+    block.push(...inColumn);
+    bottom = next.y1;
+  }
+  return block;
+}
