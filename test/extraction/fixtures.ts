@@ -1,3 +1,4 @@
+import type { TextRun } from '../../extraction/text-layer';
 import zlib from 'node:zlib';
 import { pngChunk, type GrayImage } from '../../infra/bitmap-text';
 import { openPdf } from '../../extraction/pdf';
@@ -269,3 +270,12 @@ export function invoiceXml(): string {
     buyerOrderReference: INVOICE.proForma,
   });
 }
+
+/** A text run of a PDF page as text-layer.ts places it: 5 points a character at 10 points by default. */
+export const textRun = (text: string, x: number, y: number, width = text.length * 5, fontSize = 10): TextRun => ({
+  text,
+  x,
+  y,
+  width,
+  fontSize,
+});

@@ -1,7 +1,8 @@
 import { parseInvoiceFields } from '../../extraction/fields';
 import { blockUnder, cellBelow, rowsOf, type Word } from '../../extraction/layout';
 import { readInvoice } from '../../extraction/read-invoice';
-import { wordsFromRuns, type TextRun } from '../../extraction/text-layer';
+import { wordsFromRuns } from '../../extraction/text-layer';
+import { textRun } from './fixtures';
 import { LAYOUTS, generateInvoice } from '../../support/invoice-generator';
 
 /** A word of a 10-point line whose baseline is at `y`, 5 points a character. */
@@ -18,18 +19,10 @@ const word = (text: string, x: number, y: number, page = 1): Word => ({
 /** Words of a line, each given as [text, x]. */
 const line = (y: number, ...items: [string, number][]): Word[] => items.map(([text, x]) => word(text, x, y));
 
-const run = (text: string, x: number, y: number, width = text.length * 5, fontSize = 10): TextRun => ({
-  text,
-  x,
-  y,
-  width,
-  fontSize,
-});
-
 describe('words and rows', () => {
   it('cuts runs at spaces and glues runs drawn letter by letter into one word', () => {
     const words = wordsFromRuns(
-      [run('Facture n°', 50, 100), ...[...'F2026'].map((c, i) => run(c, 110 + 5 * i, 100))],
+      [textRun('Facture n°', 50, 100), ...[...'F2026'].map((c, i) => textRun(c, 110 + 5 * i, 100))],
       1,
     );
     expect(words.map((w) => w.text)).toEqual(['Facture', 'n°', 'F2026']);

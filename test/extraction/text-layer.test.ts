@@ -1,38 +1,30 @@
 import { withPdf } from '../../extraction/pdf';
-import { linesFromRuns, readTextLayer, type TextRun } from '../../extraction/text-layer';
-import { INVOICE_LINES, imagePdf, textPdf } from './fixtures';
-
-const run = (text: string, x: number, y: number, width = text.length * 5, fontSize = 10): TextRun => ({
-  text,
-  x,
-  y,
-  width,
-  fontSize,
-});
+import { linesFromRuns, readTextLayer } from '../../extraction/text-layer';
+import { INVOICE_LINES, imagePdf, textPdf, textRun } from './fixtures';
 
 describe('text layer lines', () => {
   it('puts a label and its amount on one line even when the PDF draws the amount column first', () => {
     const runs = [
-      run('671,15 €', 400, 700),
-      run('470,15 €', 400, 716),
-      run('Total TTC', 50, 700),
-      run('Net à payer', 50, 716),
+      textRun('671,15 €', 400, 700),
+      textRun('470,15 €', 400, 716),
+      textRun('Total TTC', 50, 700),
+      textRun('Net à payer', 50, 716),
     ];
     expect(linesFromRuns(runs)).toEqual(['Total TTC   671,15 €', 'Net à payer   470,15 €']);
   });
 
   it('keeps runs with a slightly different baseline on the same line', () => {
-    expect(linesFromRuns([run('N°', 50, 100), run('FA-12', 70, 101.5)])).toEqual(['N° FA-12']);
+    expect(linesFromRuns([textRun('N°', 50, 100), textRun('FA-12', 70, 101.5)])).toEqual(['N° FA-12']);
   });
 
   it('glues runs that touch, and separates words by one space', () => {
-    expect(linesFromRuns([run('FR76', 50, 100, 20), run('3000', 70, 100, 20), run('6000', 93, 100, 20)])).toEqual([
-      'FR763000 6000',
-    ]);
+    expect(
+      linesFromRuns([textRun('FR76', 50, 100, 20), textRun('3000', 70, 100, 20), textRun('6000', 93, 100, 20)]),
+    ).toEqual(['FR763000 6000']);
   });
 
   it('orders lines from the top of the page down', () => {
-    expect(linesFromRuns([run('second', 50, 200), run('first', 50, 100)])).toEqual(['first', 'second']);
+    expect(linesFromRuns([textRun('second', 50, 200), textRun('first', 50, 100)])).toEqual(['first', 'second']);
   });
 });
 
