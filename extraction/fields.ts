@@ -19,7 +19,7 @@ import { invoiceNumberIn } from './fields/invoice-number';
 import { issueDateIn } from './fields/issue-date';
 import { toLines } from './fields/lines';
 import { proFormaReferenceIn } from './fields/pro-forma';
-import { buyerBlocks, invoiceNumberUnderLabel } from './fields/in-layout';
+import { buyerBlocks, invoiceNumberUnderLabel, totalUnderLabel } from './fields/in-layout';
 import { rowsOf, type Word } from './layout';
 
 export { CONFIDENCE, OCR_REPAIR_PENALTY, type FieldValue } from './fields/confidence';
@@ -60,7 +60,7 @@ export function parseInvoiceFields(text: string, words: readonly Word[] = []): P
   return {
     invoiceNumber: surer(invoiceNumber?.field ?? null, invoiceNumberUnderLabel(rows, order)),
     proFormaNumber: proFormaReferenceIn(lines),
-    totalCents: totalToPayIn(lines),
+    totalCents: surer(totalToPayIn(lines), totalUnderLabel(rows, lines)),
     issueDate: issueDateIn(lines, order, invoiceNumber),
     siret,
     siren: sirenIn(lines) ?? sirenFromSiret(siret),

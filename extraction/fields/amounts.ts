@@ -76,6 +76,7 @@ const TOTAL_LABELS: readonly TotalLabel[] = [
     /\b(?:solde|reste|somme)\s*a\s*payer\b/,
     /\btotal\s*(?:net\s*)?a\s*payer\b/,
     /\b(?:amount|balance|total)\s*due\b/,
+    /\bmontant\s*du\b/,
     /\bdue\s*payable\b/,
     /\b(?:amount|total|net)\s*(?:payable|to\s*(?:be\s*)?pa(?:y|id))\b/,
     /\bopen\s*amount\b/,
@@ -137,7 +138,7 @@ export function totalToPayIn(lines: readonly Line[]): FieldValue<Cents> | null {
         if (found) best = found;
       }
     }
-    if (best) return best;
+    if (best) return crossChecked(lines, best);
   }
   const amounts = lines
     .filter((line) => !NEVER_A_TOTAL_LINE.test(line.folded))
@@ -176,10 +177,68 @@ function amountAfterLabel(
 }
 
 /** The amount when it is all the line holds (with its currency), else null. */
-function loneAmount(line: Line): AmountMatch | null {
+export function loneAmount(line: Line): AmountMatch | null {
   const amounts = amountsInLine(line);
   const [only] = amounts;
   if (amounts.length !== 1 || !only) return null;
   const rest = line.text.replace(only.raw, '').replace(/[\s:()|]/g, '');
   return rest === '' || /^(?:€|£|\$|EUR|GBP|USD|CHF|euros?)$/i.test(rest) ? only : null;
+}
+
+// ---- Cross-checks ---------------------------------------------------------------------------------------------
+
+const EXCLUDING_TAX_LABELS: readonly RegExp[] = [
+  /\b(?:total|montant)\s*h\.?\s?t\b/,
+  /\btotal\s*hors\s*tax/,
+  /\b(?:total\s*)?net\s*amount\b/,
+  /\btotal\s*(?:excl|net)\b/,
+  /\b(?:netto(?:betrag|summe)|summe\s*netto|gesamt\s*netto|rechnungssumme\s*netto)\b/,
+];
+const TAX_LABELS: readonly RegExp[] = [
+  /(?<![a-z])t\.?\s?v\.?\s?a(?![a-z])/,
+  /\bvat\b/,
+  /\b(?:mwst|ust|umsatzsteuer|mehrwertsteuer)\b/,
+  /\b(?:total\s*)?tax(?:es)?\b/,
+];
+const TAX_EXEMPT = /non\s*applicable|exoner|exempt|art\.?\s*261|steuerfrei|kleinunternehmer/;
+export const INCLUDING_TAX_LABELS = TOTAL_LABELS.filter((label) => label.confidence === CONFIDENCE.LABELLED).map(
+  (label) => label.pattern,
+);
+
+/** The first amount after each occurrence of the labels (same line, or alone on the next one). */
+function amountsAfter(lines: readonly Line[], labels: readonly RegExp[]): Cents[] {
+  const found: Cents[] = [];
+  for (const line of lines) {
+    for (const label of labels) {
+      for (const match of allMatches(label, line.folded)) {
+        const amount = amountAfterLabel(lines, line, match.index + match[0].length, CONFIDENCE.LABELLED);
+        if (amount) found.push(amount.value);
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * A labelled total is confirmed (CHECKED) when the document's other amounts agree with it: the total excluding tax
+ * plus the tax (or alone, under a VAT exemption), another total label giving the same amount, or a total including
+ * tax that is itself confirmed, less an amount the document prints (a prepayment, a payment received). Unconfirmed,
+ * it stays below the confidence an automatic refusal needs (UNCONFIRMED): a running balance, a sub-total or a
+ * contract's annual amount near a « total » word must not refuse a correct invoice.
+ */
+export function crossChecked(lines: readonly Line[], total: FieldValue<Cents>): FieldValue<Cents> {
+  const excludingTax = amountsAfter(lines, EXCLUDING_TAX_LABELS);
+  const taxes = amountsAfter(lines, TAX_LABELS);
+  const exempt = lines.some((line) => TAX_EXEMPT.test(line.folded));
+  const sumsUp = (amount: Cents) =>
+    excludingTax.some((ht) => taxes.some((tax) => ht + tax === amount) || (exempt && ht === amount));
+  const includingTax = amountsAfter(lines, INCLUDING_TAX_LABELS);
+  const printed = new Set(lines.flatMap(amountsInLine).map((amount) => Math.abs(amount.cents)));
+  const value = total.value;
+  const confirmed =
+    sumsUp(value) ||
+    includingTax.filter((amount) => amount === value).length >= 2 ||
+    includingTax.some((ttc) => ttc !== value && sumsUp(ttc) && printed.has(ttc - value));
+  if (confirmed) return { ...total, confidence: CONFIDENCE.CHECKED };
+  return { ...total, confidence: Math.min(total.confidence, CONFIDENCE.UNCONFIRMED) };
 }

@@ -7,10 +7,13 @@
 /**
  * Every field carries a confidence on one scale, so that the controls can tell "absent or wrong" (refuse)
  * from "uncertain" (send to a validator, domain.md):
- * - 1.0 labelled and checksum-valid (SIRET Luhn, IBAN mod 97, French VAT key), or an exact `PRO-########`;
+ * - 1.0 labelled and checksum-valid (SIRET Luhn, IBAN mod 97, French VAT key), an exact `PRO-########`, or a
+ *   total the document's other amounts confirm (HT + TVA, a second total label, TTC less a prepayment);
  * - 0.9 labelled, for a field that has no checksum (invoice number, total, date, currency, foreign VAT id);
  * - 0.8 a weaker cue: the value on the line after its label, a heading (« Facture FA-12 »), a generic label
  *   (« Total »), or no label but a passing checksum;
+ * - 0.7 a total no other amount of the document confirms (no HT + TVA, no second total label agreeing): below
+ *   what an automatic refusal needs (domain/controls.ts MIN_CONFIDENCE_TO_REFUSE), so a validator looks;
  * - minus 0.3 when OCR characters had to be repaired (O→0, I→1, broken spacing or dashes);
  * - 0.5 a layout guess: the value printed away from its label, the first date of the document;
  * - 0.4 a fallback with no cue at all (the largest amount);
@@ -21,6 +24,7 @@ export const CONFIDENCE = {
   CHECKED: 1,
   LABELLED: 0.9,
   WEAK_CUE: 0.8,
+  UNCONFIRMED: 0.7,
   LAYOUT_GUESS: 0.5,
   FALLBACK: 0.4,
   CHECKSUM_FAILED: 0.3,

@@ -4,7 +4,10 @@
  * « Client », « Bill to »…), whose identifiers are not the seller's. One candidate source beside the text parsers.
  */
 import { cellBelow, blockUnder, type Row } from '../layout';
+import type { Cents } from '../../domain/money';
+import { INCLUDING_TAX_LABELS, crossChecked, loneAmount } from './amounts';
 import { CONFIDENCE, type FieldValue } from './confidence';
+import { toLines, type Line } from './lines';
 import type { DateOrder } from './dates';
 import { INVOICE_NUMBER_LABELS, standaloneDocumentNumber } from './invoice-number';
 
@@ -27,6 +30,28 @@ export function invoiceNumberUnderLabel(rows: readonly Row[], order: DateOrder):
     }
   }
   return null;
+}
+
+/**
+ * The total to pay printed under its label in a totals table laid out as a row of labels over a row of values
+ * (« Total HT | TVA | Montant dû » over the three amounts). Cross-checked like the text's total.
+ */
+export function totalUnderLabel(rows: readonly Row[], lines: readonly Line[]): FieldValue<Cents> | null {
+  let found: FieldValue<Cents> | null = null;
+  for (const [index, row] of rows.entries()) {
+    for (const cell of row.cells) {
+      const label = INCLUDING_TAX_LABELS.map((pattern) => pattern.exec(cell.folded)).find((m) => m !== null);
+      if (!label || !LABEL_ONLY.test(cell.folded.replace(label[0], ''))) continue;
+      const below = cellBelow(rows, index, cell);
+      const [line] = below ? toLines(below.text) : [];
+      const amount = line ? loneAmount(line) : null;
+      // The last one wins, as in the text: totals close the document.
+      if (below && amount) {
+        found = { value: amount.cents, confidence: CONFIDENCE.LABELLED, evidence: `${cell.text} ⏎ ${below.text}` };
+      }
+    }
+  }
+  return found && crossChecked(lines, found);
 }
 
 /** Headings of the buyer's block: the customer the invoice is addressed to. */

@@ -113,7 +113,7 @@ describe('parseInvoiceFields', () => {
     const fields = parseInvoiceFields(CFA_INVOICE);
     expect(fields.invoiceNumber).toMatchObject({ value: 'FA-2024-001287', confidence: CONFIDENCE.LABELLED });
     expect(fields.proFormaNumber).toMatchObject({ value: 'PRO-00603901', confidence: CONFIDENCE.CHECKED });
-    expect(fields.totalCents).toMatchObject({ value: 9_654_000, confidence: CONFIDENCE.LABELLED });
+    expect(fields.totalCents).toMatchObject({ value: 9_654_000, confidence: CONFIDENCE.CHECKED });
     expect(fields.totalCents?.evidence).toBe('Net à payer   96 540,00 €');
     expect(fields.issueDate).toMatchObject({ value: '2022-05-17', confidence: CONFIDENCE.LABELLED });
     expect(fields.siret).toMatchObject({ value: '73282932000074', confidence: CONFIDENCE.CHECKED, valid: true });
@@ -225,7 +225,36 @@ describe('findTotalToPay', () => {
       'Acompte versé   -100 000,00 €',
       'Net à payer   44 000,00 €',
     ].join('\n');
-    expect(findTotalToPay(text)).toMatchObject({ value: 4_400_000, confidence: CONFIDENCE.LABELLED });
+    // Nothing confirms the total including tax (no HT and TVA printed): the amount to pay stays unconfirmed.
+    expect(findTotalToPay(text)).toMatchObject({ value: 4_400_000, confidence: CONFIDENCE.UNCONFIRMED });
+  });
+
+  it.each([
+    ['HT + TVA', ['Total HT   1 000,00 €', 'TVA 20 %   200,00 €', 'Total TTC   1 200,00 €']],
+    [
+      'HT under a VAT exemption',
+      ['Total HT : 1 200,00 €', 'TVA non applicable, art. 261-4-4° du CGI', 'Net à payer : 1 200,00 €'],
+    ],
+    ['two total labels agreeing', ['Total TTC   1 200,00 €', 'Net à payer   1 200,00 €']],
+    [
+      'a confirmed TTC less a printed payment',
+      [
+        'Total HT 1 500,00 €',
+        'TVA 300,00 €',
+        'Total TTC 1 800,00 €',
+        'Virement reçu 600,00 €',
+        'Reste à payer 1 200,00 €',
+      ],
+    ],
+  ])('confirms a total by the document’s other amounts: %s', (_what, lines) => {
+    expect(findTotalToPay(lines.join('\n'))).toMatchObject({ value: 120_000, confidence: CONFIDENCE.CHECKED });
+  });
+
+  it.each([
+    ['HT + TVA that do not add up', ['Total HT   1 000,00 €', 'TVA 20 %   150,00 €', 'Total TTC   1 200,00 €']],
+    ['a lone « Total à payer »', ['Montant annuel des contrats   36 000,00 €', 'Total à payer   1 200,00 €']],
+  ])('leaves a total unconfirmed, below what a refusal needs: %s', (_what, lines) => {
+    expect(findTotalToPay(lines.join('\n'))).toMatchObject({ value: 120_000, confidence: CONFIDENCE.UNCONFIRMED });
   });
 
   it('takes the last of several totals with the same label (page subtotals come first)', () => {
