@@ -70,9 +70,9 @@ export function createExtractionActivities(deps: ExtractionActivityDeps) {
               context.heartbeat(progress);
             },
             onRequest: (request, signal) => {
-              const { image, timeoutMs } = request as OcrRequest;
+              const { image, timeoutMs, words } = request as OcrRequest;
               if (!deps.ocr) throw new Error('no OCR pool in this process');
-              return deps.ocr.recognize(asBuffer(image), { signal, timeoutMs });
+              return deps.ocr.recognize(asBuffer(image), { signal, timeoutMs, words });
             },
           },
         );

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { OcrResult } from '../infra/ocr-pool';
 import { readFacturX, type FacturXDocument } from './facturx';
+import type { Word } from './layout';
 import { parseInvoiceFields, type FieldValue, type ParsedFields } from './fields';
 import { certainlyAbsent } from './fields/absence';
 import {
@@ -73,7 +74,7 @@ export const DEFAULT_EXTRACTION_LIMITS: ExtractionLimits = {
 
 /** What readInvoice needs from the OCR pool. */
 export interface OcrEngine {
-  recognize(image: Buffer, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<OcrResult>;
+  recognize(image: Buffer, options?: { signal?: AbortSignal; timeoutMs?: number; words?: boolean }): Promise<OcrResult>;
 }
 
 export interface ExtractionProgress {
@@ -212,6 +213,7 @@ async function ocrPdf(
   const pages = Math.min(doc.numPages, context.limits.ocrPages);
   const texts: string[] = [];
   const confidences: number[] = [];
+  const words: Word[] = [];
   let read: Read | null = null;
   for (let page = 1; page <= pages; page += 1) {
     context.signal?.throwIfAborted();
@@ -219,7 +221,11 @@ async function ocrPdf(
     const image = await renderPdfPage(doc, page, { dpi: context.limits.renderDpi, limits: context.limits.render });
     let recognized: OcrResult;
     try {
-      recognized = await ocr.recognize(image, { signal: context.signal, timeoutMs: context.limits.ocrPageTimeoutMs });
+      recognized = await ocr.recognize(image, {
+        signal: context.signal,
+        timeoutMs: context.limits.ocrPageTimeoutMs,
+        words: true,
+      });
     } catch (error) {
       context.signal?.throwIfAborted();
       if (isCode(error, 'OCR_TIMEOUT')) return { read, error: 'OCR_TIMEOUT' };
@@ -228,7 +234,8 @@ async function ocrPdf(
     }
     texts.push(recognized.text);
     confidences.push(recognized.confidence);
-    read = fromParsed(parseInvoiceFields(texts.join('\n\f')), mean(confidences));
+    words.push(...ocrWords(recognized, page));
+    read = fromParsed(parseInvoiceFields(texts.join('\n\f'), words), mean(confidences));
     if (KEY_FIELDS.every((name) => read?.fields[name] !== null)) break;
   }
   return { read };
@@ -252,6 +259,7 @@ async function readImage(bytes: Uint8Array, context: Context): Promise<Extractio
     recognized = await context.ocr.recognize(image, {
       signal: context.signal,
       timeoutMs: context.limits.ocrPageTimeoutMs,
+      words: true,
     });
   } catch (error) {
     context.signal?.throwIfAborted();
@@ -260,9 +268,14 @@ async function readImage(bytes: Uint8Array, context: Context): Promise<Extractio
     }
     throw error;
   }
-  const read = fromParsed(parseInvoiceFields(recognized.text), recognized.confidence);
+  const read = fromParsed(parseInvoiceFields(recognized.text, ocrWords(recognized, 1)), recognized.confidence);
   if (!hasAnyField(read)) return none(context, 'NOTHING_READ', 1);
   return result(context, 'OCR', read, 1);
+}
+
+/** Tesseract's words of a page, with their boxes in the page image's pixels. */
+function ocrWords(recognized: OcrResult, page: number): Word[] {
+  return (recognized.words ?? []).map(({ text, confidence, bbox }) => ({ text, page, confidence, ...bbox }));
 }
 
 interface Read {

@@ -25,7 +25,11 @@ export const readerTasks = {
     const ocr: OcrEngine | null = input.ocr
       ? {
           recognize: async (image, options) =>
-            (await context.request({ image, timeoutMs: options?.timeoutMs } satisfies OcrRequest)) as OcrResult,
+            (await context.request({
+              image,
+              timeoutMs: options?.timeoutMs,
+              words: options?.words,
+            } satisfies OcrRequest)) as OcrResult,
         }
       : null;
     return readInvoice(asBuffer(input.bytes), input.mimeType, {

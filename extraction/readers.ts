@@ -26,6 +26,8 @@ export function createReaderPool(options: ReaderPoolOptions): ReaderPool {
 export interface OcrRequest {
   image: Uint8Array;
   timeoutMs?: number;
+  /** Also return the words with their boxes (extraction/layout.ts). */
+  words?: boolean;
 }
 
 /** Structured clone hands a Buffer over as a plain Uint8Array. */
