@@ -24,10 +24,12 @@ export const INVOICE_NUMBER_LABELS: readonly RegExp[] = [
   new RegExp(String.raw`\b(?:invoice|credit\s*note|bill)\s*${NUMBER_SIGN}`),
   new RegExp(String.raw`\b(?:invoice|document)\s*id\b`),
   /\brechnungs\s?-?\s?(?:nummer|nr\b\.?)/,
-  /\b(?:rechnung|gutschrift)\s*(?:nr\b\.?|nummer)/,
+  new RegExp(String.raw`\b(?:rechnung|gutschrift)\s*(?:nummer|${NUMBER_SIGN})`),
   /\bbeleg\s?-?\s?(?:nummer|nr\b\.?)/,
-  // Mustang's layout: « Handelsrechnung (380) 05.03.2018 Nr. 471102 vom ».
-  /\b(?:handels)?rechnung(?:skorrektur)?\b[^:]{0,40}?(?<![a-z])nr\b\.?/,
+  // A title naming the document, then its number: « Handelsrechnung (380) 05.03.2018 Nr. 471102 vom »,
+  // « Mietrechnung Nr. … », « Teilrechnung Bau (875) Nr. … », « Invoice information for accounting purposes (751)
+  // Nr. … » (German compounds: any word ending in « rechnung »).
+  /(?:rechnung(?:skorrektur)?|invoice[a-z ]{0,40}?)(?![a-z])[^:]{0,40}?(?<![a-z.-])nr\b\.?/,
 ];
 
 // A document title followed by its number: « Facture FA-2017-0010 », « Avoir AV-12 », « Invoice 2024-7 ».
@@ -104,14 +106,16 @@ function documentNumberAt(text: string, from: number, order: DateOrder): string 
   const after = text.slice(start + token.length);
   // A token glued to a date (« 05.03.2018 ») or an amount is not a number of ours.
   if (/^[.,/-]\d/.test(after)) return null;
-  return isDocumentNumber(token, order) ? token : null;
+  const dated = /^\s+(?:vom|du|of|dated)\s+\d/i.test(after);
+  return isDocumentNumber(token, order, dated) ? token : null;
 }
 
-function isDocumentNumber(token: string, order: DateOrder): boolean {
+function isDocumentNumber(token: string, order: DateOrder, dated = false): boolean {
   if (!/\d/.test(token) || token.length > 40) return false;
   if (parseDate(token, order) !== null) return false;
   if (normalizeProFormaReference(token) !== null) return false;
-  if (/^\d{1,3}$/.test(token)) return false;
+  // A count, unless the number is given with its date (« Nr. 123 vom 03.06.2025 »).
+  if (/^\d{1,3}$/.test(token) && !(dated && token.length > 1)) return false;
   return true;
 }
 

@@ -305,6 +305,12 @@ describe('findInvoiceNumber', () => {
     ['Handelsrechnung (380) 05.03.2018Nr. 471102 vom', '471102', CONFIDENCE.LABELLED],
     ['Rechnung des Versicherers (575) 06.12.2018 Nr. 01.234.567.8-2018-1 vom', '01.234.567.8-2018-1', 0.9],
     ['Belegnummer TEST1234 Belegdatum 18.02.2025', 'TEST1234', CONFIDENCE.LABELLED],
+    ['Mietrechnung Nr. 9314110911/00/M/00/N vom 01.10.2018', '9314110911/00/M/00/N', CONFIDENCE.LABELLED],
+    ['Teilrechnung Bau (875) Nr. 210111 vom 30.05.2025', '210111', CONFIDENCE.LABELLED],
+    ['Invoice information for accounting purposes (751) Nr. 471102 vom 05.03.2020', '471102', CONFIDENCE.LABELLED],
+    ['Handelsrechnung (380) Nr. 123 vom 03.06.2025', '123', CONFIDENCE.LABELLED],
+    ['Rechnung # RE-20140703/502 vom 03.07.2014', 'RE-20140703/502', CONFIDENCE.LABELLED],
+    ['Réf. facture : FA-2026-0001', 'FA-2026-0001', CONFIDENCE.LABELLED],
     ['FACTURE N=; F20260031 @', 'F20260031', CONFIDENCE.LABELLED],
     ['N° DE FACTURE ASSOCIÉE : F20260003\nFacture N° F20260023', 'F20260023', CONFIDENCE.LABELLED],
     ['Facture N° :\nFA-2024-001287\nDate : 17/05/2022', 'FA-2024-001287', CONFIDENCE.WEAK_CUE],
@@ -325,6 +331,8 @@ describe('findInvoiceNumber', () => {
     ['Facture liée FA-2017-0010', 'the invoice a credit note refers to'],
     ['Facture normale 2024-12', 'a word that starts with « no »'],
     ['Facture à régler par virement', 'a sentence starting with « Facture »'],
+    ['Rechnung Nr. 12', 'a count, without the date that would make it a number'],
+    ['Rapport-Nr.: 42389 vom 08.03.2018', 'the number of another document'],
   ])('does not read an invoice number from %j (%s)', (text) => {
     expect(findInvoiceNumber(text)).toBeNull();
   });
