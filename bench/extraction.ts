@@ -13,25 +13,30 @@ import { DEFAULT_PSM, OCR_LANGUAGES, createOcrPool } from '../infra/ocr-pool';
 import {
   PROJECT_ROOT,
   CORPORA,
+  RefusalCount,
   corpusDir,
   forEachConcurrently,
   loadCorpus,
   measureAccuracy,
   type CorpusItem,
 } from '../support/extraction-accuracy';
+import { formatGeneratedReport, measureGeneratedAccuracy } from '../support/generated-accuracy';
+import { generateInvoices } from '../support/invoice-generator';
 
 /**
  * `npm run bench:extraction`: throughput (pages per second) and peak memory of each reading engine on the
  * corpus (../shared/corpus, or CORPUS_DIR), tesseract.js against Debian's native `tesseract` on the same images
  * with the same parallelism in the same run, then the accuracy tables of test/extraction/accuracy.test.ts on
- * ../shared/corpus and ../shared/corpus-extra (or CORPUS_EXTRA_DIR).
+ * ../shared/corpus and ../shared/corpus-extra (or CORPUS_EXTRA_DIR), then on the generated invoices
+ * (support/invoice-generator, seed 1), each with its false automatic refusals.
  *
  * Each engine runs in a child process of its own (plain node with tsx's CommonJS hook), so its peak RSS
  * (getrusage maxrss) is its own; a native
  * tesseract run is measured per process by /usr/bin/time. OCR rounds alternate between the engines, as the
  * machine's speed drifts by ±15 % between batches (ocr-notes.md §3): ratios are taken round by round.
  *
- * Environment: CORPUS_DIR; BENCH_ROUNDS (OCR rounds, default 2); OCR_WORKERS (default: the cores).
+ * Environment: CORPUS_DIR; BENCH_ROUNDS (OCR rounds, default 2); OCR_WORKERS (default: the cores);
+ * GENERATED_PER_LAYOUT (generated invoices of each layout, default 1).
  */
 
 type NodeEngine = 'facturx' | 'text' | 'render' | 'ocr';
@@ -47,6 +52,7 @@ interface Measure {
 
 const workers = Number(process.env['OCR_WORKERS'] ?? os.availableParallelism());
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 2);
+const generatedPerLayout = Number(process.env['GENERATED_PER_LAYOUT'] ?? 1);
 const benchDir = path.join(PROJECT_ROOT, 'data', 'bench');
 
 async function main(): Promise<void> {
@@ -111,14 +117,18 @@ async function main(): Promise<void> {
         `\nAccuracy on ${corpus} (${corpusItems.length} items; share read exactly; OCR scored on the values page 1 prints)\n`,
       );
       if (corpusItems.length === 0) continue;
-      const table = await measureAccuracy(corpusItems, { ocr: pool });
+      const refusals = new RefusalCount();
+      const table = await measureAccuracy(corpusItems, { ocr: pool, onReading: refusals.checkCorpusReading });
       console.log(table.format());
-      if (table.misses.length > 0) {
-        console.log('\nMisses:');
-        for (const m of table.misses)
-          console.log(`  ${m.engine} · ${m.id} · ${m.field}: expected ${m.expected}, read ${m.actual}`);
-      }
+      const misses = table.formatMisses();
+      if (misses.length > 0) console.log(['', 'Misses:', ...misses.map((miss) => `  ${miss}`)].join('\n'));
+      console.log(`\n${refusals.format().join('\n')}`);
     }
+    const invoices = await generateInvoices({ seed: 1, perLayout: generatedPerLayout });
+    const pages = invoices.reduce((sum, invoice) => sum + invoice.truth.pages, 0);
+    const accuracy = await measureGeneratedAccuracy(invoices, { ocr: pool });
+    const title = `Accuracy on ${invoices.length} generated invoices (seed 1, ${pages} pages; every page read, as deposited)`;
+    console.log(`\n${formatGeneratedReport(title, accuracy)}`);
   } finally {
     await pool.terminate();
   }

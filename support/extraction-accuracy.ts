@@ -1,11 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { controlVerdict, runControls, type ControlCode, type ControlResult } from '../domain/controls';
+import { isValidIban, isValidSiret } from '../domain/identifiers';
 import { readFacturX, xmlDecimalToCents } from '../extraction/facturx';
 import { parseInvoiceFields } from '../extraction/fields';
+import { certainlyAbsent } from '../extraction/fields/absence';
 import { withPdf } from '../extraction/pdf';
 import { readInvoice, type OcrEngine } from '../extraction/read-invoice';
 import { readTextLayer } from '../extraction/text-layer';
-import { emptyFields, type InvoiceFields } from '../extraction/types';
+import {
+  INVOICE_FIELD_NAMES,
+  emptyFields,
+  zeroConfidences,
+  type ExtractionResult,
+  type InvoiceFields,
+} from '../extraction/types';
 
 /**
  * Accuracy on the hybrid invoice corpus (../shared/corpus/README.md), shared by test/extraction/accuracy.test.ts
@@ -39,12 +48,20 @@ export function corpusDir(
   return path.resolve(PROJECT_ROOT, env[CORPUS_DIR_VARIABLES[corpus]] ?? `../shared/${corpus}`);
 }
 
-export interface CorpusItem {
+/** What scoring needs of an item, corpus or generated: its id and the values it should be read as. */
+export interface ScoredItem {
   id: string;
+  expected: Partial<Record<ScoredField, string | number>>;
+}
+
+export interface CorpusItem extends ScoredItem {
   pdf: string;
   png: string;
   scan: string;
-  expected: Partial<Record<ScoredField, string | number>>;
+  /** The truth's `documentKind`: Order-X orders are `order`, not invoices (no amount to pay). */
+  documentKind: string | null;
+  /** UNTDID 1001 (380 invoice, 381 credit note, 220 order…). */
+  typeCode: string | null;
 }
 
 /** The images of the corpus show page 1 only: OCR on them is scored on the values page 1 prints. */
@@ -66,6 +83,8 @@ export function loadCorpus(dir: string): CorpusItem[] | null {
         png: path.join(dir, `${id}.p1.png`),
         scan: path.join(dir, `${id}.scan.jpg`),
         expected: expectedValues(truth),
+        documentKind: truthString(truth, 'documentKind') ?? null,
+        typeCode: truthString(truth, 'typeCode') ?? null,
       };
     })
     .filter((item) => [item.pdf, item.png, item.scan].every((file) => fs.existsSync(file)));
@@ -73,10 +92,7 @@ export function loadCorpus(dir: string): CorpusItem[] | null {
 
 /** The amount to pay is `duePayable`, else the grand total (Order-X has no amount due). */
 export function expectedValues(truth: unknown): Partial<Record<ScoredField, string | number>> {
-  const get = (key: string): string | undefined => {
-    const value = typeof truth === 'object' && truth !== null ? (truth as Record<string, unknown>)[key] : undefined;
-    return typeof value === 'string' && value.length > 0 ? value : undefined;
-  };
+  const get = (key: string) => truthString(truth, key);
   const expected: Partial<Record<ScoredField, string | number>> = {};
   const invoiceNumber = get('invoiceNumber');
   if (invoiceNumber !== undefined) expected.invoiceNumber = invoiceNumber;
@@ -91,6 +107,11 @@ export function expectedValues(truth: unknown): Partial<Record<ScoredField, stri
   return expected;
 }
 
+function truthString(truth: unknown, key: string): string | undefined {
+  const value = typeof truth === 'object' && truth !== null ? (truth as Record<string, unknown>)[key] : undefined;
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
 export function actualValues(fields: InvoiceFields): Record<ScoredField, string | number | null> {
   return {
     invoiceNumber: fields.invoiceNumber,
@@ -101,26 +122,36 @@ export function actualValues(fields: InvoiceFields): Record<ScoredField, string 
   };
 }
 
-export interface Miss {
-  engine: EngineName;
+export interface Miss<E extends string = EngineName> {
+  engine: E;
   id: string;
   field: ScoredField;
   expected: string | number;
   actual: string | number | null;
 }
 
-/** Per engine and field: items scored and items read exactly. */
-export class AccuracyTable {
-  private readonly counts = new Map<string, { scored: number; exact: number }>();
-  readonly misses: Miss[] = [];
+export interface Score {
+  scored: number;
+  exact: number;
+}
 
-  private readonly allCounts = new Map<string, { scored: number; exact: number }>();
+/** Per engine and field: items scored and items read exactly. */
+export class AccuracyTable<E extends string = EngineName> {
+  private readonly counts = new Map<string, Score>();
+  readonly misses: Miss<E>[] = [];
+
+  private readonly allCounts = new Map<string, Score>();
+
+  /** `engines`: the rows of the table, in this order. */
+  constructor(private readonly engines: readonly E[]) {}
 
   /**
    * Scores the fields the truth holds. With `inScope`, a field outside it (not printed on the page that was
-   * read) counts only in the whole-corpus figures, not in the share the floors apply to.
+   * read) counts only in the whole-corpus figures, not in the share the floors apply to. Returns this item's
+   * fields in scope and those read exactly.
    */
-  record(engine: EngineName, item: CorpusItem, fields: InvoiceFields, inScope?: ReadonlySet<ScoredField>): void {
+  record(engine: E, item: ScoredItem, fields: InvoiceFields, inScope?: ReadonlySet<ScoredField>): Score {
+    const score = { scored: 0, exact: 0 };
     const actual = actualValues(fields);
     for (const field of SCORED_FIELDS) {
       const expected = item.expected[field];
@@ -134,56 +165,95 @@ export class AccuracyTable {
       if (inScope && !inScope.has(field)) continue;
       const count = this.counts.get(key) ?? { scored: 0, exact: 0 };
       count.scored += 1;
-      if (exact) count.exact += 1;
-      else this.misses.push({ engine, id: item.id, field, expected, actual: actual[field] });
+      score.scored += 1;
+      if (exact) {
+        count.exact += 1;
+        score.exact += 1;
+      } else this.misses.push({ engine, id: item.id, field, expected, actual: actual[field] });
       this.counts.set(key, count);
     }
+    return score;
   }
 
   /** Share read exactly, 0..1, over the items in scope; NaN when no item has the field. */
-  share(engine: EngineName, field: ScoredField): number {
+  share(engine: E, field: ScoredField): number {
     const count = this.counts.get(`${engine}|${field}`);
     return count && count.scored > 0 ? count.exact / count.scored : Number.NaN;
   }
 
-  count(engine: EngineName, field: ScoredField): { scored: number; exact: number } {
+  count(engine: E, field: ScoredField): Score {
     return this.counts.get(`${engine}|${field}`) ?? { scored: 0, exact: 0 };
   }
 
   /** Over every item whose truth has the field, in scope or not. */
-  countAll(engine: EngineName, field: ScoredField): { scored: number; exact: number } {
+  countAll(engine: E, field: ScoredField): Score {
     return this.allCounts.get(`${engine}|${field}`) ?? { scored: 0, exact: 0 };
   }
 
   format(): string {
     const header = ['engine', ...SCORED_FIELDS];
-    const rows = ENGINES.filter((engine) => SCORED_FIELDS.some((f) => this.count(engine, f).scored > 0)).map(
-      (engine) => [
+    const rows = this.engines
+      .filter((engine) => SCORED_FIELDS.some((f) => this.count(engine, f).scored > 0))
+      .map((engine) => [
         engine,
         ...SCORED_FIELDS.map((field) => {
-          const { scored, exact } = this.count(engine, field);
+          const count = this.count(engine, field);
           const all = this.countAll(engine, field);
-          if (scored === 0) return '-';
-          const share = `${Math.round((100 * exact) / scored)} % (${exact}/${scored})`;
-          return all.scored === scored ? share : `${share} [all pages: ${all.exact}/${all.scored}]`;
+          if (count.scored === 0) return '-';
+          const share = formatShare(count);
+          return all.scored === count.scored ? share : `${share} [all pages: ${all.exact}/${all.scored}]`;
         }),
-      ],
-    );
-    const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => (row[i] ?? '').length)));
-    const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ')} |`;
-    return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+      ]);
+    return formatTable(header, rows);
+  }
+
+  formatMisses(): string[] {
+    return this.misses.map((m) => `${m.engine} · ${m.id} · ${m.field}: expected ${m.expected}, read ${m.actual}`);
   }
 }
 
-export async function readEmbeddedXml(pdfFile: string): Promise<InvoiceFields | null> {
-  const document = await withPdf(fs.readFileSync(pdfFile), {}, (doc) => readFacturX(doc));
-  return document?.fields ?? null;
+/** `93 % (13/14)`; `-` when nothing was scored. */
+export function formatShare({ scored, exact }: Score): string {
+  return scored === 0 ? '-' : `${Math.round((100 * exact) / scored)} % (${exact}/${scored})`;
 }
 
-export async function readTextLayerFields(pdfFile: string): Promise<InvoiceFields> {
+/** A Markdown table, columns padded to their widest cell. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => (row[i] ?? '').length)));
+  const line = (row: readonly string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** What the controls are run on: the fields read, how sure the reader is of each, which engine read them. */
+export type Reading = Pick<ExtractionResult, 'engine' | 'fields' | 'fieldConfidences' | 'error'>;
+
+/**
+ * The embedded XML only, null when the PDF carries none. Confidences as readInvoice gives them to a Factur-X read
+ * (extraction/read-invoice.ts fromFacturX): 1 for a value, 0 for a field the XML leaves out.
+ */
+export async function readEmbeddedXml(pdfFile: string): Promise<Reading | null> {
+  const document = await withPdf(fs.readFileSync(pdfFile), {}, (doc) => readFacturX(doc));
+  if (!document) return null;
+  const fieldConfidences = zeroConfidences();
+  for (const name of INVOICE_FIELD_NAMES) fieldConfidences[name] = document.fields[name] === null ? 0 : 1;
+  return { engine: 'FACTURX', fields: document.fields, fieldConfidences };
+}
+
+/**
+ * The text layer of every page, whatever XML the PDF embeds (readInvoice would stop at the XML). Confidences as
+ * readInvoice gives them to a text layer: the parser's, and 1 for a field the text certainly does not print.
+ */
+export async function readTextLayerFields(pdfFile: string): Promise<Reading> {
   const layer = await withPdf(fs.readFileSync(pdfFile), {}, (doc) => readTextLayer(doc));
-  const parsed = parseInvoiceFields(layer.text);
-  return {
+  const parsed = parseInvoiceFields(
+    layer.text,
+    layer.pages.flatMap((page) => page.words),
+  );
+  const absent = certainlyAbsent(layer.text);
+  const fieldConfidences = zeroConfidences();
+  for (const name of INVOICE_FIELD_NAMES)
+    fieldConfidences[name] = parsed[name]?.confidence ?? (absent.has(name) ? 1 : 0);
+  const fields: InvoiceFields = {
     invoiceNumber: parsed.invoiceNumber?.value ?? null,
     proFormaNumber: parsed.proFormaNumber?.value ?? null,
     totalCents: parsed.totalCents?.value ?? null,
@@ -194,13 +264,14 @@ export async function readTextLayerFields(pdfFile: string): Promise<InvoiceField
     iban: parsed.iban?.value ?? null,
     currency: parsed.currency?.value ?? null,
   };
+  return { engine: 'TEXT_LAYER', fields, fieldConfidences };
 }
 
 /** An image read the way a deposit is: readInvoice, which sends images to OCR. */
-export async function readImageFields(imageFile: string, ocr: OcrEngine): Promise<InvoiceFields> {
+export async function readImageFields(imageFile: string, ocr: OcrEngine): Promise<ExtractionResult> {
   const bytes = fs.readFileSync(imageFile);
   const mimeType = imageFile.endsWith('.png') ? 'image/png' : 'image/jpeg';
-  return (await readInvoice(bytes, mimeType, { ocr })).fields;
+  return readInvoice(bytes, mimeType, { ocr });
 }
 
 /** Runs `task` over `items`, `concurrency` at a time (one per OCR worker keeps every worker busy). */
@@ -223,17 +294,25 @@ export async function forEachConcurrently<T>(
 export interface MeasureOptions {
   engines?: readonly EngineName[];
   ocr?: OcrEngine & { size: number };
+  /** Every reading, as it is scored (the false automatic refusals are counted on them). */
+  onReading?: (engine: EngineName, item: CorpusItem, reading: Reading) => void;
 }
 
 /** Reads every item with every engine asked for and scores the fields. */
 export async function measureAccuracy(items: readonly CorpusItem[], options: MeasureOptions): Promise<AccuracyTable> {
   const engines = options.engines ?? ENGINES;
-  const table = new AccuracyTable();
+  const table = new AccuracyTable(ENGINES);
+  const score = (engine: EngineName, item: CorpusItem, reading: Reading, inScope?: ReadonlySet<ScoredField>) => {
+    table.record(engine, item, reading.fields, inScope);
+    options.onReading?.(engine, item, reading);
+  };
   for (const item of items) {
     if (engines.includes('embedded XML')) {
-      table.record('embedded XML', item, (await readEmbeddedXml(item.pdf)) ?? emptyFields());
+      const xml = await readEmbeddedXml(item.pdf);
+      if (xml) score('embedded XML', item, xml);
+      else table.record('embedded XML', item, emptyFields());
     }
-    if (engines.includes('text layer')) table.record('text layer', item, await readTextLayerFields(item.pdf));
+    if (engines.includes('text layer')) score('text layer', item, await readTextLayerFields(item.pdf));
   }
   const ocr = options.ocr;
   if (ocr && PAGE_ONE_ENGINES.some((engine) => engines.includes(engine))) {
@@ -245,11 +324,134 @@ export async function measureAccuracy(items: readonly CorpusItem[], options: Mea
     ] as const) {
       if (!engines.includes(engine)) continue;
       await forEachConcurrently(items, ocr.size, async (item) => {
-        table.record(engine, item, await readImageFields(file(item), ocr), scopes.get(item.id));
+        score(engine, item, await readImageFields(file(item), ocr), scopes.get(item.id));
       });
     }
   }
   return table;
+}
+
+// ---- False automatic refusals (issue 11, point 4) ------------------------------------------------------------------
+
+/** What a correct deposit of an item agrees with (its pro forma, the CFA's records), from the item's truth. */
+export interface DepositTruth {
+  proFormaNumber?: string;
+  /** The amount to pay: the pro forma's total. */
+  totalCents?: number;
+  creditNote: boolean;
+  invoiceNumber?: string;
+  sellerSiret?: string;
+  iban?: string;
+}
+
+/** The truth each control checks a reading against. */
+const CONTROL_TRUTH: Partial<Record<ControlCode, keyof DepositTruth>> = {
+  PRO_FORMA_NUMBER: 'proFormaNumber',
+  TOTAL_AMOUNT: 'totalCents',
+  INVOICE_NUMBER: 'invoiceNumber',
+  INVOICE_NUMBER_UNIQUE: 'invoiceNumber',
+  SIRET: 'sellerSiret',
+  IBAN_VALID: 'iban',
+  IBAN_MATCHES_CFA: 'iban',
+};
+
+const DEPOSIT_DATE = '2026-12-01';
+
+/**
+ * The failed controls when `reading` is deposited on the pro forma it was made for (same number and total, the
+ * CFA's registered SIRET and IBAN, a valid mandate, no duplicate), null when the verdict is not a refusal: such a
+ * refusal is always false, the invoice was correct. A control on a field the truth does not hold is left out of
+ * the verdict: the corpus invoices were not written for a pro forma and print no pro forma number, most are German
+ * and print no SIRET, so neither passing nor failing it says anything of the reading.
+ */
+export function automaticRefusal(truth: DepositTruth, reading: Reading): ControlResult[] | null {
+  const results = runControls({
+    proForma: {
+      number: truth.proFormaNumber ?? 'PRO-00000000',
+      kind: truth.creditNote ? 'CREDIT_NOTE' : 'INVOICE',
+      totalCents: truth.totalCents ?? 0,
+    },
+    cfa: { siret: truth.sellerSiret ?? '', iban: truth.iban ?? '' },
+    invoice: reading,
+    invoiceNumberUsedOn: [],
+    sameDocumentOn: [],
+    mandateValid: true,
+    depositDate: DEPOSIT_DATE,
+  }).filter((result) => {
+    const field = CONTROL_TRUTH[result.code];
+    return field === undefined || truth[field] !== undefined;
+  });
+  const verdict = controlVerdict(results);
+  return verdict.kind === 'REFUSE' ? verdict.failed : null;
+}
+
+/**
+ * A corpus item as a deposit, or why it is left out: a document that is not an invoice (Order-X orders, TypeCode
+ * 220/230/231: no amount to pay, nothing a CFA deposits). A negative amount or TypeCode 381 is a credit note's pro
+ * forma, whose control accepts either sign. The samples print specimen identifiers (DE12 1234…, SIRET
+ * 12345678900014) that fail their own checksum: refusing those is right, so their controls are left out too.
+ */
+export function corpusDeposit(item: CorpusItem): { truth: DepositTruth | null; leftOut: string[] } {
+  if (item.documentKind === 'order') {
+    return { truth: null, leftOut: [`not an invoice (${item.documentKind} ${item.typeCode})`] };
+  }
+  const text = (value: string | number | undefined) => (typeof value === 'string' ? value : undefined);
+  const total = typeof item.expected.total === 'number' ? item.expected.total : undefined;
+  const leftOut: string[] = [];
+  const valid = (value: string | undefined, isValid: (value: string) => boolean, controls: string) => {
+    if (value === undefined || isValid(value)) return value;
+    leftOut.push(`${controls} (it prints ${value}, whose checksum fails)`);
+    return undefined;
+  };
+  const truth = {
+    totalCents: total,
+    creditNote: item.typeCode === '381' || (total ?? 0) < 0,
+    invoiceNumber: text(item.expected.invoiceNumber),
+    sellerSiret: valid(text(item.expected.sellerSiret), isValidSiret, 'SIRET'),
+    iban: valid(text(item.expected.iban), isValidIban, 'IBAN_VALID, IBAN_MATCHES_CFA'),
+  };
+  return { truth, leftOut };
+}
+
+export interface AutomaticRefusal {
+  engine: string;
+  id: string;
+  /** The engine the reading ended with (readInvoice OCRs a text PDF whose text layer has no total). */
+  readBy: Reading['engine'];
+  failed: readonly ControlResult[];
+}
+
+/** The false automatic refusals among the readings checked, and the items left out with the reason. */
+export class RefusalCount {
+  readonly refusals: AutomaticRefusal[] = [];
+  /** Per item, what was left out of the count and why. */
+  readonly leftOut = new Map<string, readonly string[]>();
+  checked = 0;
+
+  check(engine: string, id: string, truth: DepositTruth | null, reading: Reading): void {
+    if (truth === null) return;
+    this.checked += 1;
+    const failed = automaticRefusal(truth, reading);
+    if (failed) this.refusals.push({ engine, id, readBy: reading.engine, failed });
+  }
+
+  /** Checks every reading of a corpus item, as measureAccuracy's onReading. */
+  readonly checkCorpusReading = (engine: EngineName, item: CorpusItem, reading: Reading): void => {
+    const { truth, leftOut } = corpusDeposit(item);
+    if (leftOut.length > 0) this.leftOut.set(item.id, leftOut);
+    this.check(engine, item.id, truth, reading);
+  };
+
+  format(): string[] {
+    const lines = [`False automatic refusals: ${this.refusals.length} of ${this.checked} readings of correct invoices`];
+    for (const refusal of this.refusals) {
+      for (const failed of refusal.failed) {
+        lines.push(`  ${refusal.engine} · ${refusal.id} (${refusal.readBy}) · ${failed.code}: ${failed.message}`);
+      }
+    }
+    for (const [id, reasons] of this.leftOut) lines.push(`  left out: ${id}, ${reasons.join('; ')}`);
+    return lines;
+  }
 }
 
 /**
