@@ -135,10 +135,14 @@ export function cellBelow(rows: readonly Row[], rowIndex: number, label: Cell): 
   return null;
 }
 
+/** An address block: a heading and at most this many rows (name, service, street, city, identifiers). */
+const BLOCK_ROWS = 8;
+
 /**
  * The region a block heading opens (« Facturé à », « Client », « Bill to »): the rows under it, in the heading's
- * column (from its left edge to the next cell of its row or the page's right), until a gap of two rows. The
- * buyer's identifiers printed there are not the seller's.
+ * column (cells starting near the heading's left edge, before the next cell of its row), until a gap of two rows,
+ * a row reaching into the column from its left (a table or a paragraph across the page) or BLOCK_ROWS rows. The buyer's
+ * identifiers printed there are not the seller's.
  */
 export function blockUnder(rows: readonly Row[], rowIndex: number, heading: Cell): Cell[] {
   const row = rows[rowIndex];
@@ -146,16 +150,22 @@ export function blockUnder(rows: readonly Row[], rowIndex: number, heading: Cell
   const nextInRow = row.cells.find((cell) => cell.x0 > heading.x1);
   const right = nextInRow ? nextInRow.x0 : Number.POSITIVE_INFINITY;
   const left = heading.x0 - (heading.x1 - heading.x0);
+  const reach = Math.max(heading.x1 - heading.x0, 3 * (row.y1 - row.y0));
   const block: Cell[] = [heading];
   let bottom = row.y1;
+  let taken = 0;
   const height = row.y1 - row.y0;
-  for (let i = rowIndex + 1; i < rows.length; i += 1) {
+  for (let i = rowIndex + 1; i < rows.length && taken < BLOCK_ROWS; i += 1) {
     const next = rows[i];
     if (!next || next.page !== row.page || next.y0 - bottom > 2 * height) break;
-    const inColumn = next.cells.filter((cell) => cell.x0 >= left && cell.x0 < right);
+    if (next.cells.some((cell) => cell.x0 < left && cell.x1 > heading.x0)) break;
+    // Address lines start where their heading starts (left-aligned blocks): a cell starting far from it belongs to
+    // another column, even when the heading has nothing to its right on its own row.
+    const inColumn = next.cells.filter((cell) => cell.x0 < right && Math.abs(cell.x0 - heading.x0) <= reach);
     if (inColumn.length === 0) continue;
     block.push(...inColumn);
     bottom = next.y1;
+    taken += 1;
   }
   return block;
 }

@@ -51,7 +51,8 @@ export function siretIn(lines: readonly Line[], buyers: ReadonlySet<string> = ne
       if (CUSTOMER_CONTEXT.test(line.folded.slice(Math.max(0, match.index - 40), match.index))) continue;
       const after = match.index + match[0].length;
       const skip = /^[^0-9\n]{0,16}?(?=[0-9OIl|])/.exec(line.text.slice(after));
-      if (!skip) continue;
+      // « SIRET client : … » names the buyer's too.
+      if (!skip || CUSTOMER_CONTEXT.test(line.folded.slice(after, after + skip[0].length))) continue;
       SIRET_DIGITS.lastIndex = after + skip[0].length;
       const digitsMatch = SIRET_DIGITS.exec(line.text);
       if (!digitsMatch?.[1]) continue;

@@ -287,6 +287,13 @@ describe('findTotalToPay', () => {
   });
 });
 
+describe('the seller’s SIRET', () => {
+  it('passes over a SIRET labelled as the customer’s, before or after the label', () => {
+    expect(findSiret('SIRET client : 857 840 623 40333\nSIRET : 131 044 604 14829')?.value).toBe('13104460414829');
+    expect(findSiret('Client SIRET : 857 840 623 40333\nSIRET : 131 044 604 14829')?.value).toBe('13104460414829');
+  });
+});
+
 describe('findInvoiceNumber', () => {
   it.each([
     ['Facture N° : FA-2024-001287', 'FA-2024-001287', CONFIDENCE.LABELLED],

@@ -64,6 +64,24 @@ describe('words and rows', () => {
       'SIRET 22222222222222',
     ]);
   });
+  it('keeps a left-hand block apart from the seller’s column printed at its right', () => {
+    const rows = rowsOf([
+      ...line(100, ['Institut', 400], ['Régional', 445]),
+      ...line(112, ['Destinataire', 50], [':', 115]),
+      ...line(124, ['Opco', 50], ['Atlas', 75], ['SIRET', 400], ['94104858951665', 430]),
+      ...line(136, ['75013', 50], ['Paris', 80]),
+      ...line(148, ['SIRET', 50], ['43081482233367', 80]),
+    ]);
+    const index = rows.findIndex((r) => r.cells.some((c) => c.folded.startsWith('destinataire')));
+    const heading = rows[index]?.cells[0] ?? null;
+    expect(heading?.text).toBe('Destinataire :');
+    expect(blockUnder(rows, index, heading as never).map((c) => c.text)).toEqual([
+      'Destinataire :',
+      'Opco Atlas',
+      '75013 Paris',
+      'SIRET 43081482233367',
+    ]);
+  });
 });
 
 describe('fields found by layout', () => {
