@@ -26,6 +26,8 @@ import {
   type BenchDatabase,
   type ServiceProcess,
   writeResult,
+  runBench,
+  seconds,
 } from '../support/api-lists';
 import { stopOnExit } from '../support/stop-on-exit';
 import { mib, processMemory, sampleTreeRss } from '../support/rss';
@@ -387,14 +389,4 @@ function perfectReading(item: Prepared): ExtractionResult {
   return { engine: 'FACTURX', fields, fieldConfidences, confidence: 1, pageCount: 1, durationMs: 1 };
 }
 
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -19,6 +19,8 @@ import {
   startBenchTemporal,
   startServiceProcess,
   writeResult,
+  runBench,
+  seconds,
 } from '../support/api-lists';
 import { stopOnExit } from '../support/stop-on-exit';
 import { mib, sampleTreeRss } from '../support/rss';
@@ -295,14 +297,4 @@ function short(size: number): string {
   return size >= 1_000_000 ? `${size / 1_000_000}M` : size >= 1000 ? `${size / 1000}k` : String(size);
 }
 
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -16,7 +16,7 @@ import {
 } from './page-images';
 import { DEFAULT_MAX_PAGES, PdfError, isPdf, openPdf, type PdfDocument } from './pdf';
 import { measureDecodedSize } from './pdf-streams';
-import { DEFAULT_TEXT_PAGES, MIN_TEXT_CHARS, readTextLayer } from './text-layer';
+import { DEFAULT_TEXT_PAGES, MIN_TEXT_CHARS, readTextLayer, type TextLayer } from './text-layer';
 import {
   INVOICE_FIELD_NAMES,
   emptyFields,
@@ -172,16 +172,7 @@ async function readPdf(bytes: Uint8Array, context: Context): Promise<ExtractionR
       signal,
       onPage: (page, pages) => context.onProgress?.({ stage: 'TEXT_LAYER', page, pages }),
     });
-    const fromText = layer.imageOnly
-      ? null
-      : fromParsed(
-          parseInvoiceFields(
-            layer.text,
-            layer.pages.flatMap((p) => p.words),
-          ),
-          1,
-          certainlyAbsent(layer.text),
-        );
+    const fromText = layer.imageOnly ? null : textLayerReading(layer);
     // A text layer without a total is either not the invoice's text (a scan with a stamped header) or a
     // broken font encoding; the printed page may still be legible.
     if (fromText && fromText.fields.totalCents !== null) return result(context, 'TEXT_LAYER', fromText, pageCount);
@@ -278,7 +269,16 @@ function ocrWords(recognized: OcrResult, page: number): Word[] {
   return (recognized.words ?? []).map(({ text, confidence, bbox }) => ({ text, page, confidence, ...bbox }));
 }
 
-interface Read {
+/**
+ * The fields of a text layer: parsed from its text and words, at the parsers' confidences (the reader's own is 1),
+ * a field it certainly does not print at confidence 1. Also what the accuracy measures read text layers with.
+ */
+export function textLayerReading(layer: TextLayer): Read {
+  const words = layer.pages.flatMap((page) => page.words);
+  return fromParsed(parseInvoiceFields(layer.text, words), 1, certainlyAbsent(layer.text));
+}
+
+export interface Read {
   fields: InvoiceFields;
   fieldConfidences: FieldConfidences;
 }

@@ -2,11 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { controlVerdict, runControls, type ControlCode, type ControlResult } from '../domain/controls';
 import { isValidIban, isValidSiret } from '../domain/identifiers';
+import { FRENCH_MONTHS } from '../domain/dates';
 import { readFacturX, xmlDecimalToCents } from '../extraction/facturx';
-import { parseInvoiceFields } from '../extraction/fields';
-import { certainlyAbsent } from '../extraction/fields/absence';
 import { withPdf } from '../extraction/pdf';
-import { readInvoice, type OcrEngine } from '../extraction/read-invoice';
+import { readInvoice, textLayerReading, type OcrEngine } from '../extraction/read-invoice';
 import { readTextLayer } from '../extraction/text-layer';
 import {
   INVOICE_FIELD_NAMES,
@@ -245,26 +244,7 @@ export async function readEmbeddedXml(pdfFile: string): Promise<Reading | null> 
  */
 export async function readTextLayerFields(pdfFile: string): Promise<Reading> {
   const layer = await withPdf(fs.readFileSync(pdfFile), {}, (doc) => readTextLayer(doc));
-  const parsed = parseInvoiceFields(
-    layer.text,
-    layer.pages.flatMap((page) => page.words),
-  );
-  const absent = certainlyAbsent(layer.text);
-  const fieldConfidences = zeroConfidences();
-  for (const name of INVOICE_FIELD_NAMES)
-    fieldConfidences[name] = parsed[name]?.confidence ?? (absent.has(name) ? 1 : 0);
-  const fields: InvoiceFields = {
-    invoiceNumber: parsed.invoiceNumber?.value ?? null,
-    proFormaNumber: parsed.proFormaNumber?.value ?? null,
-    totalCents: parsed.totalCents?.value ?? null,
-    issueDate: parsed.issueDate?.value ?? null,
-    siret: parsed.siret?.value ?? null,
-    siren: parsed.siren?.value ?? null,
-    vatId: parsed.vatId?.value ?? null,
-    iban: parsed.iban?.value ?? null,
-    currency: parsed.currency?.value ?? null,
-  };
-  return { engine: 'TEXT_LAYER', fields, fieldConfidences };
+  return { engine: 'TEXT_LAYER', ...textLayerReading(layer) };
 }
 
 /** An image read the way a deposit is: readInvoice, which sends images to OCR. */
@@ -488,20 +468,7 @@ const MONTHS = {
     'november',
     'december',
   ],
-  fr: [
-    'janvier',
-    'février',
-    'mars',
-    'avril',
-    'mai',
-    'juin',
-    'juillet',
-    'août',
-    'septembre',
-    'octobre',
-    'novembre',
-    'décembre',
-  ],
+  fr: FRENCH_MONTHS,
   de: [
     'januar',
     'februar',

@@ -1,3 +1,4 @@
+import { FRENCH_MONTHS } from '../../domain/dates';
 /**
  * French print forms: amounts with a space or a dot between thousands and a comma before the cents, dates as
  * `12/03/2026` or `12 mars 2026`. Plain spaces only: the standard PDF fonts are WinAnsi, which has no narrow
@@ -13,8 +14,6 @@ export function formatAmount(cents: number, thousands: ThousandsSeparator, curre
   const euros = String(Math.floor(absolute / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, thousands);
   return `${sign}${euros},${String(absolute % 100).padStart(2, '0')} ${currency}`;
 }
-
-const MONTHS = 'janvier février mars avril mai juin juillet août septembre octobre novembre décembre'.split(' ');
 
 /** A calendar day, kept as an ISO string (`YYYY-MM-DD`) so no time zone ever moves it. */
 export type IsoDate = string;
@@ -44,7 +43,7 @@ export function numericDate(date: IsoDate): string {
 export function longDate(date: IsoDate): string {
   const [year, month, day] = date.split('-').map(Number);
   const dayText = day === 1 ? '1er' : String(day);
-  return `${dayText} ${MONTHS[(month ?? 1) - 1] ?? ''} ${year}`;
+  return `${dayText} ${FRENCH_MONTHS[(month ?? 1) - 1] ?? ''} ${year}`;
 }
 
 /** `Période du 01/09/2026 au 30/09/2026`'s middle. */

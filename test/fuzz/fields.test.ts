@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { FRENCH_MONTHS } from '../../domain/dates';
 import {
   CONFIDENCE,
   findAmounts,
@@ -221,20 +222,6 @@ describe('amounts read back as printed', () => {
 });
 
 describe('dates read back as printed', () => {
-  const FRENCH_MONTHS = [
-    'janvier',
-    'février',
-    'mars',
-    'avril',
-    'mai',
-    'juin',
-    'juillet',
-    'août',
-    'septembre',
-    'octobre',
-    'novembre',
-    'décembre',
-  ];
   const FRENCH_ABBREVIATIONS = [
     'janv.',
     'févr.',
