@@ -62,7 +62,17 @@ function ibanInText(text: string, labelled: boolean): Omit<FieldValue<string>, '
       return { value: repairedValue, confidence, valid: true, repaired: true };
     }
     // A bar is no IBAN character (OCR's 1): the value stays upper-case alphanumerics, as ibanGroupsOnly keeps it.
-    fallback ??= { value: printed.replace(/\|/g, '1'), confidence: CONFIDENCE.CHECKSUM_FAILED, valid: false };
+    // Read as 1, the bar may be all a valid IBAN lacked: then it is a repair like the others.
+    const barless = printed.replace(/\|/g, '1');
+    if (barless !== printed && isValidIban(barless)) {
+      return {
+        value: barless,
+        confidence: lowered(labelled ? CONFIDENCE.CHECKED : CONFIDENCE.WEAK_CUE, true),
+        valid: true,
+        repaired: true,
+      };
+    }
+    fallback ??= { value: barless, confidence: CONFIDENCE.CHECKSUM_FAILED, valid: false };
   }
   return labelled ? fallback : null;
 }

@@ -92,7 +92,8 @@ describe('field parsers on hostile text', () => {
   it('parseInvoiceFields never throws and returns values of the declared shape', () => {
     fc.assert(
       fc.property(hostileText, (text) => expectParsedShape(text)),
-      { numRuns: 300 },
+      // Found by this test: a bar read as 1 made a valid IBAN that was still flagged invalid.
+      { numRuns: 300, examples: [['IBAN : NO79991|Il6889000']] },
     );
   });
 
