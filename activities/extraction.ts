@@ -70,9 +70,9 @@ export function createExtractionActivities(deps: ExtractionActivityDeps) {
               context.heartbeat(progress);
             },
             onRequest: (request, signal) => {
-              const { image, timeoutMs, words } = request as OcrRequest;
+              const { image, ...options } = request as OcrRequest;
               if (!deps.ocr) throw new Error('no OCR pool in this process');
-              return deps.ocr.recognize(asBuffer(image), { signal, timeoutMs, words });
+              return deps.ocr.recognize(asBuffer(image), { ...options, signal });
             },
           },
         );

@@ -17,10 +17,10 @@ import { numericDateOrder } from './fields/dates';
 import { ibanIn } from './fields/iban';
 import { invoiceNumberIn } from './fields/invoice-number';
 import { issueDateIn } from './fields/issue-date';
-import { toLines } from './fields/lines';
+import { toLines, type Line } from './fields/lines';
 import { proFormaReferenceIn } from './fields/pro-forma';
-import { buyerBlocks, invoiceNumberUnderLabel, totalUnderLabel } from './fields/in-layout';
-import { rowsOf, type Word } from './layout';
+import { buyerBlocks, invoiceNumberUnderLabel, sellerBlocks, totalUnderLabel } from './fields/in-layout';
+import { rowsOf, rowsText, type Row, type Word } from './layout';
 
 export { CONFIDENCE, OCR_REPAIR_PENALTY, type FieldValue } from './fields/confidence';
 export { findAmounts, findTotalToPay, type AmountMatch } from './fields/amounts';
@@ -47,20 +47,45 @@ export interface ParsedFields {
 }
 
 /**
- * Every field of an invoice from its text and, when the reader gives them, its words with their positions: a
- * number in a header table and the buyer's block are found by layout (fields/in-layout.ts), the rest by the text.
+ * Every field of an invoice from its text and, when the reader gives them, its words with their positions (and
+ * `known.buyerSirets`, the buyers' SIRETs of the page a region was cut from, never taken for the seller's): a
+ * number in a header table and the buyer's and seller's blocks are found by layout (fields/in-layout.ts), the rest
+ * by the text. OCR's text follows tesseract's blocks, which part a label printed left from its value printed right
+ * (« Rechnungsdatum » … « 30.05.2026 » twenty lines apart): the page is also read row by row from the words'
+ * positions, and of the two readings of each field the surer is kept, the text's on a tie (preferring the rows lost
+ * a « Net à payer » to a confirmed « Total TTC » above it).
  */
-export function parseInvoiceFields(text: string, words: readonly Word[] = []): ParsedFields {
-  const lines = toLines(text);
+export function parseInvoiceFields(
+  text: string,
+  words: readonly Word[] = [],
+  known: { buyerSirets?: ReadonlySet<string> } = {},
+): ParsedFields {
   const rows = rowsOf(words);
+  const buyers = new Set([...buyerSiretsIn(rows), ...(known.buyerSirets ?? [])]);
+  const fromText = parseLines(toLines(text), rows, buyers);
+  if (!words.some((word) => word.line !== undefined)) return fromText;
+  const fromRows = parseLines(toLines(rowsText(rows)), rows, buyers);
+  return {
+    invoiceNumber: surer(fromText.invoiceNumber, fromRows.invoiceNumber),
+    proFormaNumber: surer(fromText.proFormaNumber, fromRows.proFormaNumber),
+    totalCents: surer(fromText.totalCents, fromRows.totalCents),
+    issueDate: surer(fromText.issueDate, fromRows.issueDate),
+    siret: surer(fromText.siret, fromRows.siret),
+    siren: surer(fromText.siren, fromRows.siren),
+    vatId: surer(fromText.vatId, fromRows.vatId),
+    iban: surer(fromText.iban, fromRows.iban),
+    currency: surer(fromText.currency, fromRows.currency),
+  };
+}
+
+function parseLines(lines: readonly Line[], rows: readonly Row[], buyers: ReadonlySet<string>): ParsedFields {
   const order = numericDateOrder(lines);
   const invoiceNumber = invoiceNumberIn(lines, order);
-  const buyers = siretsIn(buyerBlocks(rows).join('\n'));
-  const siret = siretIn(lines, buyers);
+  const siret = siretIn(lines, { buyers, sellers: siretsIn(sellerBlocks(rows).join('\n')) });
   return {
     invoiceNumber: surer(invoiceNumber?.field ?? null, invoiceNumberUnderLabel(rows, order)),
     proFormaNumber: proFormaReferenceIn(lines),
-    totalCents: surer(totalToPayIn(lines), totalUnderLabel(rows, lines)),
+    totalCents: surer(totalToPayIn(lines, rows), totalUnderLabel(rows, lines)),
     issueDate: issueDateIn(lines, order, invoiceNumber),
     siret,
     siren: sirenIn(lines) ?? sirenFromSiret(siret),
@@ -71,8 +96,17 @@ export function parseInvoiceFields(text: string, words: readonly Word[] = []): P
 }
 
 /** Of two candidates for a field, the one read with more confidence (the first on a tie). */
-function surer<T>(first: FieldValue<T> | null, second: FieldValue<T> | null): FieldValue<T> | null {
+function surer<F extends FieldValue<unknown>>(first: F | null, second: F | null): F | null {
   if (!first) return second;
   if (!second) return first;
   return second.confidence > first.confidence ? second : first;
+}
+
+/** The SIRETs printed in the buyers' blocks of a page read into `words`: never the seller's. */
+export function buyerSirets(words: readonly Word[]): Set<string> {
+  return buyerSiretsIn(rowsOf(words));
+}
+
+function buyerSiretsIn(rows: readonly Row[]): Set<string> {
+  return siretsIn(buyerBlocks(rows).join('\n'));
 }

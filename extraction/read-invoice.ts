@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import type { OcrResult } from '../infra/ocr-pool';
+import type { OcrResult, RecognizeOptions } from '../infra/ocr-pool';
 import { readFacturX, type FacturXDocument } from './facturx';
-import type { Word } from './layout';
-import { parseInvoiceFields, type FieldValue, type ParsedFields } from './fields';
+import { skewOf, straightened, type Word } from './layout';
+import { RESCUE_SCALE, fieldsToRescue, rescueRegions, withRescue } from './rescue';
+import { buyerSirets, parseInvoiceFields, type FieldValue, type ParsedFields } from './fields';
 import { certainlyAbsent } from './fields/absence';
 import {
   DEFAULT_IMAGE_LIMITS,
@@ -11,6 +12,7 @@ import {
   ImageError,
   imageForOcr,
   readImageHeader,
+  regionsImage,
   renderPdfPage,
   type ImageLimits,
 } from './page-images';
@@ -58,6 +60,8 @@ export interface ExtractionLimits {
   pdfOpenTimeoutMs: number;
   /** Per page; unset, the OCR pool's own timeout applies. */
   ocrPageTimeoutMs?: number;
+  /** Read again the regions of the fields OCR missed or could not check (extraction/rescue.ts). */
+  rescuePasses: boolean;
 }
 
 export const DEFAULT_EXTRACTION_LIMITS: ExtractionLimits = {
@@ -70,11 +74,12 @@ export const DEFAULT_EXTRACTION_LIMITS: ExtractionLimits = {
   image: DEFAULT_IMAGE_LIMITS,
   render: DEFAULT_RENDER_LIMITS,
   pdfOpenTimeoutMs: 20_000,
+  rescuePasses: true,
 };
 
 /** What readInvoice needs from the OCR pool. */
 export interface OcrEngine {
-  recognize(image: Buffer, options?: { signal?: AbortSignal; timeoutMs?: number; words?: boolean }): Promise<OcrResult>;
+  recognize(image: Buffer, options?: RecognizeOptions): Promise<OcrResult>;
 }
 
 export interface ExtractionProgress {
@@ -94,6 +99,11 @@ export interface ReadInvoiceOptions {
 
 /** The fields the automatic controls need; the overall confidence of a text or OCR read is their mean. */
 const CONTROL_FIELDS: readonly InvoiceFieldName[] = ['invoiceNumber', 'proFormaNumber', 'totalCents', 'siret', 'iban'];
+/**
+ * Regions read again are one column of text of varied sizes (tesseract's PSM 4): their rows in order, label beside
+ * value. PSM 6 (one uniform block) garbled noisy scans' totals blocks that PSM 4 read right, in less time.
+ */
+const RESCUE_PSM = '4';
 /** OCR stops reading further pages once these are found. */
 const KEY_FIELDS: readonly InvoiceFieldName[] = ['invoiceNumber', 'totalCents', 'iban'];
 
@@ -201,14 +211,16 @@ async function ocrPdf(
   ocr: OcrEngine,
   context: Context,
 ): Promise<{ read: Read | null; error?: ExtractionErrorCode }> {
-  const pages = Math.min(doc.numPages, context.limits.ocrPages);
+  const pageCount = Math.min(doc.numPages, context.limits.ocrPages);
   const texts: string[] = [];
   const confidences: number[] = [];
   const words: Word[] = [];
-  let read: Read | null = null;
-  for (let page = 1; page <= pages; page += 1) {
+  const pages: OcrPage[] = [];
+  let parsed: ParsedFields | null = null;
+  let error: ExtractionErrorCode | undefined;
+  for (let page = 1; page <= pageCount; page += 1) {
     context.signal?.throwIfAborted();
-    context.onProgress?.({ stage: 'OCR', page, pages });
+    context.onProgress?.({ stage: 'OCR', page, pages: pageCount });
     const image = await renderPdfPage(doc, page, { dpi: context.limits.renderDpi, limits: context.limits.render });
     let recognized: OcrResult;
     try {
@@ -217,19 +229,25 @@ async function ocrPdf(
         timeoutMs: context.limits.ocrPageTimeoutMs,
         words: true,
       });
-    } catch (error) {
+    } catch (failure) {
       context.signal?.throwIfAborted();
-      if (isCode(error, 'OCR_TIMEOUT')) return { read, error: 'OCR_TIMEOUT' };
-      if (isCode(error, 'OCR_FAILED')) return { read, error: 'OCR_FAILED' };
-      throw error;
+      if (isCode(failure, 'OCR_TIMEOUT')) error = 'OCR_TIMEOUT';
+      else if (isCode(failure, 'OCR_FAILED')) error = 'OCR_FAILED';
+      else throw failure;
+      break;
     }
     texts.push(recognized.text);
     confidences.push(recognized.confidence);
-    words.push(...ocrWords(recognized, page));
-    read = fromParsed(parseInvoiceFields(texts.join('\n\f'), words), mean(confidences));
-    if (KEY_FIELDS.every((name) => read?.fields[name] !== null)) break;
+    const read = pageRead(recognized, image, page);
+    words.push(...read.words);
+    pages.push(read);
+    parsed = parseInvoiceFields(texts.join('\n\f'), words);
+    if (KEY_FIELDS.every((name) => parsed?.[name] !== null)) break;
   }
-  return { read };
+  if (!parsed) return { read: null, error };
+  // A page that timed out or failed says the pool is struggling: no more reading of this document.
+  if (!error) parsed = await rescue(parsed, words, pages, ocr, context);
+  return { read: fromParsed(parsed, mean(confidences)), error };
 }
 
 async function readImage(bytes: Uint8Array, context: Context): Promise<ExtractionResult> {
@@ -259,14 +277,77 @@ async function readImage(bytes: Uint8Array, context: Context): Promise<Extractio
     }
     throw error;
   }
-  const read = fromParsed(parseInvoiceFields(recognized.text, ocrWords(recognized, 1)), recognized.confidence);
+  const page = pageRead(recognized, image, 1);
+  const parsed = await rescue(
+    parseInvoiceFields(recognized.text, page.words),
+    page.words,
+    [page],
+    context.ocr,
+    context,
+  );
+  const read = fromParsed(parsed, recognized.confidence);
   if (!hasAnyField(read)) return none(context, 'NOTHING_READ', 1);
   return result(context, 'OCR', read, 1);
 }
 
-/** Tesseract's words of a page, with their boxes in the page image's pixels. */
-function ocrWords(recognized: OcrResult, page: number): Word[] {
-  return (recognized.words ?? []).map(({ text, confidence, bbox }) => ({ text, page, confidence, ...bbox }));
+/** A page OCR read: its image (for rescue passes), its skew and its words, the skew taken out of their boxes. */
+interface OcrPage {
+  page: number;
+  image: Buffer;
+  width: number;
+  height: number;
+  slope: number;
+  words: Word[];
+}
+
+function pageRead(recognized: OcrResult, image: Buffer, page: number): OcrPage {
+  const words = (recognized.words ?? []).map(({ text, confidence, bbox, line }) => ({
+    text,
+    page,
+    confidence,
+    line,
+    ...bbox,
+  }));
+  const slope = skewOf(words);
+  const size = readImageHeader(image) ?? { width: 0, height: 0 };
+  return { page, image, width: size.width, height: size.height, slope, words: straightened(words, slope) };
+}
+
+/**
+ * The rescue passes (extraction/rescue.ts): the regions of the fields the first reading missed or could not check,
+ * read again enlarged, level and as one block, and compared with the first reading. A region that cannot be read
+ * leaves the first reading as it was.
+ */
+async function rescue(
+  parsed: ParsedFields,
+  words: readonly Word[],
+  pages: readonly OcrPage[],
+  ocr: OcrEngine,
+  context: Context,
+): Promise<ParsedFields> {
+  const fields = context.limits.rescuePasses ? fieldsToRescue(parsed, words) : [];
+  if (fields.length === 0) return parsed;
+  const byNumber = new Map(pages.map((page) => [page.page, page]));
+  const regions = rescueRegions(fields, words, byNumber);
+  if (regions.length === 0) return parsed;
+  context.signal?.throwIfAborted();
+  let second: ParsedFields;
+  try {
+    const image = await regionsImage(regions, byNumber, RESCUE_SCALE);
+    const read = await ocr.recognize(image, {
+      signal: context.signal,
+      timeoutMs: context.limits.ocrPageTimeoutMs,
+      psm: RESCUE_PSM,
+      words: true,
+    });
+    // A region cut out of the buyer's block no longer shows its heading: the page's blocks still tell.
+    second = parseInvoiceFields(read.text, pageRead(read, image, 1).words, { buyerSirets: buyerSirets(words) });
+  } catch (error) {
+    context.signal?.throwIfAborted();
+    if (isCode(error, 'OCR_UNAVAILABLE')) throw error;
+    return parsed;
+  }
+  return withRescue(parsed, second, fields);
 }
 
 /**

@@ -24,12 +24,9 @@ export const readerTasks = {
   async readInvoice(input: ReadInvoiceTaskInput, context: ChildTaskContext): Promise<ExtractionResult> {
     const ocr: OcrEngine | null = input.ocr
       ? {
-          recognize: async (image, options) =>
-            (await context.request({
-              image,
-              timeoutMs: options?.timeoutMs,
-              words: options?.words,
-            } satisfies OcrRequest)) as OcrResult,
+          // The signal stays here: the parent stops the page when this process is stopped.
+          recognize: async (image, { signal: _signal, ...options } = {}) =>
+            (await context.request({ image, ...options } satisfies OcrRequest)) as OcrResult,
         }
       : null;
     return readInvoice(asBuffer(input.bytes), input.mimeType, {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { createChildPool, type ChildPool, type ChildPoolLogger } from '../infra/child-pool';
+import type { PageReadOptions } from '../infra/ocr-pool';
 import type { ReaderTasks } from './reader-process';
 
 /** The reader processes of a worker (or of the API, for workbooks): parsing isolated under a deadline and a memory cap. */
@@ -23,11 +24,8 @@ export function createReaderPool(options: ReaderPoolOptions): ReaderPool {
  * A page image a reader asks its parent to OCR (tesseract's pool lives in the parent, shared by all readers). Here,
  * not in the reader's module, so that the parent never loads the parsers it runs elsewhere.
  */
-export interface OcrRequest {
+export interface OcrRequest extends PageReadOptions {
   image: Uint8Array;
-  timeoutMs?: number;
-  /** Also return the words with their boxes (extraction/layout.ts). */
-  words?: boolean;
 }
 
 /** Structured clone hands a Buffer over as a plain Uint8Array. */

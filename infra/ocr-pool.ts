@@ -18,6 +18,8 @@ export interface OcrWord {
   /** 0..1 */
   confidence: number;
   bbox: { x0: number; y0: number; x1: number; y1: number };
+  /** Tesseract's line the word belongs to, counted from 0 over the page: a skew is measured along lines. */
+  line: number;
 }
 
 export interface OcrResult {
@@ -25,14 +27,24 @@ export interface OcrResult {
   /** Tesseract's mean word confidence, 0..1. */
   confidence: number;
   words?: OcrWord[];
+  /** With `deskew`: the angle the image was turned by before reading; the words' boxes are in the turned image. */
+  rotateRadians?: number;
 }
 
-export interface RecognizeOptions {
-  signal?: AbortSignal;
+/** How one image is read: what a reader process asks its parent's pool for. */
+export interface PageReadOptions {
   /** Overrides the pool's page timeout for this page. */
   timeoutMs?: number;
   /** Also return the words with their boxes and confidences (a little slower). */
   words?: boolean;
+  /** Page segmentation mode for this image instead of the pool's (a region re-read as one block: '6'); no fallback. */
+  psm?: string;
+  /** Straighten the image first: tesseract measures the skew of its text lines (one more layout pass). */
+  deskew?: boolean;
+}
+
+export interface RecognizeOptions extends PageReadOptions {
+  signal?: AbortSignal;
 }
 
 export interface OcrPool {
@@ -325,11 +337,17 @@ export async function createOcrPool(options: OcrPoolOptions): Promise<OcrPool> {
 
   async function read(worker: TesseractWorker, job: Job): Promise<TesseractPageData> {
     const output = { text: true, blocks: job.options.words === true };
-    const { data } = await worker.recognize(job.image, {}, output);
+    // tesseract.js sets these for this image only and restores the worker's own parameters after it.
+    const parameters = {
+      ...(job.options.deskew ? { rotateAuto: true } : {}),
+      ...(job.options.psm ? { tessedit_pageseg_mode: job.options.psm as never } : {}),
+    };
+    const { data } = await worker.recognize(job.image, parameters, output);
+    if (job.options.psm) return data;
     if (!fallbackPsm || fallbackPsm === psm || nonSpaceLength(data.text) >= FALLBACK_BELOW_CHARS) return data;
     await worker.setParameters({ tessedit_pageseg_mode: fallbackPsm as never });
     try {
-      const second = (await worker.recognize(job.image, {}, output)).data;
+      const second = (await worker.recognize(job.image, parameters, output)).data;
       return nonSpaceLength(second.text) > nonSpaceLength(data.text) ? second : data;
     } finally {
       await worker.setParameters({ tessedit_pageseg_mode: psm as never });
@@ -419,20 +437,24 @@ interface TesseractPageData {
   text: string;
   confidence: number;
   blocks: unknown;
+  rotateRadians?: number | null;
 }
 
 function toResult(data: TesseractPageData, withWords: boolean): OcrResult {
   const result: OcrResult = { text: data.text, confidence: clamp01(data.confidence / 100) };
   if (withWords) result.words = wordsOf(data.blocks);
+  if (typeof data.rotateRadians === 'number' && data.rotateRadians !== 0) result.rotateRadians = data.rotateRadians;
   return result;
 }
 
 /** tesseract.js 7 nests words as blocks → paragraphs → lines → words. */
 function wordsOf(blocks: unknown): OcrWord[] {
   const words: OcrWord[] = [];
+  let lineIndex = -1;
   for (const block of arrayOf(blocks)) {
     for (const paragraph of arrayOf(field(block, 'paragraphs'))) {
       for (const line of arrayOf(field(paragraph, 'lines'))) {
+        lineIndex += 1;
         for (const word of arrayOf(field(line, 'words'))) {
           const text = field(word, 'text');
           const confidence = field(word, 'confidence');
@@ -447,6 +469,7 @@ function wordsOf(blocks: unknown): OcrWord[] {
               x1: Number(field(bbox, 'x1') ?? 0),
               y1: Number(field(bbox, 'y1') ?? 0),
             },
+            line: lineIndex,
           });
         }
       }

@@ -7,6 +7,7 @@
  */
 import { parseAmountToCents, type Cents } from '../../domain/money';
 import { CONFIDENCE, type FieldValue } from './confidence';
+import { cellBelow, type Cell, type Row } from '../layout';
 import { allMatches, evidenceOf, nextLines, previousLine, toLines, type Line } from './lines';
 
 export interface AmountMatch {
@@ -127,7 +128,8 @@ export function findTotalToPay(text: string): FieldValue<Cents> | null {
   return totalToPayIn(toLines(text));
 }
 
-export function totalToPayIn(lines: readonly Line[]): FieldValue<Cents> | null {
+/** `rows`: the page's rows (extraction/layout.ts), where a totals table prints its amounts under their labels. */
+export function totalToPayIn(lines: readonly Line[], rows: readonly Row[] = []): FieldValue<Cents> | null {
   for (const label of TOTAL_LABELS) {
     let best: FieldValue<Cents> | null = null;
     for (const line of lines) {
@@ -138,7 +140,7 @@ export function totalToPayIn(lines: readonly Line[]): FieldValue<Cents> | null {
         if (found) best = found;
       }
     }
-    if (best) return crossChecked(lines, best);
+    if (best) return crossChecked(lines, best, rows);
   }
   const amounts = lines
     .filter((line) => !NEVER_A_TOTAL_LINE.test(line.folded))
@@ -199,15 +201,46 @@ const TAX_LABELS: readonly RegExp[] = [
   /\bvat\b/,
   /\b(?:mwst|ust|umsatzsteuer|mehrwertsteuer)\b/,
   /\b(?:total\s*)?tax(?:es)?\b/,
+  // OCR glues a table heading's words: « TOTALTVA ».
+  /\btotal\s*tva\b/,
 ];
 const TAX_EXEMPT = /non\s*applicable|exoner|exempt|art\.?\s*261|steuerfrei|kleinunternehmer/;
+/** What a totals table's heading cell may hold beside its label: « (EUR) », « Montant », « 20 % » is not. */
+const TOTALS_HEADING_REST = /^[^\d]{0,12}$/;
+
 export const INCLUDING_TAX_LABELS = TOTAL_LABELS.filter((label) => label.confidence === CONFIDENCE.LABELLED).map(
   (label) => label.pattern,
 );
 
-/** The first amount after each occurrence of the labels (same line, or alone on the next one). */
-function amountsAfter(lines: readonly Line[], labels: readonly RegExp[]): Cents[] {
-  const found: Cents[] = [];
+/**
+ * The amounts printed alone in the cell under a cell that holds one of `labels` and, beside it, only what `rest`
+ * matches: the values of a table whose headings are a row of labels. In the order of the page.
+ */
+export function amountsUnderLabels(
+  rows: readonly Row[],
+  labels: readonly RegExp[],
+  rest: RegExp,
+): { label: Cell; below: Cell; cents: Cents }[] {
+  const found: { label: Cell; below: Cell; cents: Cents }[] = [];
+  for (const [index, row] of rows.entries()) {
+    for (const cell of row.cells) {
+      const label = labels.map((pattern) => pattern.exec(cell.folded)).find((match) => match !== null);
+      if (!label || !rest.test(cell.folded.replace(label[0], ''))) continue;
+      const below = cellBelow(rows, index, cell);
+      const [line] = below ? toLines(below.text) : [];
+      const amount = line ? loneAmount(line) : null;
+      if (below && amount) found.push({ label: cell, below, cents: amount.cents });
+    }
+  }
+  return found;
+}
+
+/**
+ * The first amount after each occurrence of the labels (same line, or alone on the next one), and the amount printed
+ * under each cell that holds only one of them (a totals table: « Total HT | TVA | Total TTC » over the amounts).
+ */
+function amountsAfter(lines: readonly Line[], labels: readonly RegExp[], rows: readonly Row[] = []): Cents[] {
+  const found: Cents[] = amountsUnderLabels(rows, labels, TOTALS_HEADING_REST).map((under) => under.cents);
   for (const line of lines) {
     for (const label of labels) {
       for (const match of allMatches(label, line.folded)) {
@@ -226,19 +259,23 @@ function amountsAfter(lines: readonly Line[], labels: readonly RegExp[]): Cents[
  * it stays below the confidence an automatic refusal needs (UNCONFIRMED): a running balance, a sub-total or a
  * contract's annual amount near a « total » word must not refuse a correct invoice.
  */
-export function crossChecked(lines: readonly Line[], total: FieldValue<Cents>): FieldValue<Cents> {
-  const excludingTax = amountsAfter(lines, EXCLUDING_TAX_LABELS);
-  const taxes = amountsAfter(lines, TAX_LABELS);
+export function crossChecked(
+  lines: readonly Line[],
+  total: FieldValue<Cents>,
+  rows: readonly Row[] = [],
+): FieldValue<Cents> {
+  const excludingTax = amountsAfter(lines, EXCLUDING_TAX_LABELS, rows);
+  const taxes = amountsAfter(lines, TAX_LABELS, rows);
   const exempt = lines.some((line) => TAX_EXEMPT.test(line.folded));
   const sumsUp = (amount: Cents) =>
     excludingTax.some((ht) => taxes.some((tax) => ht + tax === amount) || (exempt && ht === amount));
-  const includingTax = amountsAfter(lines, INCLUDING_TAX_LABELS);
+  const includingTax = amountsAfter(lines, INCLUDING_TAX_LABELS, rows);
   const printed = new Set(lines.flatMap(amountsInLine).map((amount) => Math.abs(amount.cents)));
   const value = total.value;
   const confirmed =
     sumsUp(value) ||
     includingTax.filter((amount) => amount === value).length >= 2 ||
-    includingTax.some((ttc) => ttc !== value && sumsUp(ttc) && printed.has(ttc - value));
+    includingTax.some((ttc) => ttc !== value && sumsUp(ttc) && printed.has(Math.abs(ttc - value)));
   if (confirmed) return { ...total, confidence: CONFIDENCE.CHECKED };
   return { ...total, confidence: Math.min(total.confidence, CONFIDENCE.UNCONFIRMED) };
 }

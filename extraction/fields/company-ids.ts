@@ -42,8 +42,15 @@ export function siretsIn(text: string): Set<string> {
   return new Set([...text.matchAll(SIRET_IN_TEXT)].map((match) => normalizeSiret(match[1] ?? '')));
 }
 
-/** The seller's SIRET; `buyers`: SIRETs printed in the buyer's block (extraction/fields/in-layout.ts), never taken. */
-export function siretIn(lines: readonly Line[], buyers: ReadonlySet<string> = new Set()): FieldValue<string> | null {
+/**
+ * The seller's SIRET. `blocks` (extraction/fields/in-layout.ts): the SIRETs printed in the buyer's blocks, never
+ * taken, and in the seller's, preferred to an unlabelled one found elsewhere.
+ */
+export function siretIn(
+  lines: readonly Line[],
+  blocks: { buyers?: ReadonlySet<string>; sellers?: ReadonlySet<string> } = {},
+): FieldValue<string> | null {
+  const buyers = blocks.buyers ?? new Set<string>();
   // The first labelled SIRET is the seller's (the header or the legal footer); a later valid one is more
   // likely the buyer's, and taking it would turn a misread into a confident « not the CFA's SIRET ».
   for (const line of lines) {
@@ -66,6 +73,9 @@ export function siretIn(lines: readonly Line[], buyers: ReadonlySet<string> = ne
       return { value, confidence, evidence: evidenceOf(line), valid, repaired };
     }
   }
+  const seller = [...(blocks.sellers ?? [])].find((value) => isValidSiret(value) && !buyers.has(value));
+  if (seller)
+    return { value: seller, confidence: CONFIDENCE.CHECKED, evidence: `seller's block: ${seller}`, valid: true };
   for (const line of lines) {
     if (NOT_A_SIRET_LINE.test(line.folded)) continue;
     for (const match of line.text.matchAll(SIRET_IN_TEXT)) {

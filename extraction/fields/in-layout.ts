@@ -5,9 +5,9 @@
  */
 import { cellBelow, blockUnder, type Row } from '../layout';
 import type { Cents } from '../../domain/money';
-import { INCLUDING_TAX_LABELS, crossChecked, loneAmount } from './amounts';
+import { INCLUDING_TAX_LABELS, amountsUnderLabels, crossChecked } from './amounts';
 import { CONFIDENCE, type FieldValue } from './confidence';
-import { toLines, type Line } from './lines';
+import type { Line } from './lines';
 import type { DateOrder } from './dates';
 import { INVOICE_NUMBER_LABELS, standaloneDocumentNumber } from './invoice-number';
 
@@ -37,33 +37,36 @@ export function invoiceNumberUnderLabel(rows: readonly Row[], order: DateOrder):
  * (« Total HT | TVA | Montant dû » over the three amounts). Cross-checked like the text's total.
  */
 export function totalUnderLabel(rows: readonly Row[], lines: readonly Line[]): FieldValue<Cents> | null {
-  let found: FieldValue<Cents> | null = null;
-  for (const [index, row] of rows.entries()) {
-    for (const cell of row.cells) {
-      const label = INCLUDING_TAX_LABELS.map((pattern) => pattern.exec(cell.folded)).find((m) => m !== null);
-      if (!label || !LABEL_ONLY.test(cell.folded.replace(label[0], ''))) continue;
-      const below = cellBelow(rows, index, cell);
-      const [line] = below ? toLines(below.text) : [];
-      const amount = line ? loneAmount(line) : null;
-      // The last one wins, as in the text: totals close the document.
-      if (below && amount) {
-        found = { value: amount.cents, confidence: CONFIDENCE.LABELLED, evidence: `${cell.text} ⏎ ${below.text}` };
-      }
-    }
-  }
-  return found && crossChecked(lines, found);
+  // The last one wins, as in the text: totals close the document.
+  const last = amountsUnderLabels(rows, INCLUDING_TAX_LABELS, LABEL_ONLY).at(-1);
+  if (!last) return null;
+  const evidence = `${last.label.text} ⏎ ${last.below.text}`;
+  return crossChecked(lines, { value: last.cents, confidence: CONFIDENCE.LABELLED, evidence }, rows);
 }
 
 /** Headings of the buyer's block: the customer the invoice is addressed to. */
 const BUYER_HEADING =
   /^(?:facture?e?\s*a|adresse?e?\s*a|client|destinataire|acheteur|bill(?:ed)?\s*to|invoice\s*to|customer|buyer|rechnungsempfanger|kaufer|kunde)\b/;
 
+/** Headings of the seller's block: who issues the invoice and is paid. */
+const SELLER_HEADING =
+  /^(?:vendeur|fournisseur|emetteur|prestataire|seller|supplier|vendor|lieferant|verkaufer|rechnungsersteller|leistungserbringer)\b/;
+
 /** The text of every buyer's block of the document, one string per block. */
 export function buyerBlocks(rows: readonly Row[]): string[] {
+  return blocksUnder(rows, BUYER_HEADING);
+}
+
+/** The text of every seller's block of the document, one string per block. */
+export function sellerBlocks(rows: readonly Row[]): string[] {
+  return blocksUnder(rows, SELLER_HEADING);
+}
+
+function blocksUnder(rows: readonly Row[], heading: RegExp): string[] {
   const blocks: string[] = [];
   for (const [index, row] of rows.entries()) {
     for (const cell of row.cells) {
-      if (!BUYER_HEADING.test(cell.folded.trim())) continue;
+      if (!heading.test(cell.folded.trim())) continue;
       blocks.push(
         blockUnder(rows, index, cell)
           .map((c) => c.text)

@@ -18,7 +18,8 @@ export const INVOICE_NUMBER_LABELS: readonly RegExp[] = [
   new RegExp(
     String.raw`(?<![a-z])(?:numero|n\s?[°º*'=]|no\.?|nr\.?|num\.?)\s*(?:de\s*(?:la\s*)?)?(?:facture|avoir)\b${OTHER_INVOICE}`,
   ),
-  new RegExp(String.raw`\b(?:facture|avoir)\s*${NUMBER_SIGN}`),
+  // « Facture affacturée n° » (a factored invoice, UNTDID 393) is printed « AFFACTUREE N° » under « FACTURE ».
+  new RegExp(String.raw`\b(?:facture|avoir|affacturee)\s*${NUMBER_SIGN}`),
   // « Réf. facture », « Référence de la facture ».
   new RegExp(String.raw`\bref(?:\.|erence)?\s*(?:de\s*(?:la\s*)?)?(?:facture|avoir)\b${OTHER_INVOICE}`),
   new RegExp(String.raw`\b(?:invoice|credit\s*note|bill)\s*${NUMBER_SIGN}`),
@@ -29,8 +30,20 @@ export const INVOICE_NUMBER_LABELS: readonly RegExp[] = [
   // A title naming the document, then its number: « Handelsrechnung (380) 05.03.2018 Nr. 471102 vom »,
   // « Mietrechnung Nr. … », « Teilrechnung Bau (875) Nr. … », « Invoice information for accounting purposes (751)
   // Nr. … » (German compounds: any word ending in « rechnung »).
-  /(?:rechnung(?:skorrektur)?|invoice[a-z ]{0,40}?)(?![a-z])[^:]{0,40}?(?<![a-z.-])nr\b\.?/,
+  // Not « Rechnung gemäß Bestellung Nr. … »: the number of the order or delivery it refers to.
+  /(?:rechnung(?:skorrektur)?|invoice[a-z ]{0,40}?)(?![a-z])(?:(?!bestellung|lieferung|auftrag|order|angebot)[^:]){0,40}?(?<![a-z.-])nr\b\.?/,
 ];
+
+/**
+ * An order's title and number at the top of the page (Order-X: « PURCHASE ORDER: PO123 », « ORDER CHANGE: … »,
+ * « ORDER RESPONSE: … », « Bon de commande n° … »): the document's own number when no invoice label names one. An
+ * order is not an invoice (the controls say so); its number is still what a validator looks it up by.
+ */
+const ORDER_TITLE = new RegExp(
+  String.raw`^\s*(?:purchase\s*order|order\s*(?:change|response)|bon\s*de\s*commande|bestellung)\s*(?:${NUMBER_SIGN})?\s*:`,
+);
+/** Lines at the top of a document where its title stands. */
+const TITLE_LINES = 5;
 
 // A document title followed by its number: « Facture FA-2017-0010 », « Avoir AV-12 », « Invoice 2024-7 ».
 const INVOICE_HEADING =
@@ -81,6 +94,11 @@ export function invoiceNumberIn(lines: readonly Line[], order: DateOrder): Invoi
     const heading = INVOICE_HEADING.exec(line.folded);
     if (!heading) continue;
     const token = documentNumberAt(line.text, heading[0].length, order);
+    if (token) return { field: { value: token, confidence: CONFIDENCE.WEAK_CUE, evidence: evidenceOf(line) }, line };
+  }
+  for (const line of lines.slice(0, TITLE_LINES)) {
+    const title = unfilledLabel ? null : ORDER_TITLE.exec(line.folded);
+    const token = title ? documentNumberAt(line.text, title[0].length, order) : null;
     if (token) return { field: { value: token, confidence: CONFIDENCE.WEAK_CUE, evidence: evidenceOf(line) }, line };
   }
   if (!unfilledLabel) return null;

@@ -31,22 +31,23 @@ import { startTestOcr, type TestOcr } from './ocr-test-pool';
  * later page are not; the table also shows the whole-corpus count). The embedded XML and the text layer read every
  * page and are scored on every item whose truth holds the field.
  *
- * `corpus` is what the first parsers were written on; `corpus-extra` holds layouts they never saw, whose floors are
- * what the layout-aware reading scores today (issue 11 raises them: text layer ≥ 98 %, clean images ≥ 95 %, scans
- * ≥ 90 %; its misses are mostly orders, which are not invoices, and scans' totals).
+ * `corpus` is what the first parsers were written on; `corpus-extra` holds layouts they never saw. The floors are
+ * what the reading scores today (rows read from the word boxes, rescue passes); issue 11 asks text layer ≥ 98 %
+ * (met), clean images ≥ 95 % and scans ≥ 90 % (OCR totals are not there yet: a « Line Total » above the amount due,
+ * a decimal comma lost).
  */
 const FLOORS: Record<CorpusName, Record<EngineName, Partial<Record<ScoredField, number>>>> = {
   corpus: {
     'embedded XML': { invoiceNumber: 1, total: 1, iban: 1, sellerSiret: 1, issueDate: 1 },
-    'text layer': { invoiceNumber: 0.95, total: 0.95, iban: 0.95 },
-    'OCR clean PNG': { invoiceNumber: 0.85, total: 0.85, iban: 0.85 },
-    'OCR scan JPEG': { invoiceNumber: 0.75, total: 0.75, iban: 0.75 },
+    'text layer': { invoiceNumber: 1, total: 1, iban: 1, sellerSiret: 1, issueDate: 1 },
+    'OCR clean PNG': { invoiceNumber: 1, total: 0.92, iban: 1, sellerSiret: 1, issueDate: 1 },
+    'OCR scan JPEG': { invoiceNumber: 1, total: 0.92, iban: 1, sellerSiret: 1, issueDate: 1 },
   },
   'corpus-extra': {
     'embedded XML': { invoiceNumber: 1, total: 1, iban: 1, sellerSiret: 1, issueDate: 1 },
-    'text layer': { invoiceNumber: 0.87, total: 1, iban: 1, sellerSiret: 0.6, issueDate: 1 },
-    'OCR clean PNG': { invoiceNumber: 0.75, total: 0.9, iban: 0.93, issueDate: 0.9 },
-    'OCR scan JPEG': { invoiceNumber: 0.8, total: 0.9, iban: 0.9, issueDate: 0.97 },
+    'text layer': { invoiceNumber: 1, total: 1, iban: 1, sellerSiret: 1, issueDate: 1 },
+    'OCR clean PNG': { invoiceNumber: 1, total: 0.9, iban: 1, sellerSiret: 1, issueDate: 1 },
+    'OCR scan JPEG': { invoiceNumber: 0.95, total: 0.95, iban: 0.93, sellerSiret: 1, issueDate: 1 },
   },
 };
 
@@ -115,20 +116,22 @@ describe.each(CORPORA)('extraction accuracy on the hybrid invoices of %s', (corp
 });
 
 /**
- * Floors on the generated invoices (seed 1, one per layout: 14 invoices, 17 pages), at what the reading scored when
- * they were added (issue 11 raises them: text layer ≥ 98 %, clean images ≥ 95 %, scans ≥ 90 %). Every page is read
+ * Floors on the generated invoices (seed 1, one per layout: 14 invoices, 17 pages), at what the reading scores today
+ * (issue 11 asks clean images ≥ 95 % and scans ≥ 90 %: scans' totals lose their decimal comma). Every page is read
  * (a deposit is one file), so every field is scored on every invoice.
  */
 const GENERATED_FLOORS: Record<GeneratedEngine, Record<ScoredField, number>> = {
   'text layer': { invoiceNumber: 1, total: 1, iban: 1, sellerSiret: 1, issueDate: 1 },
   'OCR clean PNG': { invoiceNumber: 0.92, total: 0.92, iban: 1, sellerSiret: 1, issueDate: 0.92 },
-  'OCR scan': { invoiceNumber: 1, total: 0.64, iban: 0.92, sellerSiret: 0.92, issueDate: 0.92 },
+  'OCR scan': { invoiceNumber: 1, total: 0.78, iban: 1, sellerSiret: 1, issueDate: 1 },
 };
 
 /**
  * The correct invoices the controls refused when this was measured (`engine · invoice · failed control`): none. The
  * reading of an hour earlier refused four (OCR clean and scan of bold-banner and multi-page-2): it took the Opco's
- * SIRET, printed beside the CFA's, for the CFA's, and a valid SIRET that is not the CFA's is a sure mismatch. A case
+ * SIRET, printed beside the CFA's, for the CFA's, and a valid SIRET that is not the CFA's is a sure mismatch (so did a
+ * rescue pass once, reading the Opco's SIRET in a region cut out of its block: the page's buyers' SIRETs now go with
+ * the region, and a value only the second read found never refuses). A case
  * added here must say why; issue 11 keeps the list empty.
  */
 const FALSE_AUTOMATIC_REFUSALS: string[] = [];
