@@ -7,7 +7,7 @@ import type { ImageRegion } from './page-images';
 /**
  * Rescue passes for images: a field the first reading of a page missed or read without its checks (a total that
  * no other amount confirms, an IBAN failing mod 97, a number found by a layout guess) is read again from the region
- * that labels it, cut out of the page, enlarged, turned level and read as one block of text (PSM 6) — then the two
+ * that labels it, cut out of the page, enlarged, turned level and read as one column of text (PSM 4) — then the two
  * reads are compared. Only those regions are read again: a page costs little more than its first reading.
  *
  * Pure: which regions, and how the two reads are reconciled. Reading the crops is extraction/read-invoice.ts's.
@@ -26,7 +26,10 @@ const ANCHORS: Record<RescuedField, RegExp> = {
   issueDate: /^(?:date|datum|rechnungsdatum|emise?)\b/,
 };
 
-/** A region: from a row above its label to four rows under it (a table row is taller than its text), from the label to the page's right edge. */
+/**
+ * A region: from a row above its label to four rows under it (a table row is taller than its text), from the label
+ * to the page's right edge.
+ */
 const ROWS_ABOVE = 1;
 const ROWS_BELOW = 4;
 /** Totals labels further apart than this many rows belong to different blocks; the last block is the totals'. */
