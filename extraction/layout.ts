@@ -41,6 +41,11 @@ export interface Row {
 
 /** Gap between two words, in heights of the row's text, beyond which they belong to different cells. */
 const CELL_GAP = 1.2;
+/**
+ * The same for tesseract's words, whose boxes hold the ink only (a text layer's hold the font's ascent and descent):
+ * « Réf. facture » in small bold print is 20 pixels apart for boxes 15 pixels high.
+ */
+const OCR_CELL_GAP = 2;
 
 /** The rows of every page, top to bottom, each cut into cells left to right. */
 export function rowsOf(words: readonly Word[]): Row[] {
@@ -94,7 +99,8 @@ function cellsOf(ordered: readonly Word[]): Cell[] {
   for (const word of ordered) {
     const previous = current[current.length - 1];
     const height = Math.max(word.y1 - word.y0, previous ? previous.y1 - previous.y0 : 0);
-    if (previous && word.x0 - previous.x1 > CELL_GAP * height) {
+    const gap = word.line === undefined ? CELL_GAP : OCR_CELL_GAP;
+    if (previous && word.x0 - previous.x1 > gap * height) {
       cells.push(current);
       current = [];
     }

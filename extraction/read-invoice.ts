@@ -3,7 +3,7 @@ import type { OcrResult, RecognizeOptions } from '../infra/ocr-pool';
 import { readFacturX, type FacturXDocument } from './facturx';
 import { skewOf, straightened, type Word } from './layout';
 import { RESCUE_SCALE, fieldsToRescue, rescueRegions, withRescue } from './rescue';
-import { buyerSirets, parseInvoiceFields, type FieldValue, type ParsedFields } from './fields';
+import { CONFIDENCE, buyerSirets, parseInvoiceFields, type FieldValue, type ParsedFields } from './fields';
 import { certainlyAbsent } from './fields/absence';
 import {
   DEFAULT_IMAGE_LIMITS,
@@ -104,7 +104,7 @@ const CONTROL_FIELDS: readonly InvoiceFieldName[] = ['invoiceNumber', 'proFormaN
  * value. PSM 6 (one uniform block) garbled noisy scans' totals blocks that PSM 4 read right, in less time.
  */
 const RESCUE_PSM = '4';
-/** OCR stops reading further pages once these are found. */
+/** OCR stops reading further pages once these are found by their labels (not a guess: the largest amount so far). */
 const KEY_FIELDS: readonly InvoiceFieldName[] = ['invoiceNumber', 'totalCents', 'iban'];
 
 const MESSAGES: Record<ExtractionErrorCode, string> = {
@@ -242,7 +242,7 @@ async function ocrPdf(
     words.push(...read.words);
     pages.push(read);
     parsed = parseInvoiceFields(texts.join('\n\f'), words);
-    if (KEY_FIELDS.every((name) => parsed?.[name] !== null)) break;
+    if (KEY_FIELDS.every((name) => (parsed?.[name]?.confidence ?? 0) > CONFIDENCE.LAYOUT_GUESS)) break;
   }
   if (!parsed) return { read: null, error };
   // A page that timed out or failed says the pool is struggling: no more reading of this document.

@@ -58,7 +58,7 @@ export function fieldsToRescue(parsed: ParsedFields, words: readonly Word[]): Re
   return RESCUED_FIELDS.filter((field) => {
     switch (field) {
       case 'invoiceNumber':
-        return weak(parsed.invoiceNumber, CONFIDENCE.WEAK_CUE);
+        return weak(parsed.invoiceNumber, CONFIDENCE.WEAK_CUE) || doubtfulInk(parsed.invoiceNumber, words);
       case 'totalCents':
         return weak(parsed.totalCents, CONFIDENCE.CHECKED);
       case 'issueDate':
@@ -68,6 +68,15 @@ export function fieldsToRescue(parsed: ParsedFields, words: readonly Word[]): Re
         return (parsed[field] === null && labelled(field)) || unchecked(parsed[field]);
     }
   });
+}
+
+/**
+ * Whether tesseract was unsure of the characters of a value it read (« UC1_2023025 » at 0.5, its « _F » a word
+ * apart): a word of the value (three characters at least) read below GARBLED.
+ */
+function doubtfulInk(value: FieldValue<string> | null, words: readonly Word[]): boolean {
+  if (!value) return false;
+  return words.some((word) => word.text.length >= 3 && value.value.includes(word.text) && word.confidence < GARBLED);
 }
 
 /**
@@ -161,8 +170,8 @@ function area(region: ImageRegion): number {
 /**
  * The first and the second reading of a field, compared: the same value keeps the surer confidence; two different
  * values keep the one that passed its check (checksum, a total confirmed by the other amounts) when only one did,
- * else the surer — at a confidence below what an automatic refusal needs, since the two reads disagree and a
- * validator must look. A value only the second reading found is taken at that confidence too: read from a cut-out
+ * else the surer (the second on a tie) — at a confidence below what an automatic refusal needs, since the two reads
+ * disagree and a validator must look. A value only the second reading found is taken at that confidence too: read from a cut-out
  * region, away from what surrounds it on the page (whose block it stands in), it is not certain enough to refuse on.
  */
 export function compareReads<F extends FieldValue<unknown>>(first: F | null, second: F | null): F | null {
@@ -173,7 +182,8 @@ export function compareReads<F extends FieldValue<unknown>>(first: F | null, sec
   const checked = (value: F) => value.valid === true || value.confidence >= CONFIDENCE.CHECKED;
   if (checked(second) && !checked(first)) return rescued;
   if (checked(first) && !checked(second)) return first;
-  const surer = second.confidence > first.confidence ? rescued : first;
+  // On a tie, the second read: its pixels were larger and its region the field's own.
+  const surer = second.confidence >= first.confidence ? rescued : first;
   return { ...surer, confidence: Math.min(surer.confidence, CONFIDENCE.UNCONFIRMED) };
 }
 

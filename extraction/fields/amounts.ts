@@ -6,7 +6,7 @@
  * largest amount of the document at a fallback confidence.
  */
 import { parseAmountToCents, type Cents } from '../../domain/money';
-import { CONFIDENCE, type FieldValue } from './confidence';
+import { CONFIDENCE, lowered, type FieldValue } from './confidence';
 import { cellBelow, type Cell, type Row } from '../layout';
 import { allMatches, evidenceOf, nextLines, previousLine, toLines, type Line } from './lines';
 
@@ -146,6 +146,16 @@ export function totalToPayIn(lines: readonly Line[], rows: readonly Row[] = []):
     .filter((line) => !NEVER_A_TOTAL_LINE.test(line.folded))
     .flatMap(amountsInLine)
     .sort((a, b) => Math.abs(b.cents) - Math.abs(a.cents));
+  // No total label read (OCR: « TotaiTTc »): the amount that the total excluding tax and the tax add up to.
+  const isSumOfParts = totalOfParts(lines, rows);
+  for (const amount of amounts) {
+    const evidence = evidenceOf(lines[amount.line]);
+    if (isSumOfParts(amount.cents)) return { value: amount.cents, confidence: CONFIDENCE.UNCONFIRMED, evidence };
+    if (lostComma(amount.cents, isSumOfParts)) {
+      const confidence = lowered(CONFIDENCE.UNCONFIRMED, true);
+      return { value: amount.cents / 100, confidence, evidence, repaired: true };
+    }
+  }
   const largest = amounts[0];
   if (!largest) return null;
   return { value: largest.cents, confidence: CONFIDENCE.FALLBACK, evidence: evidenceOf(lines[largest.line]) };
@@ -253,6 +263,25 @@ function amountsAfter(lines: readonly Line[], labels: readonly RegExp[], rows: r
 }
 
 /**
+ * Whether OCR lost the decimal comma of an amount (« 11 383,30 € » read « 1138330 € »): a whole number of euros whose
+ * hundredth the total excluding tax and the tax add up to. Commas are lost, never made up.
+ */
+function lostComma(cents: Cents, isSumOfParts: (amount: Cents) => boolean): boolean {
+  return cents % 100 === 0 && cents !== 0 && isSumOfParts(cents / 100);
+}
+
+/**
+ * Whether an amount is what the total excluding tax and the tax printed (labelled) add up to, or the total excluding
+ * tax alone under a VAT exemption.
+ */
+function totalOfParts(lines: readonly Line[], rows: readonly Row[]): (amount: Cents) => boolean {
+  const excludingTax = amountsAfter(lines, EXCLUDING_TAX_LABELS, rows);
+  const taxes = amountsAfter(lines, TAX_LABELS, rows);
+  const exempt = lines.some((line) => TAX_EXEMPT.test(line.folded));
+  return (amount) => excludingTax.some((ht) => taxes.some((tax) => ht + tax === amount) || (exempt && ht === amount));
+}
+
+/**
  * A labelled total is confirmed (CHECKED) when the document's other amounts agree with it: the total excluding tax
  * plus the tax (or alone, under a VAT exemption), another total label giving the same amount, or a total including
  * tax that is itself confirmed, less an amount the document prints (a prepayment, a payment received). Unconfirmed,
@@ -264,11 +293,7 @@ export function crossChecked(
   total: FieldValue<Cents>,
   rows: readonly Row[] = [],
 ): FieldValue<Cents> {
-  const excludingTax = amountsAfter(lines, EXCLUDING_TAX_LABELS, rows);
-  const taxes = amountsAfter(lines, TAX_LABELS, rows);
-  const exempt = lines.some((line) => TAX_EXEMPT.test(line.folded));
-  const sumsUp = (amount: Cents) =>
-    excludingTax.some((ht) => taxes.some((tax) => ht + tax === amount) || (exempt && ht === amount));
+  const sumsUp = totalOfParts(lines, rows);
   const includingTax = amountsAfter(lines, INCLUDING_TAX_LABELS, rows);
   const printed = new Set(lines.flatMap(amountsInLine).map((amount) => Math.abs(amount.cents)));
   const value = total.value;
@@ -277,5 +302,9 @@ export function crossChecked(
     includingTax.filter((amount) => amount === value).length >= 2 ||
     includingTax.some((ttc) => ttc !== value && sumsUp(ttc) && printed.has(Math.abs(ttc - value)));
   if (confirmed) return { ...total, confidence: CONFIDENCE.CHECKED };
-  return { ...total, confidence: Math.min(total.confidence, CONFIDENCE.UNCONFIRMED) };
+  if (lostComma(value, sumsUp)) {
+    return { ...total, value: value / 100, confidence: lowered(CONFIDENCE.CHECKED, true), repaired: true };
+  }
+  const unconfirmed = total.confidence >= CONFIDENCE.LABELLED ? CONFIDENCE.UNCONFIRMED : CONFIDENCE.UNCONFIRMED_CUE;
+  return { ...total, confidence: Math.min(total.confidence, unconfirmed) };
 }

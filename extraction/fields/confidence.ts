@@ -13,7 +13,9 @@
  * - 0.8 a weaker cue: the value on the line after its label, a heading (« Facture FA-12 »), a generic label
  *   (« Total »), or no label but a passing checksum;
  * - 0.7 a total no other amount of the document confirms (no HT + TVA, no second total label agreeing): below
- *   what an automatic refusal needs (domain/controls.ts MIN_CONFIDENCE_TO_REFUSE), so a validator looks;
+ *   what an automatic refusal needs (domain/controls.ts MIN_CONFIDENCE_TO_REFUSE), so a validator looks; 0.6 when
+ *   it was only a weak cue (a generic « Total », the amount on the line after its label): of two unconfirmed
+ *   totals, the one on its label's line is preferred;
  * - minus 0.3 when OCR characters had to be repaired (O→0, I→1, broken spacing or dashes);
  * - 0.5 a layout guess: the value printed away from its label, the first date of the document;
  * - 0.4 a fallback with no cue at all (the largest amount);
@@ -25,6 +27,7 @@ export const CONFIDENCE = {
   LABELLED: 0.9,
   WEAK_CUE: 0.8,
   UNCONFIRMED: 0.7,
+  UNCONFIRMED_CUE: 0.6,
   LAYOUT_GUESS: 0.5,
   FALLBACK: 0.4,
   CHECKSUM_FAILED: 0.3,

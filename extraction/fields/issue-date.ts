@@ -2,7 +2,7 @@
  * The issue date: the date after an issue-date label (« Date de facture », « Invoice date »,
  * « Rechnungsdatum »…, same line or first on the next one), then the date found with the invoice number
  * (its layout guess or its line), then after a generic « Date : » / « Datum », else the first date of the
- * document.
+ * document that is not a due date, a period, a delivery or an order date.
  */
 import { CONFIDENCE, type FieldValue } from './confidence';
 import { datesInLine, numericDateOrder, type DateOrder } from './dates';
@@ -18,7 +18,13 @@ const ISSUE_DATE_LABELS: readonly RegExp[] = [
   /\bissue\s*date\b/,
   /\bissued\s*(?:at|on)\b/,
   /\b(?:rechnungs|beleg|ausstellungs)datum\b/,
+  // A letter's date line: « Sèvres, le 10 décembre 2026 ».
+  /^[a-z][a-z' -]{1,40},\s*le(?=\s*\d)/,
 ];
+
+/** Lines whose dates are not the issue date: a due date, a period, a delivery or an order. */
+const OTHER_DATE_LINE =
+  /\b(?:echeance|due|payable|faellig|falligkeit|periode|period|du\s+\d.*\bau\b|livraison|delivery|commande|order|lieferung|leistung\w*|bestellung)/;
 
 // « vom » alone is no label: « Bestellung vom 01.03.2018 » dates the order. « Rechnung Nr. 7 vom … » is read on
 // the invoice-number line instead.
@@ -54,7 +60,9 @@ export function issueDateIn(
   }
   const generic = dateAfterLabels(lines, GENERIC_DATE_LABELS, order, CONFIDENCE.WEAK_CUE);
   if (generic) return generic;
-  const first = lines.flatMap((line) => datesInLine(line, order))[0];
+  const first = lines
+    .filter((line) => !OTHER_DATE_LINE.test(line.folded))
+    .flatMap((line) => datesInLine(line, order))[0];
   return first
     ? { value: first.iso, confidence: CONFIDENCE.LAYOUT_GUESS, evidence: evidenceOf(lines[first.line]) }
     : null;

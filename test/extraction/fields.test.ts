@@ -257,6 +257,34 @@ describe('findTotalToPay', () => {
     expect(findTotalToPay(lines.join('\n'))).toMatchObject({ value: 120_000, confidence: CONFIDENCE.UNCONFIRMED });
   });
 
+  it('confirms a credit note paid in part: a negative TTC less a printed prepayment', () => {
+    const lines = ['TOTAL HT   -100,00', 'TOTAL TVA   0,00', 'TOTAL TTC   -100,00', 'Montant déjà payé : -10,00'];
+    expect(findTotalToPay([...lines, 'NET A PAYER -90,00 EUR'].join('\n'))).toMatchObject({
+      value: -9_000,
+      confidence: CONFIDENCE.CHECKED,
+    });
+  });
+
+  it('prefers, of two unconfirmed totals, the one printed on its label’s line to one taken from the next line', () => {
+    const onItsLine = findTotalToPay('Open Amount   €134.60');
+    const onTheNextLine = findTotalToPay('Open Amount\n€135.00');
+    expect(onItsLine?.confidence).toBe(CONFIDENCE.UNCONFIRMED);
+    expect(onTheNextLine?.confidence).toBe(CONFIDENCE.UNCONFIRMED_CUE);
+  });
+
+  it('takes, when OCR garbled every total label, the amount the total excluding tax and the tax add up to', () => {
+    const text = ['Pédagogie   111 840,00 €', 'Total HT 4 622,39 €', 'TVA 20 % 924,48 €', '[ TotaiTTc 5 546,87 €'];
+    expect(findTotalToPay(text.join('\n'))).toMatchObject({ value: 554_687, confidence: CONFIDENCE.UNCONFIRMED });
+  });
+
+  it('finds the decimal comma OCR lost, when the parts add up to a hundredth of the amount read', () => {
+    const labelled = ['Total HT 9 486,08 €', 'TVA 20 % 1 897,22 €', 'Total TTC 1138330 €'];
+    expect(findTotalToPay(labelled.join('\n'))).toMatchObject({ value: 1_138_330, repaired: true });
+    expect(findTotalToPay(labelled.join('\n'))?.confidence).toBeLessThan(0.8);
+    const garbled = ['Total HT 9 486,08 €', 'TVA 20 % 1 897,22 €', '[Tow TTC 1138330 €'];
+    expect(findTotalToPay(garbled.join('\n'))).toMatchObject({ value: 1_138_330, repaired: true });
+  });
+
   it('takes the last of several totals with the same label (page subtotals come first)', () => {
     expect(findTotalToPay('Total TTC 100,00 €\n--- page 2 ---\nTotal TTC 250,00 €')?.value).toBe(25_000);
   });
@@ -590,7 +618,8 @@ describe('findIssueDate', () => {
     ['Facture n° 2024-12 du 17/05/2022', '2022-05-17', CONFIDENCE.WEAK_CUE],
     ["Date d'échéance : 16/06/2022\nDate : 17/05/2022", '2022-05-17', CONFIDENCE.WEAK_CUE],
     ['Datum: 17.05.2022', '2022-05-17', CONFIDENCE.WEAK_CUE],
-    ['Lyon, le 17 mai 2022', '2022-05-17', CONFIDENCE.LAYOUT_GUESS],
+    ['Lyon, le 17 mai 2022', '2022-05-17', CONFIDENCE.LABELLED],
+    ['Échéance : 24 janvier 2027\nRappel : PRO-05946944\n10/12/2026', '2026-12-10', CONFIDENCE.LAYOUT_GUESS],
   ])('reads the issue date of %j', (text, value, confidence) => {
     expect(findIssueDate(text)).toMatchObject({ value, confidence });
   });

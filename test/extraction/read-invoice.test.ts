@@ -117,6 +117,17 @@ describe('readInvoice picks the engines in order of preference', () => {
     ]);
   });
 
+  it('reads on past a page whose only amounts are the lines’, to the total printed on the last page', async () => {
+    const first = await renderedText([
+      ...INVOICE_LINES.slice(0, 4),
+      'Formation continue   2 400,00 €',
+      INVOICE_LINES[6]!,
+    ]);
+    const last = await renderedText(['Total HT : 1 575,00 €     TVA : exonérée', 'Net à payer : 1 575,00 €']);
+    const result = await readInvoice(imagePdf([first, last]), 'application/pdf', { ocr });
+    expect(result).toMatchObject({ engine: 'OCR', pageCount: 2, fields: { totalCents: INVOICE.totalCents } });
+  });
+
   it.each([
     ['PNG', 'image/png', () => encodeGrayPng(scan)],
     ['GIF (converted to PNG for tesseract)', 'image/gif', () => grayGif(scan)],

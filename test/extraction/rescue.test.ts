@@ -153,6 +153,20 @@ describe('two reads of a field, compared', () => {
   it('send two different unchecked reads to a validator: below what an automatic refusal needs', () => {
     const compared = compareReads(value(13_500, CONFIDENCE.LABELLED), value(13_460, CONFIDENCE.UNCONFIRMED));
     expect(compared).toMatchObject({ value: 13_500, confidence: CONFIDENCE.UNCONFIRMED });
+    // Equally sure, the second read wins: its pixels were larger.
+    const tie = compareReads(value('UC1_2023025', CONFIDENCE.LABELLED), value('UC1_2023025_F', CONFIDENCE.LABELLED));
+    expect(tie).toMatchObject({ value: 'UC1_2023025_F', confidence: CONFIDENCE.UNCONFIRMED });
+  });
+
+  it('read again a number whose characters tesseract was unsure of, though its label was read', () => {
+    const parsed = {
+      ...emptyParsed(),
+      invoiceNumber: value('UC1_2023025', CONFIDENCE.LABELLED),
+      totalCents: value(12_000, CONFIDENCE.CHECKED),
+      issueDate: value('2023-01-01', CONFIDENCE.LABELLED),
+    };
+    expect(fieldsToRescue(parsed, [word('UC1_2023025', 1247, 177, 13, 0.5)])).toEqual(['invoiceNumber']);
+    expect(fieldsToRescue(parsed, [word('UC1_2023025', 1247, 177, 13, 0.93)])).toEqual([]);
   });
 
   it('keep the total whose decimal comma OCR did not lose, when one read is 100 times the other', () => {
