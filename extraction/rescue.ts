@@ -64,10 +64,30 @@ export function fieldsToRescue(parsed: ParsedFields, words: readonly Word[]): Re
       case 'issueDate':
         return weak(parsed.issueDate, CONFIDENCE.WEAK_CUE);
       case 'iban':
+        return (
+          (parsed.iban === null && (labelled('iban') || ibanFragments(words).length > 0)) || unchecked(parsed.iban)
+        );
       case 'siret':
-        return (parsed[field] === null && labelled(field)) || unchecked(parsed[field]);
+        return (parsed.siret === null && labelled('siret')) || unchecked(parsed.siret);
     }
   });
+}
+
+/** Groups of four digits on one of tesseract's lines from which an IBAN is grouped (« 3973 1400 0616 0378 »). */
+const IBAN_GROUPS = 3;
+
+/**
+ * The first word of each line that holds IBAN_GROUPS groups of four digits or more: the tail of an IBAN whose label
+ * and country code tesseract garbled (« oa es 3973 1400 0616 0378 424 » for « IBAN : FR76 3000 3973 … »).
+ */
+function ibanFragments(words: readonly Word[]): Word[] {
+  const lines = new Map<string, Word[]>();
+  for (const word of words) {
+    if (word.line === undefined || !/^\d{4}$/.test(word.text)) continue;
+    const key = `${word.page}:${word.line}`;
+    lines.set(key, [...(lines.get(key) ?? []), word]);
+  }
+  return [...lines.values()].filter((groups) => groups.length >= IBAN_GROUPS).map((groups) => groups[0] as Word);
 }
 
 /**
@@ -103,6 +123,8 @@ export function rescueRegions(
 function regionsFor(field: RescuedField, words: readonly Word[], sizes: PageSizes): RescueRegion[] {
   let anchors = words.filter((word) => ANCHORS[field].test(fold(word.text)));
   if (field === 'totalCents') anchors = lastBlock(anchors);
+  // An IBAN's garbled start stands left of its digit groups: the whole row is read again.
+  if (field === 'iban') anchors.push(...ibanFragments(words).map((word) => ({ ...word, x0: 0 })));
   if (field === 'invoiceNumber' || field === 'issueDate') {
     const header = (sizes.get(1)?.height ?? 0) * HEADER_SHARE;
     const garbled = words.filter(

@@ -120,6 +120,22 @@ describe('the regions read again', () => {
     expect(region).toEqual({ page: 1, x0: 776, x1: 1654, y0: 96, y1: 168, fields: ['invoiceNumber'] });
   });
 
+  it('read again the whole row of an IBAN whose label and country code tesseract garbled', () => {
+    const words = [
+      word('oa', 100, 1500, 7, 0.3),
+      word('es', 140, 1500, 7, 0.3),
+      ...['3973', '1400', '0616', '0378'].map((group, i) => word(group, 200 + 50 * i, 1500, 7)),
+      word('424', 400, 1500, 7),
+    ];
+    expect(fieldsToRescue({ ...emptyParsed(), totalCents: value(100, 1), issueDate: value('x', 1) }, words)).toEqual([
+      'invoiceNumber',
+      'iban',
+    ]);
+    expect(rescueRegions(['iban'], words, sizes)).toEqual([
+      { page: 1, x0: 0, x1: 1654, y0: 1476, y1: 1548, fields: ['iban'] },
+    ]);
+  });
+
   it('stay a small share of the page', () => {
     const words = Array.from({ length: 60 }, (_, i) => word('Total', 100, 100 + 38 * i, i));
     const regions = rescueRegions(['totalCents'], words, sizes);
