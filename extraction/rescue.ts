@@ -38,8 +38,12 @@ const TOTALS_BLOCK_ROWS = 15;
 const HEADER_SHARE = 0.35;
 /** Below this confidence a header word may be a garbled label (« EACIURENE. » for « FACTURE N° : »). */
 const GARBLED = 0.6;
-/** All regions together cover at most this share of the pages read: the rescue stays a fraction of a page. */
+/**
+ * All regions together cover at most this share of the pages read (the rescue stays a fraction of a page), or this
+ * many pixels on a small image (a fifth of an A4 page at 200 dpi), whose whole reading is cheap anyway.
+ */
 const MAX_AREA_SHARE = 0.2;
+const MIN_BUDGET_PIXELS = 770_000;
 /** Enlargement of a region before its second reading. */
 export const RESCUE_SCALE = 2;
 
@@ -111,7 +115,8 @@ export function rescueRegions(
   sizes: PageSizes,
 ): RescueRegion[] {
   const candidates = fields.flatMap((field) => regionsFor(field, words, sizes));
-  const budget = MAX_AREA_SHARE * [...sizes.values()].reduce((sum, size) => sum + size.width * size.height, 0);
+  const pages = [...sizes.values()].reduce((sum, size) => sum + size.width * size.height, 0);
+  const budget = Math.max(MAX_AREA_SHARE * pages, MIN_BUDGET_PIXELS);
   const kept: RescueRegion[] = [];
   for (const candidate of candidates) {
     const next = merged([...kept, candidate]);

@@ -63,6 +63,18 @@ describe('extractInvoiceFields', () => {
     expect(beats).toContainEqual({ stage: 'OCR', page: 1, pages: 1 } satisfies ExtractionProgress);
   });
 
+  it('has the reader ask the pool for a rescue pass, a region read as one column, when the total is unconfirmed', async () => {
+    // « Total » alone, nothing to confirm it: the reader process asks its parent's pool to read the region again.
+    const lines = [...INVOICE_LINES.slice(0, 4), 'Total : 1 575,00 €', INVOICE_LINES[6] ?? ''];
+    const { sha256 } = await store.put(encodeGrayPng(await renderedText(lines)));
+    const { extractInvoiceFields } = createExtractionActivities({ store, ocr, readers });
+    ocr.recognize.mockClear();
+    const result = await new MockActivityEnvironment().run(extractInvoiceFields, { sha256, mimeType: 'image/png' });
+    expect(result).toMatchObject({ engine: 'OCR', fields: { totalCents: INVOICE.totalCents } });
+    expect(ocr.recognize.mock.calls.map(([, options]) => options?.psm)).toEqual([undefined, '4']);
+    expect(ocr.recognize.mock.calls[0]?.[1]).toMatchObject({ words: true });
+  });
+
   it('completes with engine NONE for a document that cannot be read, so a validator sees it', async () => {
     const { sha256 } = await store.put(encryptedPdf());
     const { extractInvoiceFields } = createExtractionActivities({ store, ocr, readers });
