@@ -154,12 +154,9 @@ function regionsFor(field: RescuedField, words: readonly Word[], sizes: PageSize
   });
 }
 
-/** The last block of totals labels: those of the last page that has any, within a few rows of the last one. */
+/** The last block of totals labels: those of the last page that has any, within TOTALS_BLOCK_ROWS rows of the last. */
 function lastBlock(anchors: readonly Word[]): Word[] {
-  const last = anchors.reduce<Word | null>(
-    (a, b) => (!a || b.page > a.page || (b.page === a.page && b.y0 > a.y0) ? b : a),
-    null,
-  );
+  const last = [...anchors].sort((a, b) => a.page - b.page || a.y0 - b.y0).at(-1);
   if (!last) return [];
   const height = Math.max(1, last.y1 - last.y0);
   return anchors.filter((word) => word.page === last.page && last.y0 - word.y0 <= TOTALS_BLOCK_ROWS * height);
@@ -203,7 +200,7 @@ function area(region: ImageRegion): number {
  */
 export function compareReads<F extends FieldValue<unknown>>(first: F | null, second: F | null): F | null {
   if (!second) return first;
-  const rescued = { ...second, evidence: `relecture : ${second.evidence}` };
+  const rescued = asSecondRead(second);
   if (!first) return { ...rescued, confidence: Math.min(rescued.confidence, CONFIDENCE.UNCONFIRMED) };
   if (first.value === second.value) return second.confidence > first.confidence ? rescued : first;
   const checked = (value: F) => value.valid === true || value.confidence >= CONFIDENCE.CHECKED;
@@ -234,6 +231,11 @@ function compareTotals(first: FieldValue<Cents> | null, second: FieldValue<Cents
   if (!first || !second || compared === null) return compared;
   const smaller = [first, second].find((read) => read.value * 100 === (read === first ? second : first).value);
   if (!smaller || smaller.value === compared.value) return compared;
-  const kept = smaller === second ? { ...second, evidence: `relecture : ${second.evidence}` } : first;
+  const kept = smaller === second ? asSecondRead(second) : first;
   return { ...kept, confidence: Math.min(kept.confidence, CONFIDENCE.UNCONFIRMED) };
+}
+
+/** A value of the second reading, its evidence marked as such for the validator. */
+function asSecondRead<F extends FieldValue<unknown>>(value: F): F {
+  return { ...value, evidence: `relecture : ${value.evidence}` };
 }

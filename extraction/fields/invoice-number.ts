@@ -96,12 +96,14 @@ export function invoiceNumberIn(lines: readonly Line[], order: DateOrder): Invoi
     const token = documentNumberAt(line.text, heading[0].length, order);
     if (token) return { field: { value: token, confidence: CONFIDENCE.WEAK_CUE, evidence: evidenceOf(line) }, line };
   }
-  for (const line of lines.slice(0, TITLE_LINES)) {
-    const title = unfilledLabel ? null : ORDER_TITLE.exec(line.folded);
-    const token = title ? documentNumberAt(line.text, title[0].length, order) : null;
-    if (token) return { field: { value: token, confidence: CONFIDENCE.WEAK_CUE, evidence: evidenceOf(line) }, line };
+  if (!unfilledLabel) {
+    for (const line of lines.slice(0, TITLE_LINES)) {
+      const title = ORDER_TITLE.exec(line.folded);
+      const token = title ? documentNumberAt(line.text, title[0].length, order) : null;
+      if (token) return { field: { value: token, confidence: CONFIDENCE.WEAK_CUE, evidence: evidenceOf(line) }, line };
+    }
+    return null;
   }
-  if (!unfilledLabel) return null;
   // A label alone at the end of its line, its value right-aligned on the line below (« Rechnungsnummer » over
   // « 80333 München   471102 »): layout readers keep the rows, not the columns.
   const [below] = nextLines(lines, unfilledLabel, 1);
