@@ -3,9 +3,10 @@ import { listen } from '../../api/server';
 
 /** Graceful shutdown of the HTTP server: in-flight requests finish, new connections are refused. */
 describe('listen', () => {
-  function slowApp(delayMs: number) {
+  function slowApp(delayMs: number, onStart: () => void = () => undefined) {
     const app = express();
     app.get('/slow', async (_req, res) => {
+      onStart();
       await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
       res.json({ done: true });
     });
@@ -13,9 +14,12 @@ describe('listen', () => {
   }
 
   it('lets an in-flight request finish when closing, then refuses new connections', async () => {
-    const server = await listen(slowApp(300), '127.0.0.1', 0, { graceMs: 5_000 });
+    let arrived!: () => void;
+    const handling = new Promise<void>((resolve) => (arrived = resolve));
+    const server = await listen(slowApp(300, arrived), '127.0.0.1', 0, { graceMs: 5_000 });
     const inFlight = fetch(`${server.url}/slow`).then((r) => r.json());
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Closed only once the server handles the request (a fixed wait lost the race on a loaded machine).
+    await handling;
     const started = Date.now();
     const closed = server.close();
     expect(await inFlight).toEqual({ done: true });
