@@ -12,6 +12,7 @@ import { errorHandler, notFoundHandler } from './errors';
 import { openApiDocument } from './openapi';
 import { proFormaEndpoints } from './pro-formas.routes';
 import { uploadRateLimit } from './uploads';
+import { validationQueueEndpoints } from './validation-queue.routes';
 
 export interface AppDeps {
   logger: Logger;
@@ -24,7 +25,12 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Every endpoint of the API, in mounting order (fixed paths such as export.xlsx before `:number`). */
 export function apiEndpoints(deps: ApiDeps): AnyEndpoint[] {
-  return [...proFormaEndpoints(deps), ...decisionEndpoints(deps), ...adminEndpoints(deps)];
+  return [
+    ...proFormaEndpoints(deps),
+    ...validationQueueEndpoints(deps),
+    ...decisionEndpoints(deps),
+    ...adminEndpoints(deps),
+  ];
 }
 
 function createRouter(endpoints: readonly AnyEndpoint[], options: MountOptions): Router {

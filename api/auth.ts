@@ -33,8 +33,10 @@ declare module 'express-serve-static-core' {
 }
 
 /**
- * The rights table. Validators decide but never deposit; CFA users deposit, cancel and read their own CFA's data;
- * admins manage the reference data and confirm payments.
+ * The rights table. Validators claim, correct readings and decide (a second approval is a decision by another
+ * validator) but never deposit; CFA users deposit, cancel and read their own CFA's data; admins take claims over,
+ * cancel or return pro formas for the Opco, manage the reference data, read the audit and the figures, and confirm
+ * payments.
  */
 export const RIGHTS = {
   'me:read': ['admin', 'validator', 'cfa'],
@@ -44,9 +46,14 @@ export const RIGHTS = {
   'pro-formas:deposit': ['cfa'],
   'pro-formas:cancel': ['cfa'],
   'pro-formas:decide': ['validator'],
+  'pro-formas:correct': ['validator'],
   'validation-queue:read': ['validator', 'admin'],
+  'validation:claim': ['validator', 'admin'],
+  'pro-formas:administer': ['admin'],
   'payments:confirm': ['admin'],
   'refusal-reasons:read': ['admin', 'validator'],
+  'audit:read': ['admin'],
+  'metrics:read': ['admin'],
   'admin:manage': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Right = keyof typeof RIGHTS;

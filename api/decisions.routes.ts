@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import { findActiveRefusalReason } from '../db/admin-queries';
 import { findProFormaState } from '../db/pro-forma-detail';
-import { validationQueue } from '../db/validation-queue';
 import { assertRefusalReason } from '../domain/decisions';
 import { confirmPaymentUpdate, decideUpdate } from '../workflows/pro-forma.messages';
 import { scopeOf } from './auth';
@@ -9,27 +8,15 @@ import { workflowCalls, type ApiDeps } from './deps';
 import { endpoint, type AnyEndpoint } from './endpoint';
 import { HttpError } from './errors';
 import { actorOf, currentDetail, notFound } from './pro-formas.routes';
-import { numberParams, pageQuery } from './schemas/common';
+import { numberParams } from './schemas/common';
 import { decisionRequest, paymentConfirmationRequest } from './schemas/decisions';
-import { proFormaDetailResponse, proFormaListResponse } from './schemas/pro-formas';
+import { proFormaDetailResponse } from './schemas/pro-formas';
 import { digest, requestIdOf, updateProForma } from './workflow-calls';
 
-/** The validators' queue and decision, and the payment confirmation of the accounting side. */
+/** The validators' decision, and the payment confirmation of the accounting side. */
 export function decisionEndpoints(deps: ApiDeps): AnyEndpoint[] {
   const calls = workflowCalls(deps);
   return [
-    endpoint({
-      operationId: 'getValidationQueue',
-      method: 'get',
-      path: '/api/validation/queue',
-      tag: 'Validation',
-      summary: 'Les factures en attente de décision, les plus anciennes d’abord',
-      right: 'validation-queue:read',
-      query: pageQuery,
-      responses: { 200: { description: 'Une page de la file', schema: proFormaListResponse } },
-      handle: async ({ query, reply }) => reply(200, proFormaListResponse, await validationQueue(deps.db, query)),
-    }),
-
     endpoint({
       operationId: 'decide',
       method: 'post',

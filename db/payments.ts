@@ -39,6 +39,7 @@ export function createPaymentRepository(db: Kysely<Database>) {
           .selectFrom('payments')
           .select(['id', 'kind', 'amount_cents', 'ordered_at'])
           .where('pro_forma_id', '=', proForma.id)
+          .where('status', '!=', 'WITHDRAWN')
           .executeTakeFirst();
         if (existing) {
           const netted = await trx
@@ -129,7 +130,7 @@ export function createPaymentRepository(db: Kysely<Database>) {
         .updateTable('payments')
         .set({ status: 'CONFIRMED', confirmed_at: input.paidAt, reference: input.reference })
         .where('pro_forma_id', '=', (eb) => eb.selectFrom('pro_formas').select('id').where('number', '=', input.number))
-        .where('status', '!=', 'CONFIRMED')
+        .where('status', 'not in', ['CONFIRMED', 'WITHDRAWN'])
         .execute();
     },
   };

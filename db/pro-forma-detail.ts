@@ -44,7 +44,8 @@ export interface HistoryView {
 export interface PaymentDetailView {
   kind: PaymentKindCode;
   amountCents: number;
-  status: PaymentStatusCode;
+  /** The live order (one taken back when the pro forma returned to validation is not shown). */
+  status: Exclude<PaymentStatusCode, 'WITHDRAWN'>;
   orderedAt: string;
   confirmedAt: string | null;
   reference: string | null;
@@ -140,6 +141,8 @@ export async function findProFormaDetail(
       .selectFrom('payments')
       .select(['kind', 'amount_cents', 'status', 'ordered_at', 'confirmed_at', 'reference'])
       .where('pro_forma_id', '=', row.id)
+      .where('status', '!=', 'WITHDRAWN')
+      .$narrowType<{ status: Exclude<PaymentStatusCode, 'WITHDRAWN'> }>()
       .executeTakeFirst(),
     summary.status === 'REFUSED' ? latestRefusal(db, row.id, summary.number, summary.invoiceNumber) : undefined,
   ]);

@@ -25,7 +25,7 @@ export type ExtractionEngineCode = ExtractionEngine;
 export type ControlOutcomeCode = 'PASSED' | 'FAILED' | 'NEEDS_REVIEW';
 export type DecisionCode = Decision;
 export type PaymentKindCode = 'TRANSFER' | 'DEDUCTION' | 'REIMBURSEMENT';
-export type PaymentStatusCode = 'ORDERED' | 'NETTED' | 'CONFIRMED';
+export type PaymentStatusCode = 'ORDERED' | 'NETTED' | 'CONFIRMED' | 'WITHDRAWN';
 export type NotificationStatusCode = 'PENDING' | 'SENT' | 'FAILED';
 export type NotificationTransportCode = 'SMTP' | 'OUTBOX';
 
@@ -126,6 +126,16 @@ export interface ProFormasTable {
   cancelled_at: NullableTimestamp;
   /** Set by the workflow's first activity (see the reconciliation of generation). */
   workflow_started_at: NullableTimestamp;
+  /** The validator holding the item (the workflow's claim, copied); its claim has expired once claim_expires_at passed. */
+  claimed_by: string | null;
+  claim_expires_at: NullableTimestamp;
+  /** Codes of the latest reading's controls that need a human (uncertain or failed). */
+  review_codes: ColumnType<string[], string[] | undefined, string[]>;
+  reading_engine: ExtractionEngineCode | null;
+  /** A trusted CFA's compliant invoice sent to a human all the same (« contrôle par sondage »). */
+  sampled: Generated<boolean>;
+  /** Above the four-eyes threshold, the validator whose approval awaits a second one. */
+  first_approved_by: string | null;
 }
 
 /**
@@ -197,7 +207,56 @@ export interface RefusalReasonsTable {
   /** Usable by the automatic controls. */
   automatic: Generated<boolean>;
   active: Generated<boolean>;
+  /** The current version of label and letter (refusal_reason_versions keeps each one). */
+  version: Generated<number>;
+  retired_at: NullableTimestamp;
   created_at: Timestamp;
+}
+
+export interface RefusalReasonVersionsTable {
+  code: string;
+  version: number;
+  label: string;
+  letter: string;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+export type CorrectedFieldCode = 'invoiceNumber' | 'proFormaNumber' | 'totalCents' | 'iban' | 'siret' | 'issueDate' | 'dueDate';
+
+export interface ReadingCorrectionsTable {
+  id: Generated<string>;
+  pro_forma_id: string;
+  document_id: string;
+  field: CorrectedFieldCode;
+  /** JSON of the value (a string, or cents as a number); null when the reading had none. */
+  before: ColumnType<unknown, string | null, string | null>;
+  after: ColumnType<unknown, string | null, string | null>;
+  justification: string;
+  corrected_by: string;
+  idempotency_key: string;
+  corrected_at: Timestamp;
+}
+
+export interface ValidatorPortfoliosTable {
+  user_id: string;
+  cfa_id: string;
+  assigned_by: string | null;
+  assigned_at: Timestamp;
+}
+
+export type AuditedEntityCode = 'CFA' | 'MANDATE' | 'USER' | 'PORTFOLIO' | 'REFUSAL_REASON';
+
+/** A change of reference data: written in the change's own transaction. */
+export interface ReferenceAuditTable {
+  id: GeneratedAlways<number>;
+  entity: AuditedEntityCode;
+  entity_id: string;
+  action: string;
+  actor: string | null;
+  before: JSONColumnType<JsonRecord | null, string | null | undefined, string | null>;
+  after: JSONColumnType<JsonRecord | null, string | null | undefined, string | null>;
+  at: Timestamp;
 }
 
 export interface ControlResultsTable {
@@ -226,6 +285,8 @@ export interface DecisionsTable {
   letter: string | null;
   decided_by: string | null;
   request_id: string | null;
+  /** The catalogue version of the refusal reason (its label and letter then). */
+  reason_version: number | null;
   decided_at: Timestamp;
 }
 
@@ -301,6 +362,10 @@ export interface Database {
   documents: DocumentsTable;
   extractions: ExtractionsTable;
   refusal_reasons: RefusalReasonsTable;
+  refusal_reason_versions: RefusalReasonVersionsTable;
+  reading_corrections: ReadingCorrectionsTable;
+  validator_portfolios: ValidatorPortfoliosTable;
+  reference_audit: ReferenceAuditTable;
   control_results: ControlResultsTable;
   decisions: DecisionsTable;
   payments: PaymentsTable;

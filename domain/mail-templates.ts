@@ -1,5 +1,5 @@
 /** The French e-mails of the pro forma lifecycle (domain.md, "Notifications"). */
-export const CFA_TEMPLATES = ['DEPOSIT_RECEIVED', 'REFUSED', 'VALIDATED', 'PAID', 'REMINDER'] as const;
+export const CFA_TEMPLATES = ['DEPOSIT_RECEIVED', 'REFUSED', 'VALIDATED', 'PAID', 'REMINDER', 'CANCELLED_BY_OPCO'] as const;
 export type CfaTemplate = (typeof CFA_TEMPLATES)[number];
 export type MailTemplate = CfaTemplate | 'ESCALATION';
 
@@ -10,6 +10,7 @@ export interface MailDetails {
   VALIDATED: Record<string, never>;
   PAID: { paidAt: string };
   REMINDER: { waitingDays: number; refused: boolean };
+  CANCELLED_BY_OPCO: { reason: string };
   ESCALATION: { waitingDays: number };
 }
 
@@ -76,6 +77,14 @@ export function renderMail(template: MailTemplate, data: Data): RenderedMail {
           `${data.refused ? 'une facture corrigée après refus' : `votre ${documentName(data)}`} ` +
           `depuis ${str(data, 'waitingDays')} jour(s). Merci de la déposer sur votre portail, ou d'annuler la ` +
           `facture pro forma si elle n'est plus d'actualité.${SIGNATURE}`,
+      };
+    case 'CANCELLED_BY_OPCO':
+      return {
+        subject: `Facture pro forma annulée — ${number}`,
+        text:
+          `Madame, monsieur,\n\nLa facture pro forma ${summary} a été annulée par nos services.\n` +
+          `Motif : ${str(data, 'reason')}\n\nLes échéances qu’elle portait redeviennent éligibles : vous pouvez ` +
+          `générer une nouvelle facture pro forma si nécessaire.${SIGNATURE}`,
       };
     case 'ESCALATION':
       return {

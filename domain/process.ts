@@ -31,7 +31,13 @@ export const PRO_FORMA_KINDS = ['INVOICE', 'CREDIT_NOTE'] as const;
 export type ProFormaKind = (typeof PRO_FORMA_KINDS)[number];
 
 /** Where the work is inside UNDER_VALIDATION (and VALIDATED, waiting for the payment). */
-export const PRO_FORMA_STAGES = ['READING', 'CONTROLLING', 'AWAITING_DECISION', 'AWAITING_PAYMENT'] as const;
+export const PRO_FORMA_STAGES = [
+  'READING',
+  'CONTROLLING',
+  'AWAITING_DECISION',
+  'AWAITING_SECOND_APPROVAL',
+  'AWAITING_PAYMENT',
+] as const;
 export type ProFormaStage = (typeof PRO_FORMA_STAGES)[number];
 
 /** Where a pro forma stands: what every rule of this module reads. */
@@ -62,33 +68,67 @@ export const PRO_FORMA_ACTIONS = [
   'EXPORT_CONTRACTS',
   'DEPOSIT_INVOICE',
   'DECIDE',
+  'CLAIM',
+  'CORRECT_READING',
   'CANCEL',
+  'STAFF_CANCEL',
+  'RETURN_TO_VALIDATION',
   'CONFIRM_PAYMENT',
 ] as const;
 export type ProFormaAction = (typeof PRO_FORMA_ACTIONS)[number];
 
 /**
- * What may be done in each status. CFA actions come from the status table of domain.md; DECIDE is the
- * validator's (further limited to a stage, below) and CONFIRM_PAYMENT the accounting side's.
+ * What may be done in each status. CFA actions come from the status table of domain.md; DECIDE, CLAIM and
+ * CORRECT_READING are the validators' (further limited to stages, below), STAFF_CANCEL and RETURN_TO_VALIDATION the
+ * admins' (before the payment is ordered), CONFIRM_PAYMENT the accounting side's.
  */
 const ALLOWED: Record<ProFormaStatus, readonly ProFormaAction[]> = {
-  AWAITING_INVOICE: ['EXPORT_CONTRACTS', 'DEPOSIT_INVOICE', 'CANCEL'],
-  UNDER_VALIDATION: ['EXPORT_CONTRACTS', 'DEPOSIT_INVOICE', 'DECIDE', 'CANCEL'],
-  VALIDATED: ['EXPORT_CONTRACTS', 'CONFIRM_PAYMENT'],
+  AWAITING_INVOICE: ['EXPORT_CONTRACTS', 'DEPOSIT_INVOICE', 'CANCEL', 'STAFF_CANCEL'],
+  UNDER_VALIDATION: [
+    'EXPORT_CONTRACTS',
+    'DEPOSIT_INVOICE',
+    'DECIDE',
+    'CLAIM',
+    'CORRECT_READING',
+    'CANCEL',
+    'STAFF_CANCEL',
+  ],
+  VALIDATED: ['EXPORT_CONTRACTS', 'STAFF_CANCEL', 'RETURN_TO_VALIDATION', 'CONFIRM_PAYMENT'],
   PAID: ['EXPORT_CONTRACTS'],
-  REFUSED: ['EXPORT_CONTRACTS', 'DEPOSIT_INVOICE', 'CANCEL'],
+  REFUSED: ['EXPORT_CONTRACTS', 'DEPOSIT_INVOICE', 'CANCEL', 'STAFF_CANCEL'],
   CANCELLED: [],
 };
 
-/** The position where a validator's decision is awaited: the one stage that allows DECIDE, and the queue's rows. */
+/** The position where a validator's (first) decision is awaited. */
 export const AWAITING_DECISION = { status: 'UNDER_VALIDATION', stage: 'AWAITING_DECISION' } as const satisfies Omit<
   Position,
   'kind'
 >;
 
+/**
+ * The stages where a human is awaited: the validation queue's rows. Above the four-eyes threshold, a first approval
+ * moves the item to AWAITING_SECOND_APPROVAL, where a second validator approves (or refuses).
+ */
+export const QUEUE_STAGES = ['AWAITING_DECISION', 'AWAITING_SECOND_APPROVAL'] as const satisfies readonly ProFormaStage[];
+export type QueueStage = (typeof QUEUE_STAGES)[number];
+
+export function inQueue(position: Omit<Position, 'kind'>): boolean {
+  return (
+    position.status === AWAITING_DECISION.status &&
+    position.stage !== null &&
+    (QUEUE_STAGES as readonly ProFormaStage[]).includes(position.stage)
+  );
+}
+
 /** Actions that the status allows only at some of its stages. */
 const STAGES_OF: Partial<Record<ProFormaAction, readonly ProFormaStage[]>> = {
-  DECIDE: [AWAITING_DECISION.stage],
+  DECIDE: QUEUE_STAGES,
+  CLAIM: QUEUE_STAGES,
+  // A reading is corrected before the first approval: the second validator approves what the first one saw.
+  CORRECT_READING: [AWAITING_DECISION.stage],
+  // Before the payment is ordered in a transfer file (the payment run of a later stage).
+  RETURN_TO_VALIDATION: ['AWAITING_PAYMENT'],
+  STAFF_CANCEL: ['READING', 'CONTROLLING', 'AWAITING_DECISION', 'AWAITING_SECOND_APPROVAL', 'AWAITING_PAYMENT'],
 };
 
 /** The actions allowed where the pro forma stands (a status alone: its actions at any of its stages). */
@@ -106,7 +146,11 @@ const ACTION_LABELS: Record<ProFormaAction, string> = {
   EXPORT_CONTRACTS: "l'export des contrats",
   DEPOSIT_INVOICE: 'le dépôt de facture',
   DECIDE: 'une décision de validation',
+  CLAIM: 'la prise en charge par un valideur',
+  CORRECT_READING: 'la correction de la lecture',
   CANCEL: "l'annulation",
+  STAFF_CANCEL: "l'annulation par l'Opco",
+  RETURN_TO_VALIDATION: 'le retour en validation',
   CONFIRM_PAYMENT: 'la confirmation de paiement',
 };
 
@@ -145,9 +189,7 @@ export type Alert = 'REMIND_CFA' | 'ALERT_VALIDATORS';
 
 export function alertOf(position: Omit<Position, 'kind'>): Alert | undefined {
   if (position.status === 'AWAITING_INVOICE' || position.status === 'REFUSED') return 'REMIND_CFA';
-  if (position.status === AWAITING_DECISION.status && position.stage === AWAITING_DECISION.stage) {
-    return 'ALERT_VALIDATORS';
-  }
+  if (inQueue(position)) return 'ALERT_VALIDATORS';
   return undefined;
 }
 
@@ -201,9 +243,13 @@ export const TRANSITION_ACTIONS = [
   'AWAIT_DECISION',
   'AUTO_VALIDATE',
   'APPROVE',
+  'FIRST_APPROVAL',
   'AUTO_REFUSE',
   'REFUSE',
+  'CORRECT_READING',
   'CANCEL',
+  'STAFF_CANCEL',
+  'RETURN_TO_VALIDATION',
   'CONFIRM_PAYMENT',
 ] as const;
 export type TransitionAction = (typeof TRANSITION_ACTIONS)[number];
@@ -224,8 +270,12 @@ export const STAMPS: Record<
   AWAIT_DECISION: { dates: [] },
   AUTO_VALIDATE: { dates: ['decidedAt', 'validatedAt'] },
   APPROVE: { dates: ['decidedAt', 'validatedAt'] },
+  FIRST_APPROVAL: { dates: [] },
   AUTO_REFUSE: { dates: ['decidedAt', 'refusedAt'], refusalOrigin: 'AUTOMATIC' },
   REFUSE: { dates: ['decidedAt', 'refusedAt'], refusalOrigin: 'MANUAL' },
+  CORRECT_READING: { dates: [] },
   CANCEL: { dates: ['cancelledAt'] },
+  STAFF_CANCEL: { dates: ['cancelledAt'] },
+  RETURN_TO_VALIDATION: { dates: [] },
   CONFIRM_PAYMENT: { dates: ['paidAt'] },
 };
