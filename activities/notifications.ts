@@ -1,16 +1,31 @@
 import { Context } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { createNotificationRepository } from '../db/notifications';
+import { auditExists } from '../db/reference-audit';
 import type { Database } from '../db/schema';
-import { MAIL_ATTEMPTS, renderMail, type MailTemplate } from '../domain/mail-templates';
+import { MAIL_ATTEMPTS, renderMail, type MailDetails, type MailTemplate } from '../domain/mail-templates';
 import type { Mailer } from '../infra/mailer';
 
 export interface SendStatusEmailInput {
   key: string;
-  number: string;
+  /** The pro forma the e-mail is about; none for an alert about reference data. */
+  number?: string;
   template: MailTemplate;
   to: string;
   data: Record<string, unknown>;
+}
+
+/** An alert to the admins about a change of reference data: the input of workflows/reference-alerts.ts. */
+export interface ReferenceAlert {
+  /** The reference_audit row of the change alerted about: nothing is sent while it is not committed. */
+  auditId: number;
+  template: 'IBAN_CHANGED';
+  data: MailDetails['IBAN_CHANGED'];
+}
+
+export interface AlertAdminsInput extends ReferenceAlert {
+  /** The alert's key (its workflow id): each admin's e-mail is keyed `<key>:<admin id>`, so a retry sends it once. */
+  key: string;
 }
 
 export function createNotificationActivities({ db, mailer }: { db: Kysely<Database>; mailer: Mailer }) {
@@ -56,6 +71,29 @@ export function createNotificationActivities({ db, mailer }: { db: Kysely<Databa
           data: input.data,
         });
       }
+    },
+
+    /**
+     * Tells every active admin about a sensitive change of reference data (one e-mail each, each idempotent). The API
+     * starts the alert inside the change's transaction: until that commits the audit row is not visible, and the
+     * attempt fails to be retried; at the last attempt a row still missing means the change was rolled back, and
+     * nothing is sent.
+     */
+    async alertAdmins(input: AlertAdminsInput): Promise<{ sent: number }> {
+      if (!(await auditExists(db, input.auditId))) {
+        if (Context.current().info.attempt >= MAIL_ATTEMPTS) return { sent: 0 };
+        throw new Error(`reference_audit row ${input.auditId} is not committed (yet)`);
+      }
+      const admins = await notifications.activeAdmins();
+      for (const admin of admins) {
+        await deliver({
+          key: `${input.key}:${admin.id}`,
+          template: input.template,
+          to: admin.email,
+          data: { ...input.data },
+        });
+      }
+      return { sent: admins.length };
     },
   };
 }

@@ -13,6 +13,11 @@ export function createPaymentActivities({ db }: { db: Kysely<Database> }) {
       return withDomainFailures(payments.issuePaymentOrder(input));
     },
 
+    /** Fails (not retried) with PAYMENT_ALREADY_ORDERED when the payment can no longer be taken back. */
+    async withdrawPaymentOrder(input: { number: string }): Promise<void> {
+      await withDomainFailures(payments.withdrawPaymentOrder(input));
+    },
+
     async confirmPayment(input: PaymentConfirmation): Promise<void> {
       await payments.confirmPayment(input);
     },

@@ -1,14 +1,15 @@
 import type { Kysely } from 'kysely';
+import { createCorrectionRepository, type CorrectionRecord } from '../db/corrections';
 import { createDecisionRepository, type DecisionRecord, type RefusalReason } from '../db/decisions';
 import { createInvoiceRepository, type DepositRecord } from '../db/invoices';
-import { createProFormaRepository, type TransitionRecord } from '../db/pro-formas';
+import { createProFormaRepository, type ClaimRecord, type TransitionRecord } from '../db/pro-formas';
 import type { Database } from '../db/schema';
 import type { ControlResult } from '../domain/controls';
 import { assertRefusalReason } from '../domain/decisions';
 import type { ExtractionResult } from '../extraction/types';
 import { withDomainFailures } from './failures';
 
-export type { DecisionRecord, DepositRecord, RefusalReason, TransitionRecord };
+export type { ClaimRecord, CorrectionRecord, DecisionRecord, DepositRecord, RefusalReason, TransitionRecord };
 
 /**
  * The PostgreSQL read model of the pro forma workflows. Every write is idempotent (db/ keys it by workflow id +
@@ -19,6 +20,7 @@ export function createReadModelActivities({ db }: { db: Kysely<Database> }) {
   const proFormas = createProFormaRepository(db);
   const invoices = createInvoiceRepository(db);
   const decisions = createDecisionRepository(db);
+  const corrections = createCorrectionRepository(db);
   return {
     /** The workflow exists: the generation's reconciliation no longer needs to start it. */
     async recordWorkflowStarted({ number }: { number: string }): Promise<void> {
@@ -52,6 +54,14 @@ export function createReadModelActivities({ db }: { db: Kysely<Database> }) {
 
     async recordDecision(record: DecisionRecord): Promise<void> {
       await withDomainFailures(decisions.recordDecision(record));
+    },
+
+    async recordClaim(record: ClaimRecord): Promise<void> {
+      await withDomainFailures(proFormas.recordClaim(record));
+    },
+
+    async recordCorrection(record: CorrectionRecord): Promise<void> {
+      await withDomainFailures(corrections.recordCorrection(record));
     },
   };
 }

@@ -1,21 +1,35 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { ReferenceAlert } from '../activities/notifications';
 import {
   cfaExists,
   createCfa,
   createMandate,
   createRefusalReason,
   createUser,
+  findRefusalReason,
+  findUser,
   listCfas,
   listRefusalReasons,
   listUsers,
   replaceUserToken,
+  retireRefusalReason,
+  reviseRefusalReason,
   revokeUser,
   updateCfa,
+  updateUser,
+  type CfaChange,
+  type ReasonChangeOutcome,
 } from '../db/admin-queries';
 import { createContract, importContractRow } from '../db/contract-import';
+import { assignPortfolio, listPortfolios } from '../db/portfolios';
+import { maskIban } from '../domain/mail-templates';
 import { generateToken, hashToken } from '../infra/tokens';
-import type { ApiDeps } from './deps';
-import { endpoint, type AnyEndpoint, type EndpointContext } from './endpoint';
+import { auditEndpoints } from './audit.routes';
+import type { User } from './auth';
+import { workflowCalls, type ApiDeps } from './deps';
+import { endpoint, type AnyEndpoint, type EndpointContext, type Method } from './endpoint';
 import { HttpError } from './errors';
+import { withTemporalDeadline } from './workflow-calls';
 import { contractsTemplate } from './contract-workbook';
 import { readImportedWorkbook } from './uploads';
 import { XLSX_TYPE } from './exports';
@@ -31,9 +45,17 @@ import {
   createUserRequest,
   importReportResponse,
   mandateResponse,
+  portfolioListResponse,
+  portfolioRequest,
+  portfolioResponse,
+  refusalReasonDetailResponse,
+  refusalReasonListQuery,
   refusalReasonListResponse,
+  refusalReasonParams,
   refusalReasonResponse,
+  reviseRefusalReasonRequest,
   updateCfaRequest,
+  updateUserRequest,
   userListResponse,
   userResponse,
 } from './schemas/admin';
@@ -50,6 +72,82 @@ function unknownCfa(cfaId: string): HttpError {
   });
 }
 
+function userNotFound(userId: string): HttpError {
+  return new HttpError(404, 'NOT_FOUND', `Utilisateur ${userId} introuvable.`);
+}
+
+function reasonNotFound(code: string): HttpError {
+  return new HttpError(404, 'NOT_FOUND', `Motif de refus ${code} introuvable.`);
+}
+
+/** The reason a change of the catalogue answers with, or the error it meets. */
+function changedReason(outcome: ReasonChangeOutcome, code: string) {
+  switch (outcome.kind) {
+    case 'not_found':
+      throw reasonNotFound(code);
+    case 'retired':
+      throw new HttpError(
+        409,
+        'REFUSAL_REASON_RETIRED',
+        `Le motif de refus ${code} est retiré du catalogue : il ne peut plus être modifié.`,
+        { retiredAt: outcome.reason.retiredAt },
+      );
+    case 'automatic':
+      throw new HttpError(
+        409,
+        'REFUSAL_REASON_AUTOMATIC',
+        `Le motif de refus ${code} est utilisé par les contrôles automatiques : il ne peut pas être retiré.`,
+      );
+    case 'changed':
+    case 'unchanged':
+      return outcome.reason;
+  }
+}
+
+/** The workflow of the alert about an audited change: one per audit row, the CFA's id keeps it unique per database. */
+export const ibanAlertWorkflowId = (cfaId: string, auditId: number): string => `iban-changed-${cfaId}-${auditId}`;
+
+/**
+ * An IBAN changed while pro formas await payment: every active admin is alerted by e-mail (the classic path of
+ * payment fraud), durably, by a workflow started inside the change's transaction. If the start fails, the change is
+ * rolled back (503): a change never lands without its alert. The IBANs travel masked (no full IBAN in Temporal).
+ */
+async function startIbanAlert(deps: ApiDeps, user: User, change: CfaChange): Promise<void> {
+  if (change.awaitingPayment.length === 0) return;
+  const alert: ReferenceAlert = {
+    auditId: change.audit.id,
+    template: 'IBAN_CHANGED',
+    data: {
+      cfaName: change.after.name,
+      cfaSiret: change.after.siret,
+      oldIban: maskIban(change.before.iban),
+      newIban: maskIban(change.after.iban),
+      awaitingPaymentCount: change.awaitingPayment.length,
+      awaitingPaymentNumbers: change.awaitingPayment,
+      changedByName: user.name,
+      changedByEmail: user.email,
+      changedAt: change.audit.at,
+    },
+  };
+  try {
+    // By name: the API never loads workflow code (workflows/reference-alerts.ts).
+    await withTemporalDeadline(workflowCalls(deps), () =>
+      deps.temporal.workflow.start<(input: ReferenceAlert) => Promise<{ sent: number }>>('referenceAlertWorkflow', {
+        workflowId: ibanAlertWorkflowId(change.after.id, change.audit.id),
+        taskQueue: deps.config.temporal.taskQueue,
+        args: [alert],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        staticSummary: `IBAN modifié · ${change.after.name} · ${change.awaitingPayment.length} pro forma(s) validée(s)`,
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+}
+
+// api/endpoint.ts's Method does not list 'put' yet (Express and the OpenAPI document take it as is).
+const PUT = 'put' as string as Method;
+
 /** Reference data, managed by admins: CFAs, users and their tokens, mandates, contracts, refusal reasons. */
 export function adminEndpoints(deps: ApiDeps): AnyEndpoint[] {
   return [
@@ -63,7 +161,8 @@ export function adminEndpoints(deps: ApiDeps): AnyEndpoint[] {
       body: createCfaRequest,
       responses: { 201: { description: 'Le CFA', schema: cfaResponse } },
       errors: [409, 422],
-      handle: async ({ body, reply }) => reply(201, cfaResponse, await createCfa(deps.db, body)),
+      handle: async ({ user, body, reply }) =>
+        reply(201, cfaResponse, await createCfa(deps.db, body, { actor: user.id })),
     }),
 
     endpoint({
@@ -84,14 +183,20 @@ export function adminEndpoints(deps: ApiDeps): AnyEndpoint[] {
       path: '/api/admin/cfas/:cfaId',
       tag: 'Administration',
       summary: 'Modifie un CFA (nom, e-mail, IBAN, confiance, mode de règlement des avoirs)',
-      description: 'La confiance et les coordonnées valent pour les pro formas générées ensuite.',
+      description:
+        'La confiance et les coordonnées valent pour les pro formas générées ensuite. Chaque modification est ' +
+        'historisée. Un changement d’IBAN alors que des pro formas validées attendent leur paiement alerte chaque ' +
+        'administrateur par e-mail ; si l’alerte ne peut être lancée (503), rien n’est modifié.',
       right: 'admin:manage',
       params: cfaParams,
       body: updateCfaRequest,
       responses: { 200: { description: 'Le CFA', schema: cfaResponse } },
-      errors: [404, 422],
-      handle: async ({ params, body, reply }) => {
-        const cfa = await updateCfa(deps.db, params.cfaId, body);
+      errors: [404, 409, 422, 503],
+      handle: async ({ user, params, body, reply }) => {
+        const cfa = await updateCfa(deps.db, params.cfaId, body, {
+          actor: user.id,
+          beforeCommit: (change) => startIbanAlert(deps, user, change),
+        });
         if (!cfa) throw new HttpError(404, 'NOT_FOUND', `CFA ${params.cfaId} introuvable.`);
         reply(200, cfaResponse, cfa);
       },
@@ -108,15 +213,15 @@ export function adminEndpoints(deps: ApiDeps): AnyEndpoint[] {
       body: createMandateRequest,
       responses: { 201: { description: 'Le mandat', schema: mandateResponse } },
       errors: [404, 422],
-      handle: async ({ params, body, reply }) => {
+      handle: async ({ user, params, body, reply }) => {
         if (!(await cfaExists(deps.db, params.cfaId))) {
           throw new HttpError(404, 'NOT_FOUND', `CFA ${params.cfaId} introuvable.`);
         }
-        const mandate = await createMandate(deps.db, {
-          cfaId: params.cfaId,
-          validFrom: body.validFrom,
-          validTo: body.validTo ?? null,
-        });
+        const mandate = await createMandate(
+          deps.db,
+          { cfaId: params.cfaId, validFrom: body.validFrom, validTo: body.validTo ?? null },
+          { actor: user.id },
+        );
         reply(201, mandateResponse, mandate);
       },
     }),
@@ -131,17 +236,68 @@ export function adminEndpoints(deps: ApiDeps): AnyEndpoint[] {
       body: createUserRequest,
       responses: { 201: { description: 'L’utilisateur et son jeton', schema: createdUserResponse } },
       errors: [409, 422],
-      handle: async ({ body, reply }) => {
+      handle: async ({ user: admin, body, reply }) => {
         if (body.cfaId !== undefined && !(await cfaExists(deps.db, body.cfaId))) throw unknownCfa(body.cfaId);
         const token = generateToken();
-        const user = await createUser(deps.db, {
-          role: body.role,
-          name: body.name,
-          email: body.email,
-          cfaId: body.cfaId ?? null,
-          tokenHash: hashToken(token),
-        });
+        const user = await createUser(
+          deps.db,
+          {
+            role: body.role,
+            name: body.name,
+            email: body.email,
+            cfaId: body.cfaId ?? null,
+            tokenHash: hashToken(token),
+          },
+          { actor: admin.id },
+        );
         reply(201, createdUserResponse, { ...user, token });
+      },
+    }),
+
+    endpoint({
+      operationId: 'updateUser',
+      method: 'patch',
+      path: '/api/admin/users/:userId',
+      tag: 'Administration',
+      summary: 'Modifie le rôle, le nom, l’e-mail ou le CFA d’un utilisateur',
+      description:
+        'Un utilisateur cfa a exactement un CFA, un admin ou un validator aucun : le CFA est effacé quand un ' +
+        'utilisateur cfa change de rôle, et obligatoire pour qui le devient. Un valideur qui change de rôle quitte ' +
+        'son portefeuille. Le jeton n’est pas changé. Chaque modification est historisée.',
+      right: 'admin:manage',
+      params: userParams,
+      body: updateUserRequest,
+      responses: { 200: { description: 'L’utilisateur', schema: userResponse } },
+      errors: [404, 409, 422],
+      handle: async ({ user: admin, params, body, reply }) => {
+        const current = await findUser(deps.db, params.userId);
+        if (!current) throw userNotFound(params.userId);
+        const role = body.role ?? current.role;
+        const cfaId = body.cfaId !== undefined ? body.cfaId : role === 'cfa' ? current.cfaId : null;
+        if (role === 'cfa' && cfaId === null) {
+          throw new HttpError(422, 'VALIDATION_FAILED', 'Données invalides.', {
+            issues: [{ path: 'cfaId', message: 'cfaId est obligatoire pour un utilisateur cfa' }],
+          });
+        }
+        if (role !== 'cfa' && cfaId !== null) {
+          throw new HttpError(422, 'VALIDATION_FAILED', 'Données invalides.', {
+            issues: [{ path: 'cfaId', message: `cfaId est interdit pour le rôle ${role}` }],
+          });
+        }
+        if (cfaId !== null && cfaId !== current.cfaId && !(await cfaExists(deps.db, cfaId))) throw unknownCfa(cfaId);
+        const user = await updateUser(
+          deps.db,
+          params.userId,
+          {
+            role: body.role,
+            name: body.name,
+            email: body.email,
+            cfaId: cfaId === current.cfaId ? undefined : cfaId,
+          },
+          { actor: admin.id },
+        );
+        if (!user) throw userNotFound(params.userId);
+        reply(200, userResponse, user);
       },
     }),
 
@@ -168,9 +324,9 @@ export function adminEndpoints(deps: ApiDeps): AnyEndpoint[] {
       body: emptyBody,
       responses: { 200: { description: 'L’utilisateur révoqué', schema: userResponse } },
       errors: [404],
-      handle: async ({ params, reply }) => {
-        const user = await revokeUser(deps.db, params.userId);
-        if (!user) throw new HttpError(404, 'NOT_FOUND', `Utilisateur ${params.userId} introuvable.`);
+      handle: async ({ user: admin, params, reply }) => {
+        const user = await revokeUser(deps.db, params.userId, { actor: admin.id });
+        if (!user) throw userNotFound(params.userId);
         reply(200, userResponse, user);
       },
     }),
@@ -186,10 +342,10 @@ export function adminEndpoints(deps: ApiDeps): AnyEndpoint[] {
       body: emptyBody,
       responses: { 200: { description: 'L’utilisateur et son nouveau jeton', schema: createdUserResponse } },
       errors: [404],
-      handle: async ({ params, reply }) => {
+      handle: async ({ user: admin, params, reply }) => {
         const token = generateToken();
-        const user = await replaceUserToken(deps.db, params.userId, hashToken(token));
-        if (!user) throw new HttpError(404, 'NOT_FOUND', `Utilisateur ${params.userId} introuvable.`);
+        const user = await replaceUserToken(deps.db, params.userId, hashToken(token), { actor: admin.id });
+        if (!user) throw userNotFound(params.userId);
         reply(200, createdUserResponse, { ...user, token });
       },
     }),
@@ -264,11 +420,71 @@ export function adminEndpoints(deps: ApiDeps): AnyEndpoint[] {
       path: '/api/admin/refusal-reasons',
       tag: 'Administration',
       summary: 'Le catalogue des motifs de refus',
+      description: 'Sans les motifs retirés, sauf avec includeRetired=true.',
       right: 'refusal-reasons:read',
-      query: pageQuery,
+      query: refusalReasonListQuery,
       responses: { 200: { description: 'Une page du catalogue', schema: refusalReasonListResponse } },
-      handle: async ({ query, reply }) =>
-        reply(200, refusalReasonListResponse, pageOf(await listRefusalReasons(deps.db), query)),
+      handle: async ({ query, reply }) => {
+        const { includeRetired, ...page } = query;
+        reply(200, refusalReasonListResponse, pageOf(await listRefusalReasons(deps.db, { includeRetired }), page));
+      },
+    }),
+
+    endpoint({
+      operationId: 'getRefusalReason',
+      method: 'get',
+      path: '/api/admin/refusal-reasons/:code',
+      tag: 'Administration',
+      summary: 'Un motif de refus et toutes ses versions',
+      right: 'refusal-reasons:read',
+      params: refusalReasonParams,
+      responses: { 200: { description: 'Le motif et ses versions', schema: refusalReasonDetailResponse } },
+      errors: [404],
+      handle: async ({ params, reply }) => {
+        const reason = await findRefusalReason(deps.db, params.code);
+        if (!reason) throw reasonNotFound(params.code);
+        reply(200, refusalReasonDetailResponse, reason);
+      },
+    }),
+
+    endpoint({
+      operationId: 'reviseRefusalReason',
+      method: 'patch',
+      path: '/api/admin/refusal-reasons/:code',
+      tag: 'Administration',
+      summary: 'Modifie le libellé et/ou la lettre d’un motif de refus (nouvelle version)',
+      description:
+        'Crée la version suivante ; les lettres déjà envoyées gardent leur texte. Un motif retiré ne se modifie ' +
+        'plus (409).',
+      right: 'admin:manage',
+      params: refusalReasonParams,
+      body: reviseRefusalReasonRequest,
+      responses: { 200: { description: 'Le motif, dans sa nouvelle version', schema: refusalReasonResponse } },
+      errors: [404, 409, 422],
+      handle: async ({ user, params, body, reply }) => {
+        const outcome = await reviseRefusalReason(deps.db, params.code, body, { actor: user.id });
+        reply(200, refusalReasonResponse, changedReason(outcome, params.code));
+      },
+    }),
+
+    endpoint({
+      operationId: 'retireRefusalReason',
+      method: 'post',
+      path: '/api/admin/refusal-reasons/:code/retire',
+      tag: 'Administration',
+      summary: 'Retire un motif de refus du catalogue',
+      description:
+        'Le motif n’est plus proposé aux valideurs ; il reste affiché sur les refus qui l’ont utilisé. Retirer un ' +
+        'motif déjà retiré ne change rien ; un motif des contrôles automatiques ne se retire pas (409).',
+      right: 'admin:manage',
+      params: refusalReasonParams,
+      body: emptyBody,
+      responses: { 200: { description: 'Le motif retiré', schema: refusalReasonResponse } },
+      errors: [404, 409],
+      handle: async ({ user, params, reply }) => {
+        const outcome = await retireRefusalReason(deps.db, params.code, { actor: user.id });
+        reply(200, refusalReasonResponse, changedReason(outcome, params.code));
+      },
     }),
 
     endpoint({
@@ -281,7 +497,59 @@ export function adminEndpoints(deps: ApiDeps): AnyEndpoint[] {
       body: createRefusalReasonRequest,
       responses: { 201: { description: 'Le motif', schema: refusalReasonResponse } },
       errors: [409, 422],
-      handle: async ({ body, reply }) => reply(201, refusalReasonResponse, await createRefusalReason(deps.db, body)),
+      handle: async ({ user, body, reply }) =>
+        reply(201, refusalReasonResponse, await createRefusalReason(deps.db, body, { actor: user.id })),
     }),
+
+    endpoint({
+      operationId: 'assignPortfolio',
+      method: PUT,
+      path: '/api/admin/validators/:userId/portfolio',
+      tag: 'Administration',
+      summary: 'Remplace le portefeuille de CFA d’un valideur',
+      description:
+        'La file de validation d’un valideur montre d’abord les CFA de son portefeuille ; un CFA d’aucun portefeuille ' +
+        'est traité par tous. Une liste vide vide le portefeuille. Chaque changement est historisé.',
+      right: 'admin:manage',
+      params: userParams,
+      body: portfolioRequest,
+      responses: { 200: { description: 'Le valideur et son portefeuille', schema: portfolioResponse } },
+      errors: [404, 422],
+      handle: async ({ user, params, body, reply }) => {
+        const outcome = await assignPortfolio(deps.db, params.userId, body.cfaIds, user.id);
+        switch (outcome.kind) {
+          case 'user_not_found':
+            throw userNotFound(params.userId);
+          case 'not_validator':
+            throw new HttpError(
+              422,
+              'NOT_A_VALIDATOR',
+              `L’utilisateur ${params.userId} n’est pas un valideur (rôle ${outcome.role}) : il n’a pas de portefeuille.`,
+            );
+          case 'unknown_cfas':
+            throw new HttpError(422, 'UNKNOWN_CFA', `CFA inconnu(s) : ${outcome.cfaIds.join(', ')}.`, {
+              issues: outcome.cfaIds.map((id) => ({
+                path: `cfaIds.${body.cfaIds.indexOf(id)}`,
+                message: 'CFA inconnu',
+              })),
+            });
+          case 'assigned':
+            reply(200, portfolioResponse, outcome.portfolio);
+        }
+      },
+    }),
+
+    endpoint({
+      operationId: 'listPortfolios',
+      method: 'get',
+      path: '/api/admin/portfolios',
+      tag: 'Administration',
+      summary: 'Les portefeuilles des valideurs, et les CFA d’aucun portefeuille',
+      right: 'admin:manage',
+      responses: { 200: { description: 'Les portefeuilles', schema: portfolioListResponse } },
+      handle: async ({ reply }) => reply(200, portfolioListResponse, await listPortfolios(deps.db)),
+    }),
+
+    ...auditEndpoints(deps),
   ];
 }

@@ -7,6 +7,7 @@ import { MAX_FILE_BYTES } from '../domain/deposit-rules';
 import { adminEndpoints } from './admin.routes';
 import { decisionEndpoints } from './decisions.routes';
 import type { ApiDeps } from './deps';
+import { metricsEndpoints } from './metrics.routes';
 import { mountEndpoints, type AnyEndpoint, type MountOptions } from './endpoint';
 import { errorHandler, notFoundHandler } from './errors';
 import { openApiDocument } from './openapi';
@@ -29,6 +30,7 @@ export function apiEndpoints(deps: ApiDeps): AnyEndpoint[] {
     ...proFormaEndpoints(deps),
     ...validationQueueEndpoints(deps),
     ...decisionEndpoints(deps),
+    ...metricsEndpoints(deps),
     ...adminEndpoints(deps),
   ];
 }

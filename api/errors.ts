@@ -43,6 +43,9 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   NOT_FOUND: 404,
   AMOUNT_OUT_OF_RANGE: 422,
   SELECTION_TOO_LARGE: 422,
+  CLAIMED_BY_OTHER: 409,
+  SAME_APPROVER: 409,
+  PAYMENT_ALREADY_ORDERED: 409,
 };
 
 function isDomainErrorCode(code: string | undefined | null): code is DomainErrorCode {

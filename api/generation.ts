@@ -13,6 +13,7 @@ import {
   type ProFormaWorkflow,
   type ProFormaWorkflowInput,
   type Timings,
+  type DeskPolicy,
 } from '../workflows/pro-forma.messages';
 import {
   CfaSiretKey,
@@ -30,9 +31,12 @@ import {
 export interface GenerationDeps {
   db: Kysely<Database>;
   client: Client;
-  config: Pick<Config, 'temporal' | 'timings'>;
+  config: Pick<Config, 'temporal' | 'timings' | 'desk'>;
   /** Test knobs (durations in seconds, forced continue-as-new). */
-  workflowOverrides?: Partial<Pick<ProFormaWorkflowInput, 'continueAsNewAfterEvents'>> & { timings?: Partial<Timings> };
+  workflowOverrides?: Partial<Pick<ProFormaWorkflowInput, 'continueAsNewAfterEvents'>> & {
+    timings?: Partial<Timings>;
+    desk?: Partial<DeskPolicy>;
+  };
 }
 
 export interface GenerateInput {
@@ -122,12 +126,18 @@ export async function generateProFormas(deps: GenerationDeps, input: GenerateInp
 /** Starts the workflow of a pro forma row; a workflow already started is left as it is. */
 export async function startProFormaWorkflow(deps: GenerationDeps, number: string): Promise<void> {
   const { proForma, cfa } = await createGenerationRepository(deps.db).proFormaToStart(number);
-  const { temporal, timings } = deps.config;
+  const { temporal, timings, desk } = deps.config;
   const input: ProFormaWorkflowInput = {
     proForma,
     cfa,
     ocrTaskQueue: temporal.ocrTaskQueue,
     timings: { ...timings, ...deps.workflowOverrides?.timings },
+    desk: {
+      claimTtlMs: desk.claimTtlMs,
+      fourEyesAboveCents: desk.fourEyesAboveCentsByNature[proForma.nature] ?? desk.fourEyesAboveCents,
+      samplingRate: desk.samplingRate,
+      ...deps.workflowOverrides?.desk,
+    },
     continueAsNewAfterEvents: deps.workflowOverrides?.continueAsNewAfterEvents,
   };
   try {

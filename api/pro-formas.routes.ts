@@ -39,7 +39,7 @@ export function notFound(number: string): HttpError {
 }
 
 export function actorOf(user: User) {
-  return { id: user.id, role: user.role };
+  return { id: user.id, role: user.role, name: user.name };
 }
 
 /** The pro forma as the read model now knows it, after an action: what every state change answers with. */

@@ -114,7 +114,16 @@ export function idempotencyKey(header: string | undefined): string | undefined {
 }
 
 /** The actions an Idempotency-Key applies to, as they name update ids. */
-export type KeyedAction = 'deposit' | 'decide' | 'cancel' | 'confirm-payment';
+export type KeyedAction =
+  | 'deposit'
+  | 'decide'
+  | 'cancel'
+  | 'confirm-payment'
+  | 'claim'
+  | 'release-claim'
+  | 'correct-reading'
+  | 'staff-cancel'
+  | 'return-to-validation';
 
 export interface RequestIdentity {
   action: KeyedAction;

@@ -8,7 +8,7 @@ import { dashboardQuery } from '../db/dashboard';
 import { proFormaCountQuery, proFormaPageQuery } from '../db/pro-forma-list';
 import type { Database } from '../db/schema';
 import { seedProFormas } from '../db/synthetic-data';
-import { validationQueueQuery, validationQueueTotalQuery } from '../db/validation-queue';
+import { validationQueue } from '../db/validation-queue';
 import {
   apiQueries,
   createBenchDatabase,
@@ -127,11 +127,17 @@ function cases(cfaId: string): Case[] {
       as: 'staff',
       baseline: {
         text: `select ${ITEM_COLUMNS} from pro_formas p join cfas c on c.id = p.cfa_id
-               where p.status = 'UNDER_VALIDATION' and p.stage = 'AWAITING_DECISION'
+               where p.status = 'UNDER_VALIDATION' and p.stage in ('AWAITING_DECISION', 'AWAITING_SECOND_APPROVAL')
                order by p.deposited_at asc, p.number asc limit ${PAGE_SIZE}`,
         values: [],
       },
-      apiSql: (db) => Promise.all([validationQueueQuery(db, first).execute(), validationQueueTotalQuery(db).execute()]),
+      // The page, its total and its seven facets, as the API runs them for an admin (the whole queue).
+      apiSql: (db) =>
+        validationQueue(
+          db,
+          { userId: '00000000-0000-4000-8000-000000000001', scope: 'all', now: new Date() },
+          { ...first, sort: 'waiting', order: 'asc', filters: {} },
+        ),
     },
   ];
 }

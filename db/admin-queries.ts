@@ -1,11 +1,14 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { SettlementMode } from '../domain/cost-nature';
-import type { Database, UserRoleCode } from './schema';
+import type { Database, JsonRecord, UserRoleCode } from './schema';
 import { uniquely } from './errors';
+import { replacePortfolioIn } from './portfolios';
+import { writeAudit, type WrittenAudit } from './reference-audit';
 
 /**
  * Reads and writes of the reference data admins manage: CFAs, users and their tokens, mandates, the refusal-reason
- * catalogue. Unique violations surface as UniqueViolationError (db/errors.ts) so the API answers 409.
+ * catalogue. Unique violations surface as UniqueViolationError (db/errors.ts) so the API answers 409. Every write
+ * audits itself (db/reference-audit.ts) in its own transaction.
  */
 
 export interface CfaView {
@@ -65,43 +68,117 @@ function toCfa(row: {
   };
 }
 
-export async function createCfa(db: Kysely<Database>, cfa: NewCfa): Promise<CfaView> {
-  const row = await uniquely(() =>
-    db
-      .insertInto('cfas')
-      .values({
-        siret: cfa.siret,
-        name: cfa.name,
-        email: cfa.email,
-        iban: cfa.iban,
-        trusted: cfa.trusted,
-        credit_note_settlement: cfa.creditNoteSettlement,
-      })
-      .returning(CFA_COLUMNS)
-      .executeTakeFirstOrThrow(),
-  );
-  return toCfa(row);
+/** What the audit keeps of a CFA: everything an admin may change, and its SIRET. */
+function cfaSnapshot(cfa: CfaView): JsonRecord {
+  return {
+    siret: cfa.siret,
+    name: cfa.name,
+    email: cfa.email,
+    iban: cfa.iban,
+    trusted: cfa.trusted,
+    creditNoteSettlement: cfa.creditNoteSettlement,
+  };
 }
 
+/** Who makes a change of reference data (an admin's id; null for the service's own seeding). */
+export interface ChangeOptions {
+  actor?: string | null;
+}
+
+export async function createCfa(db: Kysely<Database>, cfa: NewCfa, options: ChangeOptions = {}): Promise<CfaView> {
+  return db.transaction().execute(async (trx) => {
+    const row = await uniquely(() =>
+      trx
+        .insertInto('cfas')
+        .values({
+          siret: cfa.siret,
+          name: cfa.name,
+          email: cfa.email,
+          iban: cfa.iban,
+          trusted: cfa.trusted,
+          credit_note_settlement: cfa.creditNoteSettlement,
+        })
+        .returning(CFA_COLUMNS)
+        .executeTakeFirstOrThrow(),
+    );
+    const created = toCfa(row);
+    await writeAudit(trx, {
+      entity: 'CFA',
+      entityId: created.id,
+      action: 'CREATE',
+      actor: options.actor ?? null,
+      before: null,
+      after: cfaSnapshot(created),
+    });
+    return created;
+  });
+}
+
+/** A CFA's change, as seen inside its transaction (before it commits). */
+export interface CfaChange {
+  before: CfaView;
+  after: CfaView;
+  audit: WrittenAudit;
+  /** When the IBAN changed: the numbers of the CFA's pro formas awaiting payment (VALIDATED); empty otherwise. */
+  awaitingPayment: string[];
+}
+
+/**
+ * Changes a CFA and audits it, in one transaction. `beforeCommit` runs inside it, after the audit row is written:
+ * if it throws, nothing is changed (the API starts the IBAN alert there, so that a change never lands without it).
+ */
 export async function updateCfa(
   db: Kysely<Database>,
   id: string,
   changes: Partial<Omit<NewCfa, 'siret'>>,
+  options: ChangeOptions & { beforeCommit?: (change: CfaChange) => Promise<void> } = {},
 ): Promise<CfaView | undefined> {
-  const row = await db
-    .updateTable('cfas')
-    .set({
-      ...(changes.name !== undefined && { name: changes.name }),
-      ...(changes.email !== undefined && { email: changes.email }),
-      ...(changes.iban !== undefined && { iban: changes.iban }),
-      ...(changes.trusted !== undefined && { trusted: changes.trusted }),
-      ...(changes.creditNoteSettlement !== undefined && { credit_note_settlement: changes.creditNoteSettlement }),
-      updated_at: new Date(),
-    })
-    .where('id', '=', id)
-    .returning(CFA_COLUMNS)
-    .executeTakeFirst();
-  return row && toCfa(row);
+  return db.transaction().execute(async (trx) => {
+    const current = await trx
+      .selectFrom('cfas')
+      .select(CFA_COLUMNS)
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!current) return undefined;
+    const row = await trx
+      .updateTable('cfas')
+      .set({
+        ...(changes.name !== undefined && { name: changes.name }),
+        ...(changes.email !== undefined && { email: changes.email }),
+        ...(changes.iban !== undefined && { iban: changes.iban }),
+        ...(changes.trusted !== undefined && { trusted: changes.trusted }),
+        ...(changes.creditNoteSettlement !== undefined && { credit_note_settlement: changes.creditNoteSettlement }),
+        updated_at: new Date(),
+      })
+      .where('id', '=', id)
+      .returning(CFA_COLUMNS)
+      .executeTakeFirstOrThrow();
+    const before = toCfa(current);
+    const after = toCfa(row);
+    const audit = await writeAudit(trx, {
+      entity: 'CFA',
+      entityId: id,
+      action: 'UPDATE',
+      actor: options.actor ?? null,
+      before: cfaSnapshot(before),
+      after: cfaSnapshot(after),
+    });
+    const awaitingPayment =
+      before.iban === after.iban
+        ? []
+        : (
+            await trx
+              .selectFrom('pro_formas')
+              .select('number')
+              .where('cfa_id', '=', id)
+              .where('status', '=', 'VALIDATED')
+              .orderBy('number')
+              .execute()
+          ).map((p) => p.number);
+    await options.beforeCommit?.({ before, after, audit, awaitingPayment });
+    return after;
+  });
 }
 
 export async function listCfas(db: Kysely<Database>): Promise<CfaView[]> {
@@ -176,25 +253,42 @@ function toUser(row: {
   };
 }
 
+/** What the audit keeps of a user: never its token nor the token's hash. */
+function userSnapshot(user: UserView): JsonRecord {
+  return { role: user.role, name: user.name, email: user.email, cfaId: user.cfaId, revokedAt: user.revokedAt };
+}
+
 /** Creates a user holding the token whose hash is given (the token itself is never stored). */
 export async function createUser(
   db: Kysely<Database>,
   user: { role: UserRoleCode; name: string; email: string; cfaId: string | null; tokenHash: string },
+  options: ChangeOptions = {},
 ): Promise<UserView> {
-  const row = await uniquely(() =>
-    db
-      .insertInto('users')
-      .values({
-        role: user.role,
-        name: user.name,
-        email: user.email,
-        cfa_id: user.cfaId,
-        token_hash: user.tokenHash,
-      })
-      .returning(USER_COLUMNS)
-      .executeTakeFirstOrThrow(),
-  );
-  return toUser(row);
+  return db.transaction().execute(async (trx) => {
+    const row = await uniquely(() =>
+      trx
+        .insertInto('users')
+        .values({
+          role: user.role,
+          name: user.name,
+          email: user.email,
+          cfa_id: user.cfaId,
+          token_hash: user.tokenHash,
+        })
+        .returning(USER_COLUMNS)
+        .executeTakeFirstOrThrow(),
+    );
+    const created = toUser(row);
+    await writeAudit(trx, {
+      entity: 'USER',
+      entityId: created.id,
+      action: 'CREATE',
+      actor: options.actor ?? null,
+      before: null,
+      after: userSnapshot(created),
+    });
+    return created;
+  });
 }
 
 export async function listUsers(db: Kysely<Database>): Promise<UserView[]> {
@@ -202,16 +296,91 @@ export async function listUsers(db: Kysely<Database>): Promise<UserView[]> {
   return rows.map(toUser);
 }
 
-/** Revokes the user's token (idempotent: a revoked token keeps its first revocation time). */
-export async function revokeUser(db: Kysely<Database>, id: string): Promise<UserView | undefined> {
-  await db
-    .updateTable('users')
-    .set({ revoked_at: new Date() })
-    .where('id', '=', id)
-    .where('revoked_at', 'is', null)
-    .execute();
+export async function findUser(db: Kysely<Database>, id: string): Promise<UserView | undefined> {
   const row = await db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id).executeTakeFirst();
   return row && toUser(row);
+}
+
+/**
+ * Changes a user's role, name, e-mail or CFA (the caller gives a consistent pair: a cfa user has a CFA, staff none).
+ * A validator who stops being one leaves its portfolio: the CFAs it looked after are everyone's again (audited).
+ */
+export async function updateUser(
+  db: Kysely<Database>,
+  id: string,
+  changes: { role?: UserRoleCode; name?: string; email?: string; cfaId?: string | null },
+  options: ChangeOptions = {},
+): Promise<UserView | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const current = await trx
+      .selectFrom('users')
+      .select(USER_COLUMNS)
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!current) return undefined;
+    const row = await uniquely(() =>
+      trx
+        .updateTable('users')
+        .set({
+          ...(changes.role !== undefined && { role: changes.role }),
+          ...(changes.name !== undefined && { name: changes.name }),
+          ...(changes.email !== undefined && { email: changes.email }),
+          ...(changes.cfaId !== undefined && { cfa_id: changes.cfaId }),
+        })
+        .where('id', '=', id)
+        .returning(USER_COLUMNS)
+        .executeTakeFirstOrThrow(),
+    );
+    const before = toUser(current);
+    const after = toUser(row);
+    await writeAudit(trx, {
+      entity: 'USER',
+      entityId: id,
+      action: 'UPDATE',
+      actor: options.actor ?? null,
+      before: userSnapshot(before),
+      after: userSnapshot(after),
+    });
+    if (before.role === 'validator' && after.role !== 'validator') {
+      await replacePortfolioIn(trx, id, [], options.actor ?? null);
+    }
+    return after;
+  });
+}
+
+/** Revokes the user's token (idempotent: a revoked token keeps its first revocation time, and is audited once). */
+export async function revokeUser(
+  db: Kysely<Database>,
+  id: string,
+  options: ChangeOptions = {},
+): Promise<UserView | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const current = await trx
+      .selectFrom('users')
+      .select(USER_COLUMNS)
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!current) return undefined;
+    if (current.revoked_at !== null) return toUser(current);
+    const row = await trx
+      .updateTable('users')
+      .set({ revoked_at: new Date() })
+      .where('id', '=', id)
+      .returning(USER_COLUMNS)
+      .executeTakeFirstOrThrow();
+    const after = toUser(row);
+    await writeAudit(trx, {
+      entity: 'USER',
+      entityId: id,
+      action: 'REVOKE',
+      actor: options.actor ?? null,
+      before: userSnapshot(toUser(current)),
+      after: userSnapshot(after),
+    });
+    return after;
+  });
 }
 
 /** Gives the user a new token (the old one stops working), and lifts a revocation. */
@@ -219,14 +388,33 @@ export async function replaceUserToken(
   db: Kysely<Database>,
   id: string,
   tokenHash: string,
+  options: ChangeOptions = {},
 ): Promise<UserView | undefined> {
-  const row = await db
-    .updateTable('users')
-    .set({ token_hash: tokenHash, revoked_at: null })
-    .where('id', '=', id)
-    .returning(USER_COLUMNS)
-    .executeTakeFirst();
-  return row && toUser(row);
+  return db.transaction().execute(async (trx) => {
+    const current = await trx
+      .selectFrom('users')
+      .select(USER_COLUMNS)
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!current) return undefined;
+    const row = await trx
+      .updateTable('users')
+      .set({ token_hash: tokenHash, revoked_at: null })
+      .where('id', '=', id)
+      .returning(USER_COLUMNS)
+      .executeTakeFirstOrThrow();
+    const after = toUser(row);
+    await writeAudit(trx, {
+      entity: 'USER',
+      entityId: id,
+      action: 'TOKEN_REPLACED',
+      actor: options.actor ?? null,
+      before: userSnapshot(toUser(current)),
+      after: userSnapshot(after),
+    });
+    return after;
+  });
 }
 
 export interface MandateView {
@@ -240,19 +428,31 @@ export interface MandateView {
 export async function createMandate(
   db: Kysely<Database>,
   mandate: { cfaId: string; validFrom: string; validTo: string | null },
+  options: ChangeOptions = {},
 ): Promise<MandateView> {
-  const row = await db
-    .insertInto('mandates')
-    .values({ cfa_id: mandate.cfaId, valid_from: mandate.validFrom, valid_to: mandate.validTo })
-    .returning(['id', 'cfa_id', 'valid_from', 'valid_to', 'created_at'])
-    .executeTakeFirstOrThrow();
-  return {
-    id: row.id,
-    cfaId: row.cfa_id,
-    validFrom: row.valid_from,
-    validTo: row.valid_to,
-    createdAt: row.created_at.toISOString(),
-  };
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('mandates')
+      .values({ cfa_id: mandate.cfaId, valid_from: mandate.validFrom, valid_to: mandate.validTo })
+      .returning(['id', 'cfa_id', 'valid_from', 'valid_to', 'created_at'])
+      .executeTakeFirstOrThrow();
+    const created: MandateView = {
+      id: row.id,
+      cfaId: row.cfa_id,
+      validFrom: row.valid_from,
+      validTo: row.valid_to,
+      createdAt: row.created_at.toISOString(),
+    };
+    await writeAudit(trx, {
+      entity: 'MANDATE',
+      entityId: created.id,
+      action: 'CREATE',
+      actor: options.actor ?? null,
+      before: null,
+      after: { cfaId: created.cfaId, validFrom: created.validFrom, validTo: created.validTo },
+    });
+    return created;
+  });
 }
 
 export interface RefusalReasonView {
@@ -261,14 +461,59 @@ export interface RefusalReasonView {
   letter: string;
   automatic: boolean;
   active: boolean;
+  /** The current version of label and letter. */
+  version: number;
+  retiredAt: string | null;
 }
 
-export async function listRefusalReasons(db: Kysely<Database>): Promise<RefusalReasonView[]> {
-  return db
-    .selectFrom('refusal_reasons')
-    .select(['code', 'label', 'letter', 'automatic', 'active'])
-    .orderBy('code')
-    .execute();
+export interface RefusalReasonVersionView {
+  version: number;
+  label: string;
+  letter: string;
+  createdBy: string | null;
+  createdAt: string;
+}
+
+const REASON_COLUMNS = ['code', 'label', 'letter', 'automatic', 'active', 'version', 'retired_at'] as const;
+
+function toReason(row: {
+  code: string;
+  label: string;
+  letter: string;
+  automatic: boolean;
+  active: boolean;
+  version: number;
+  retired_at: Date | null;
+}): RefusalReasonView {
+  return {
+    code: row.code,
+    label: row.label,
+    letter: row.letter,
+    automatic: row.automatic,
+    active: row.active,
+    version: row.version,
+    retiredAt: row.retired_at === null ? null : row.retired_at.toISOString(),
+  };
+}
+
+function reasonSnapshot(reason: RefusalReasonView): JsonRecord {
+  return {
+    label: reason.label,
+    letter: reason.letter,
+    version: reason.version,
+    active: reason.active,
+    retiredAt: reason.retiredAt,
+  };
+}
+
+/** The catalogue; retired reasons (no longer offered) only when asked for. */
+export async function listRefusalReasons(
+  db: Kysely<Database>,
+  options: { includeRetired?: boolean } = {},
+): Promise<RefusalReasonView[]> {
+  let query = db.selectFrom('refusal_reasons').select(REASON_COLUMNS).orderBy('code');
+  if (!options.includeRetired) query = query.where('retired_at', 'is', null);
+  return (await query.execute()).map(toReason);
 }
 
 /** An active reason of the catalogue, or undefined. */
@@ -276,23 +521,171 @@ export async function findActiveRefusalReason(
   db: Kysely<Database>,
   code: string,
 ): Promise<RefusalReasonView | undefined> {
-  return db
+  const row = await db
     .selectFrom('refusal_reasons')
-    .select(['code', 'label', 'letter', 'automatic', 'active'])
+    .select(REASON_COLUMNS)
     .where('code', '=', code)
     .where('active', '=', true)
     .executeTakeFirst();
+  return row && toReason(row);
+}
+
+/** A reason of the catalogue (retired or not) with every version of its label and letter, oldest first. */
+export async function findRefusalReason(
+  db: Kysely<Database>,
+  code: string,
+): Promise<(RefusalReasonView & { versions: RefusalReasonVersionView[] }) | undefined> {
+  const row = await db.selectFrom('refusal_reasons').select(REASON_COLUMNS).where('code', '=', code).executeTakeFirst();
+  if (!row) return undefined;
+  const versions = await db
+    .selectFrom('refusal_reason_versions')
+    .select(['version', 'label', 'letter', 'created_by', 'created_at'])
+    .where('code', '=', code)
+    .orderBy('version')
+    .execute();
+  return {
+    ...toReason(row),
+    versions: versions.map((v) => ({
+      version: v.version,
+      label: v.label,
+      letter: v.letter,
+      createdBy: v.created_by,
+      createdAt: v.created_at.toISOString(),
+    })),
+  };
 }
 
 export async function createRefusalReason(
   db: Kysely<Database>,
   reason: { code: string; label: string; letter: string },
+  options: ChangeOptions = {},
 ): Promise<RefusalReasonView> {
-  return uniquely(() =>
-    db
-      .insertInto('refusal_reasons')
-      .values({ code: reason.code, label: reason.label, letter: reason.letter, automatic: false })
-      .returning(['code', 'label', 'letter', 'automatic', 'active'])
-      .executeTakeFirstOrThrow(),
-  );
+  return db.transaction().execute(async (trx) => {
+    const row = await uniquely(() =>
+      trx
+        .insertInto('refusal_reasons')
+        .values({ code: reason.code, label: reason.label, letter: reason.letter, automatic: false })
+        .returning(REASON_COLUMNS)
+        .executeTakeFirstOrThrow(),
+    );
+    const created = toReason(row);
+    await trx
+      .insertInto('refusal_reason_versions')
+      .values({
+        code: created.code,
+        version: created.version,
+        label: created.label,
+        letter: created.letter,
+        created_by: options.actor ?? null,
+      })
+      .execute();
+    await writeAudit(trx, {
+      entity: 'REFUSAL_REASON',
+      entityId: created.code,
+      action: 'CREATE',
+      actor: options.actor ?? null,
+      before: null,
+      after: reasonSnapshot(created),
+    });
+    return created;
+  });
+}
+
+export type ReasonChangeOutcome =
+  | { kind: 'changed'; reason: RefusalReasonView }
+  | { kind: 'unchanged'; reason: RefusalReasonView }
+  | { kind: 'not_found' }
+  | { kind: 'retired'; reason: RefusalReasonView }
+  | { kind: 'automatic'; reason: RefusalReasonView };
+
+/**
+ * A new version of a reason's label and/or letter. Letters already sent keep their text (decisions.letter) and
+ * name the version they used; a retired reason is not edited.
+ */
+export async function reviseRefusalReason(
+  db: Kysely<Database>,
+  code: string,
+  changes: { label?: string; letter?: string },
+  options: ChangeOptions = {},
+): Promise<ReasonChangeOutcome> {
+  return db.transaction().execute(async (trx): Promise<ReasonChangeOutcome> => {
+    const current = await trx
+      .selectFrom('refusal_reasons')
+      .select(REASON_COLUMNS)
+      .where('code', '=', code)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!current) return { kind: 'not_found' };
+    const before = toReason(current);
+    if (before.retiredAt !== null) return { kind: 'retired', reason: before };
+    const row = await trx
+      .updateTable('refusal_reasons')
+      .set((eb) => ({
+        ...(changes.label !== undefined && { label: changes.label }),
+        ...(changes.letter !== undefined && { letter: changes.letter }),
+        version: eb('version', '+', 1),
+      }))
+      .where('code', '=', code)
+      .returning(REASON_COLUMNS)
+      .executeTakeFirstOrThrow();
+    const after = toReason(row);
+    await trx
+      .insertInto('refusal_reason_versions')
+      .values({
+        code,
+        version: after.version,
+        label: after.label,
+        letter: after.letter,
+        created_by: options.actor ?? null,
+      })
+      .execute();
+    await writeAudit(trx, {
+      entity: 'REFUSAL_REASON',
+      entityId: code,
+      action: 'NEW_VERSION',
+      actor: options.actor ?? null,
+      before: reasonSnapshot(before),
+      after: reasonSnapshot(after),
+    });
+    return { kind: 'changed', reason: after };
+  });
+}
+
+/**
+ * Retires a reason: no longer offered to validators, still shown on the refusals that used it. A reason the
+ * automatic controls refuse with cannot be retired; retiring a retired reason changes nothing.
+ */
+export async function retireRefusalReason(
+  db: Kysely<Database>,
+  code: string,
+  options: ChangeOptions = {},
+): Promise<ReasonChangeOutcome> {
+  return db.transaction().execute(async (trx): Promise<ReasonChangeOutcome> => {
+    const current = await trx
+      .selectFrom('refusal_reasons')
+      .select(REASON_COLUMNS)
+      .where('code', '=', code)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!current) return { kind: 'not_found' };
+    const before = toReason(current);
+    if (before.retiredAt !== null) return { kind: 'unchanged', reason: before };
+    if (before.automatic) return { kind: 'automatic', reason: before };
+    const row = await trx
+      .updateTable('refusal_reasons')
+      .set({ active: false, retired_at: sql<Date>`now()` })
+      .where('code', '=', code)
+      .returning(REASON_COLUMNS)
+      .executeTakeFirstOrThrow();
+    const after = toReason(row);
+    await writeAudit(trx, {
+      entity: 'REFUSAL_REASON',
+      entityId: code,
+      action: 'RETIRE',
+      actor: options.actor ?? null,
+      before: reasonSnapshot(before),
+      after: reasonSnapshot(after),
+    });
+    return { kind: 'changed', reason: after };
+  });
 }

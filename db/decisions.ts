@@ -1,8 +1,8 @@
 import type { Decision } from '../domain/decisions';
 import type { RefusalOriginCode } from './schema';
 import type { Kysely } from 'kysely';
-import { findActiveRefusalReason } from './admin-queries';
-import { documentIdByVersion, userIdOrNull } from './invoices';
+import { documentIdByVersion } from './invoices';
+import { userIdOrNull } from './user-ids';
 import { proFormaIdByNumber } from './pro-formas';
 import type { Database } from './schema';
 
@@ -16,6 +16,8 @@ export interface DecisionRecord {
   reasonCode: string | null;
   comment: string | null;
   letter: string | null;
+  /** The catalogue version of the refusal reason (absent from steps recorded before versions). */
+  reasonVersion?: number | null;
   actor: string;
   at: string;
 }
@@ -24,6 +26,8 @@ export interface RefusalReason {
   code: string;
   label: string;
   letter: string;
+  /** The catalogue version whose label and letter these are. */
+  version: number;
 }
 
 export function createDecisionRepository(db: Kysely<Database>) {
@@ -41,6 +45,7 @@ export function createDecisionRepository(db: Kysely<Database>) {
           reason_code: record.reasonCode,
           comment: record.comment,
           letter: record.letter,
+          reason_version: record.reasonVersion ?? null,
           decided_by: userIdOrNull(record.actor),
           request_id: record.key,
           decided_at: record.at,
@@ -51,8 +56,12 @@ export function createDecisionRepository(db: Kysely<Database>) {
 
     /** An active reason of the catalogue, as a refusal letter needs it; undefined for an unknown or retired code. */
     async findRefusalReason(code: string): Promise<RefusalReason | undefined> {
-      const reason = await findActiveRefusalReason(db, code);
-      return reason && { code: reason.code, label: reason.label, letter: reason.letter };
+      return db
+        .selectFrom('refusal_reasons')
+        .select(['code', 'label', 'letter', 'version'])
+        .where('code', '=', code)
+        .where('active', '=', true)
+        .executeTakeFirst();
     },
   };
 }

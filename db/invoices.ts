@@ -6,6 +6,7 @@ import { DomainError } from '../domain/errors';
 import type { ExtractionResult } from '../domain/reading';
 import { proFormaIdByNumber } from './pro-formas';
 import type { Database, DocumentMimeTypeCode } from './schema';
+import { userIdOrNull } from './user-ids';
 
 /**
  * The invoices deposited on a pro forma: their documents (one per version), readings and control results. Every
@@ -18,11 +19,6 @@ export interface DepositRecord {
   requestId: string;
   document: DocumentVersion;
 }
-
-const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** An uploader or decider recorded as a user only when it is one (the system and the robots are not). */
-export const userIdOrNull = (actor: string): string | null => (USER_ID.test(actor) ? actor : null);
 
 export async function documentIdByVersion(
   db: Kysely<Database> | Transaction<Database>,
@@ -85,7 +81,7 @@ export function createInvoiceRepository(db: Kysely<Database>) {
         // A reading of a version superseded meanwhile (its invoice workflow cancelled too late) names no invoice.
         await trx
           .updateTable('pro_formas')
-          .set({ invoice_number: extraction.fields.invoiceNumber })
+          .set({ invoice_number: extraction.fields.invoiceNumber, reading_engine: extraction.engine })
           .where('id', '=', id)
           .where(({ not, exists, selectFrom }) =>
             not(
@@ -101,25 +97,50 @@ export function createInvoiceRepository(db: Kysely<Database>) {
       });
     },
 
+    /**
+     * The results of the controls of one version, and what needs a human on it (the pro forma's review codes). A
+     * correction of the reading runs the controls again: its results replace the version's (same keys).
+     */
     async recordControls(input: { number: string; version: number; results: ControlResult[] }): Promise<void> {
-      const id = await proFormaIdByNumber(db, input.number);
-      const docId = await documentIdByVersion(db, id, input.version);
       if (input.results.length === 0) return;
-      await db
-        .insertInto('control_results')
-        .values(
-          input.results.map((r) => ({
-            document_id: docId,
-            pro_forma_id: id,
-            code: r.code,
-            outcome: r.outcome,
-            message: r.message,
-            reason_code: r.reasonCode,
-            evidence: r.evidence ? JSON.stringify(r.evidence) : null,
-          })),
-        )
-        .onConflict((oc) => oc.columns(['document_id', 'code']).doNothing())
-        .execute();
+      await db.transaction().execute(async (trx) => {
+        const id = await proFormaIdByNumber(trx, input.number);
+        const docId = await documentIdByVersion(trx, id, input.version);
+        await trx
+          .insertInto('control_results')
+          .values(
+            input.results.map((r) => ({
+              document_id: docId,
+              pro_forma_id: id,
+              code: r.code,
+              outcome: r.outcome,
+              message: r.message,
+              reason_code: r.reasonCode,
+              evidence: r.evidence ? JSON.stringify(r.evidence) : null,
+            })),
+          )
+          .onConflict((oc) =>
+            oc.columns(['document_id', 'code']).doUpdateSet((eb) => ({
+              outcome: eb.ref('excluded.outcome'),
+              message: eb.ref('excluded.message'),
+              reason_code: eb.ref('excluded.reason_code'),
+              evidence: eb.ref('excluded.evidence'),
+            })),
+          )
+          .execute();
+        await trx
+          .updateTable('pro_formas')
+          .set({ review_codes: input.results.filter((r) => r.outcome !== 'PASSED').map((r) => r.code) })
+          .where('id', '=', id)
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom('documents').select('id').where('pro_forma_id', '=', id).where('version', '>', input.version),
+              ),
+            ),
+          )
+          .execute();
+      });
     },
 
     /**

@@ -5,8 +5,8 @@ import type { Database, NotificationStatusCode, NotificationTransportCode } from
 /** An e-mail to send, keyed by workflow id + step (+ recipient) so that a retry sends it once. */
 export interface NotificationRecord {
   key: string;
-  /** The pro forma it is about; an unknown number records the e-mail without one. */
-  number: string;
+  /** The pro forma it is about; none (an alert about reference data) or an unknown number records it without one. */
+  number?: string | null;
   template: MailTemplate;
   recipient: string;
   subject: string;
@@ -24,7 +24,10 @@ export function createNotificationRepository(db: Kysely<Database>) {
       await db
         .insertInto('notifications')
         .values({
-          pro_forma_id: (eb) => eb.selectFrom('pro_formas').select('id').where('number', '=', record.number),
+          pro_forma_id: (eb) =>
+            record.number == null
+              ? eb.val(null)
+              : eb.selectFrom('pro_formas').select('id').where('number', '=', record.number),
           recipient: record.recipient,
           template: record.template,
           subject: record.subject,
@@ -78,6 +81,17 @@ export function createNotificationRepository(db: Kysely<Database>) {
         .selectFrom('users')
         .select(['id', 'email'])
         .where('role', '=', 'validator')
+        .where('revoked_at', 'is', null)
+        .orderBy('email')
+        .execute();
+    },
+
+    /** The admins alerted about a change of reference data (an IBAN): every one whose access is not revoked. */
+    async activeAdmins(): Promise<Recipient[]> {
+      return db
+        .selectFrom('users')
+        .select(['id', 'email'])
+        .where('role', '=', 'admin')
         .where('revoked_at', 'is', null)
         .orderBy('email')
         .execute();

@@ -125,6 +125,40 @@ export function createPaymentRepository(db: Kysely<Database>) {
       });
     },
 
+    /**
+     * Takes the payment order of a validated pro forma back (an admin returns it to validation or cancels it): the
+     * order is WITHDRAWN, and the credit notes it netted wait for the next transfer again. A payment already netted
+     * into a transfer or confirmed cannot be taken back (PAYMENT_ALREADY_ORDERED). No order: nothing to do.
+     */
+    async withdrawPaymentOrder(input: { number: string }): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        const order = await trx
+          .selectFrom('payments as p')
+          .innerJoin('pro_formas as pf', 'pf.id', 'p.pro_forma_id')
+          .select(['p.id', 'p.status'])
+          .where('pf.number', '=', input.number)
+          .where('p.status', '!=', 'WITHDRAWN')
+          .forUpdate('p')
+          .executeTakeFirst();
+        if (!order) return;
+        if (order.status !== 'ORDERED') {
+          throw new DomainError(
+            'PAYMENT_ALREADY_ORDERED',
+            order.status === 'NETTED'
+              ? 'Cet avoir est déjà déduit d’un virement : il ne peut plus être repris.'
+              : 'Le paiement est déjà confirmé : il ne peut plus être repris.',
+            { paymentStatus: order.status },
+          );
+        }
+        await trx
+          .updateTable('payments')
+          .set({ status: 'ORDERED', netted_in_payment_id: null })
+          .where('netted_in_payment_id', '=', order.id)
+          .execute();
+        await trx.updateTable('payments').set({ status: 'WITHDRAWN' }).where('id', '=', order.id).execute();
+      });
+    },
+
     async confirmPayment(input: PaymentConfirmation): Promise<void> {
       await db
         .updateTable('payments')

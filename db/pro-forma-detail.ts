@@ -15,6 +15,7 @@ import {
   type DocumentView,
   type ExtractionDetailView,
 } from './pro-forma-documents';
+import { proFormaCorrections, type CorrectionView } from './corrections';
 import { proFormaLines, type ProFormaLineView } from './pro-forma-lines';
 import { filteredProFormas } from './pro-forma-list';
 import { iso, summaryColumns, toSummary, type ProFormaSummaryView, type Scope } from './pro-forma-summary';
@@ -39,7 +40,21 @@ export interface HistoryView {
   from: ProFormaStatus | null;
   to: ProFormaStatus | null;
   stage: ProFormaStage | null;
+  /** Staff only: a staff action's reason, a correction's changes and justification, a claim's holder. */
+  details?: Record<string, unknown> | null;
 }
+
+/** The validation desk's view of a pro forma: staff only. */
+export interface DeskView {
+  claim: { userId: string; name: string | null; expiresAt: string } | null;
+  sampled: boolean;
+  firstApproval: { userId: string; name: string | null } | null;
+  reviewCodes: string[];
+  corrections: CorrectionView[];
+}
+
+/** The claim events of the desk: the staff's own business, not shown to CFAs. */
+const DESK_ONLY_ACTIONS = ['CLAIM', 'TAKE_OVER_CLAIM', 'RELEASE_CLAIM'];
 
 export interface PaymentDetailView {
   kind: PaymentKindCode;
@@ -60,6 +75,7 @@ export interface ProFormaDetailView extends ProFormaSummaryView {
   refusal?: RefusalDetailView;
   payment: PaymentDetailView | null;
   history: HistoryView[];
+  desk?: DeskView;
 }
 
 /** What the API needs to judge an action before asking the workflow (or after the workflow has closed). */
@@ -133,10 +149,11 @@ export async function findProFormaDetail(
   const row = await summaryColumns(filteredProFormas(db, scope, { number })).executeTakeFirst();
   if (!row) return undefined;
   const summary = toSummary(row);
-  const [lines, documents, history, payment, refusal] = await Promise.all([
+  const staff = scope.cfaId === null;
+  const [lines, documents, history, payment, refusal, desk] = await Promise.all([
     proFormaLines(db, row.id),
     proFormaDocuments(db, row.id),
-    proFormaHistory(db, row.id),
+    proFormaHistory(db, row.id, staff),
     db
       .selectFrom('payments')
       .select(['kind', 'amount_cents', 'status', 'ordered_at', 'confirmed_at', 'reference'])
@@ -145,6 +162,7 @@ export async function findProFormaDetail(
       .$narrowType<{ status: Exclude<PaymentStatusCode, 'WITHDRAWN'> }>()
       .executeTakeFirst(),
     summary.status === 'REFUSED' ? latestRefusal(db, row.id, summary.number, summary.invoiceNumber) : undefined,
+    staff ? deskOf(db, row.id) : undefined,
   ]);
   const latest = documents[documents.length - 1];
   const [extraction, controls] = latest
@@ -169,26 +187,66 @@ export async function findProFormaDetail(
         }
       : null,
     history,
+    ...(desk && { desk }),
   };
 }
 
-async function proFormaHistory(db: Kysely<Database>, proFormaId: string): Promise<HistoryView[]> {
-  const rows = await db
+async function deskOf(db: Kysely<Database>, proFormaId: string): Promise<DeskView> {
+  const [row, corrections] = await Promise.all([
+    db
+      .selectFrom('pro_formas as p')
+      .leftJoin('users as holder', (join) =>
+        join.onRef('holder.id', '=', 'p.claimed_by').on('p.claim_expires_at', '>', sql<Date>`now()`),
+      )
+      .leftJoin('users as first', 'first.id', 'p.first_approved_by')
+      .select([
+        'holder.id as holder_id',
+        'holder.name as holder_name',
+        'p.claim_expires_at',
+        'p.sampled',
+        'p.stage',
+        'first.id as first_id',
+        'first.name as first_name',
+        'p.review_codes',
+      ])
+      .where('p.id', '=', proFormaId)
+      .executeTakeFirstOrThrow(),
+    proFormaCorrections(db, proFormaId),
+  ]);
+  return {
+    claim:
+      row.holder_id && row.claim_expires_at
+        ? { userId: row.holder_id, name: row.holder_name, expiresAt: row.claim_expires_at.toISOString() }
+        : null,
+    sampled: row.sampled,
+    firstApproval:
+      row.first_id && row.stage === 'AWAITING_SECOND_APPROVAL' ? { userId: row.first_id, name: row.first_name } : null,
+    reviewCodes: row.review_codes,
+    corrections,
+  };
+}
+
+async function proFormaHistory(db: Kysely<Database>, proFormaId: string, staff: boolean): Promise<HistoryView[]> {
+  let query = db
     .selectFrom('audit_events as a')
     .leftJoin('users as u', (join) => join.on(sql`u.id::text`, '=', sql.ref('a.actor')))
     .select(['a.at', 'a.actor', 'a.action', 'a.from_status', 'a.to_status', 'a.details', 'u.name as actor_name'])
-    .where('a.pro_forma_id', '=', proFormaId)
-    .orderBy('a.id')
-    .execute();
-  return rows.map((r) => ({
-    at: r.at.toISOString(),
-    actor: r.actor,
-    actorName: r.actor_name ?? (r.actor === 'system' ? 'Système' : null),
-    action: r.action,
-    from: r.from_status,
-    to: r.to_status,
-    stage: (r.details?.stage as ProFormaStage | undefined) ?? null,
-  }));
+    .where('a.pro_forma_id', '=', proFormaId);
+  if (!staff) query = query.where('a.action', 'not in', DESK_ONLY_ACTIONS);
+  const rows = await query.orderBy('a.id').execute();
+  return rows.map((r) => {
+    const { stage, ...details } = r.details ?? {};
+    return {
+      at: r.at.toISOString(),
+      actor: r.actor,
+      actorName: r.actor_name ?? (r.actor === 'system' ? 'Système' : null),
+      action: r.action,
+      from: r.from_status,
+      to: r.to_status,
+      stage: (stage as ProFormaStage | undefined) ?? null,
+      ...(staff && { details: Object.keys(details).length > 0 ? details : null }),
+    };
+  });
 }
 
 async function latestRefusal(
@@ -200,7 +258,19 @@ async function latestRefusal(
   const row = await db
     .selectFrom('decisions as d')
     .innerJoin('refusal_reasons as r', 'r.code', 'd.reason_code')
-    .select(['d.origin', 'd.reason_code', 'r.label', 'r.letter as template', 'd.comment', 'd.letter', 'd.decided_at'])
+    // The label of the catalogue's version the refusal used (a later edit does not rewrite past refusals).
+    .leftJoin('refusal_reason_versions as v', (join) =>
+      join.onRef('v.code', '=', 'd.reason_code').onRef('v.version', '=', 'd.reason_version'),
+    )
+    .select((eb) => [
+      'd.origin',
+      'd.reason_code',
+      eb.fn.coalesce('v.label', 'r.label').as('label'),
+      eb.fn.coalesce('v.letter', 'r.letter').as('template'),
+      'd.comment',
+      'd.letter',
+      'd.decided_at',
+    ])
     .where('d.pro_forma_id', '=', proFormaId)
     .where('d.decision', '=', 'REFUSE')
     .orderBy('d.decided_at', 'desc')

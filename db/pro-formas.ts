@@ -8,6 +8,7 @@ import {
   type TransitionAction,
 } from '../domain/process';
 import type { Database } from './schema';
+import { userIdOrNull } from './user-ids';
 
 /** A status change of a pro forma, keyed by workflow id + step so that a retry records it once. */
 export interface TransitionRecord {
@@ -23,6 +24,20 @@ export interface TransitionRecord {
   at: string;
   /** The date of the payment, when a confirmation gives one other than `at`. */
   paidAt?: string;
+  /** What the audit row says beyond the move (a staff action's reason). */
+  details?: Record<string, unknown>;
+  /** The validation desk's marks the move sets (a first approval, a sampled invoice). */
+  desk?: { sampled?: boolean; firstApprovedBy?: string | null };
+}
+
+/** A claim taken, taken over or released (null), keyed like a transition. */
+export interface ClaimRecord {
+  key: string;
+  number: string;
+  action: 'CLAIM' | 'TAKE_OVER_CLAIM' | 'RELEASE_CLAIM';
+  actor: string;
+  at: string;
+  claim: { userId: string; expiresAt: string } | null;
 }
 
 const COLUMN_OF: Record<
@@ -44,6 +59,23 @@ function stampsOf(record: TransitionRecord) {
     dates.map((date) => [COLUMN_OF[date], date === 'paidAt' ? (record.paidAt ?? record.at) : record.at]),
   );
   return { ...stamped, ...(refusalOrigin !== undefined && { refusal_origin: refusalOrigin }) };
+}
+
+/**
+ * The desk's columns a transition sets: every move ends the claim (a claim holds for one stage); a new deposit starts
+ * afresh (no review codes, engine, sample or first approval yet).
+ */
+function deskColumnsOf(record: TransitionRecord) {
+  const fresh = record.action === 'DEPOSIT' || record.action === 'REDEPOSIT';
+  return {
+    claimed_by: null,
+    claim_expires_at: null,
+    ...(fresh && { review_codes: [], reading_engine: null, sampled: false, first_approved_by: null }),
+    ...(record.desk?.sampled !== undefined && { sampled: record.desk.sampled }),
+    ...(record.desk?.firstApprovedBy !== undefined && {
+      first_approved_by: record.desk.firstApprovedBy === null ? null : userIdOrNull(record.desk.firstApprovedBy),
+    }),
+  };
 }
 
 /** The one lookup of a pro forma's id by its number; fails with NOT_FOUND (a retry cannot create it). */
@@ -80,7 +112,7 @@ export function createProFormaRepository(db: Kysely<Database>) {
             action: record.action,
             from_status: record.from,
             to_status: record.to,
-            details: JSON.stringify({ stage: record.stage }),
+            details: JSON.stringify({ stage: record.stage, ...record.details }),
             idempotency_key: record.key,
             at: record.at,
           })
@@ -90,7 +122,36 @@ export function createProFormaRepository(db: Kysely<Database>) {
         if (!inserted) return;
         await trx
           .updateTable('pro_formas')
-          .set({ status: record.to, stage: record.stage, ...stampsOf(record) })
+          .set({ status: record.to, stage: record.stage, ...stampsOf(record), ...deskColumnsOf(record) })
+          .where('id', '=', id)
+          .execute();
+      });
+    },
+
+    /** Who holds the item, for the queue (the workflow holds the claim itself); with its audit row. */
+    async recordClaim(record: ClaimRecord): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        const id = await proFormaIdByNumber(trx, record.number);
+        const inserted = await trx
+          .insertInto('audit_events')
+          .values({
+            pro_forma_id: id,
+            actor: record.actor,
+            action: record.action,
+            from_status: null,
+            to_status: null,
+            details: JSON.stringify(record.claim && { holder: record.claim.userId, expiresAt: record.claim.expiresAt }),
+            idempotency_key: record.key,
+            at: record.at,
+          })
+          .onConflict((oc) => oc.column('idempotency_key').doNothing())
+          .returning('id')
+          .executeTakeFirst();
+        if (!inserted) return;
+        const holder = record.claim ? userIdOrNull(record.claim.userId) : null;
+        await trx
+          .updateTable('pro_formas')
+          .set({ claimed_by: holder, claim_expires_at: holder && record.claim ? record.claim.expiresAt : null })
           .where('id', '=', id)
           .execute();
       });

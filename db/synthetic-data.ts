@@ -24,13 +24,18 @@ export async function seedProFormas(db: Kysely<Database>, count: number, cfas = 
     where i.schemaname = current_schema() and i.tablename = 'pro_formas' and not ix.indisunique
       and not exists (select 1 from pg_constraint c where c.conindid = x.oid)`.execute(db);
   for (const { indexname } of indexes) await sql`drop index ${sql.id(indexname)}`.execute(db);
-  // One statement: statuses cycle over eight shapes (an eighth awaits a decision: the validation queue), natures
-  // over blocks of eight, CFAs over blocks of 32 (so each CFA has every status in every nature); one pro forma in
-  // ten is a credit note; created one minute apart, the newest last.
+  // One statement: statuses cycle over eight shapes, natures over blocks of eight, CFAs over blocks of 32 (so each CFA
+  // has every status in every nature); one pro forma in ten is a credit note; created one minute apart, the newest
+  // last. Of the eighth under validation after its reading, three in 64 wait in the validation queue (two for a
+  // decision, one for a second approval: about 5 % of the table, as a queue is beside the whole history) and the
+  // rest are still being controlled. The queued ones carry what the desk filters on: review codes (none for one in
+  // six), a reading engine, one in ten sampled; nobody has claimed them (the synthetic data has no users).
+  const queued = sql`g % 8 = 1 and g % 64 in (1, 17, 33)`;
   await sql`
     insert into pro_formas (
       number, workflow_id, cfa_id, kind, nature, total_cents, status, stage, settlement_mode, invoice_number,
-      refusal_origin, created_at, updated_at, deposited_at, validated_at, refused_at, paid_at, workflow_started_at)
+      refusal_origin, created_at, updated_at, deposited_at, validated_at, refused_at, paid_at, workflow_started_at,
+      review_codes, reading_engine, sampled)
     select
       'PRO-' || lpad(g::text, 8, '0'),
       'pro-forma-PRO-' || lpad(g::text, 8, '0'),
@@ -40,7 +45,11 @@ export async function seedProFormas(db: Kysely<Database>, count: number, cfas = 
       case when g % 10 = 0 then -(100 + g % 50000) else 100 + g % 500000 end,
       (array['AWAITING_INVOICE', 'UNDER_VALIDATION', 'UNDER_VALIDATION', 'VALIDATED', 'PAID', 'REFUSED', 'REFUSED',
              'CANCELLED'])[1 + g % 8],
-      (array[null, 'AWAITING_DECISION', 'READING', 'AWAITING_PAYMENT', null, null, null, null])[1 + g % 8],
+      case
+        when g % 64 in (1, 33) then 'AWAITING_DECISION'
+        when g % 64 = 17 then 'AWAITING_SECOND_APPROVAL'
+        else (array[null, 'CONTROLLING', 'READING', 'AWAITING_PAYMENT', null, null, null, null])[1 + g % 8]
+      end,
       case when g % 10 = 0 then 'DEDUCTION' end,
       case when g % 8 not in (0, 7) then 'FA-' || g end,
       (array[null, null, null, null, null, 'AUTOMATIC', 'MANUAL', null])[1 + g % 8],
@@ -49,7 +58,12 @@ export async function seedProFormas(db: Kysely<Database>, count: number, cfas = 
       case when g % 8 in (3, 4) then t.created + interval '2 days' end,
       case when g % 8 in (5, 6) then t.created + interval '2 days' end,
       case when g % 8 = 4 then t.created + interval '9 days' end,
-      t.created
+      t.created,
+      case when ${queued} then string_to_array((array[
+        '', 'TOTAL_AMOUNT', 'IBAN_MATCHES_CFA', 'TOTAL_AMOUNT,SIRET', 'INVOICE_NUMBER', 'DOCUMENT_READABLE'
+      ])[1 + (g / 64) % 6], ',') else array[]::text[] end,
+      case when g % 8 <> 0 then (array['FACTURX', 'TEXT_LAYER', 'OCR'])[1 + (g / 8) % 3] end,
+      ${queued} and (g / 64) % 10 = 3
     from generate_series(1, ${count}::int) g
     cross join (select array_agg(id order by siret) as ids from cfas) c
     cross join lateral (select now() - make_interval(mins => ${count}::int - g) as created) t`.execute(db);

@@ -13,6 +13,9 @@ export const DOMAIN_ERROR_CODES = [
   'NOT_FOUND',
   'AMOUNT_OUT_OF_RANGE',
   'SELECTION_TOO_LARGE',
+  'CLAIMED_BY_OTHER',
+  'SAME_APPROVER',
+  'PAYMENT_ALREADY_ORDERED',
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 

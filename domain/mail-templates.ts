@@ -1,7 +1,18 @@
+import { USER_TIME_ZONE } from './dates';
+
 /** The French e-mails of the pro forma lifecycle (domain.md, "Notifications"). */
-export const CFA_TEMPLATES = ['DEPOSIT_RECEIVED', 'REFUSED', 'VALIDATED', 'PAID', 'REMINDER', 'CANCELLED_BY_OPCO'] as const;
+export const CFA_TEMPLATES = [
+  'DEPOSIT_RECEIVED',
+  'REFUSED',
+  'VALIDATED',
+  'PAID',
+  'REMINDER',
+  'CANCELLED_BY_OPCO',
+] as const;
 export type CfaTemplate = (typeof CFA_TEMPLATES)[number];
-export type MailTemplate = CfaTemplate | 'ESCALATION';
+/** Templates sent to the Opco's staff: validators (an overdue decision), admins (a CFA's IBAN changed). */
+export const STAFF_TEMPLATES = ['ESCALATION', 'IBAN_CHANGED'] as const;
+export type MailTemplate = CfaTemplate | (typeof STAFF_TEMPLATES)[number];
 
 /** What each template says beyond the pro forma's summary (its number, kind, nature, total and CFA). */
 export interface MailDetails {
@@ -12,6 +23,45 @@ export interface MailDetails {
   REMINDER: { waitingDays: number; refused: boolean };
   CANCELLED_BY_OPCO: { reason: string };
   ESCALATION: { waitingDays: number };
+  /** Not about one pro forma: no summary. IBANs already masked (maskIban) or not, they are masked again. */
+  IBAN_CHANGED: {
+    cfaName: string;
+    cfaSiret: string;
+    oldIban: string;
+    newIban: string;
+    awaitingPaymentCount: number;
+    awaitingPaymentNumbers: string[];
+    changedByName: string;
+    changedByEmail: string;
+    /** ISO instant, shown in Europe/Paris time. */
+    changedAt: string;
+  };
+}
+
+/** An IBAN hidden but for its last 4 characters, the hidden part by groups of 4: `**** **** … *** 0189`. */
+export function maskIban(iban: string): string {
+  const compact = iban.replace(/\s+/g, '');
+  if (compact.length <= 4) return compact;
+  const hidden = '*'.repeat(compact.length - 4).replace(/(.{4})(?=.)/g, '$1 ');
+  return `${hidden} ${compact.slice(-4)}`;
+}
+
+const PARIS_DATE_TIME = new Intl.DateTimeFormat('fr-FR', {
+  timeZone: USER_TIME_ZONE,
+  day: '2-digit',
+  month: '2-digit',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** `2026-12-02T06:15:00Z` → `02/12/2026 à 07:15 (heure de Paris)`; empty for a missing or invalid instant. */
+function parisDateTime(instant: string): string {
+  const date = new Date(instant);
+  if (!instant || Number.isNaN(date.getTime())) return '';
+  const parts = Object.fromEntries(PARIS_DATE_TIME.formatToParts(date).map((p) => [p.type, p.value]));
+  return `${parts.day}/${parts.month}/${parts.year} à ${parts.hour}:${parts.minute} (heure de Paris)`;
 }
 
 /** Attempts a status e-mail gets (the workflow's retry policy); the last one records the failure. */
@@ -94,5 +144,24 @@ export function renderMail(template: MailTemplate, data: Data): RenderedMail {
           `(${str(data, 'total')}) attend une décision depuis ${str(data, 'waitingDays')} jour(s).\n` +
           `Merci de la traiter depuis la file de validation.`,
       };
+    case 'IBAN_CHANGED': {
+      const numbers = Array.isArray(data.awaitingPaymentNumbers) ? data.awaitingPaymentNumbers.map(String) : [];
+      const count = Number(data.awaitingPaymentCount ?? numbers.length) || numbers.length;
+      const author = [str(data, 'changedByName'), str(data, 'changedByEmail') && `<${str(data, 'changedByEmail')}>`]
+        .filter(Boolean)
+        .join(' ');
+      const when = parisDateTime(str(data, 'changedAt'));
+      return {
+        subject: `Alerte — IBAN modifié pour le CFA ${str(data, 'cfaName')} (${count} pro forma(s) en attente de paiement)`,
+        text:
+          `L’IBAN du CFA ${str(data, 'cfaName')} (SIRET ${str(data, 'cfaSiret')}) a été modifié` +
+          `${author ? ` par ${author}` : ''}${when ? ` le ${when}` : ''}.\n\n` +
+          `Ancien IBAN : ${maskIban(str(data, 'oldIban'))}\n` +
+          `Nouvel IBAN : ${maskIban(str(data, 'newIban'))}\n\n` +
+          `${count} pro forma(s) validée(s) en attente de paiement : ${numbers.join(', ')}.\n\n` +
+          `Un changement d’IBAN avant un paiement est la voie classique de la fraude au virement : vérifiez-le ` +
+          `auprès du CFA, par un contact connu de vous, avant d’ordonner ces paiements.`,
+      };
+    }
   }
 }

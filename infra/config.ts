@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import type { CostNature } from '../domain/cost-nature';
 
 /**
  * The only reader of `process.env`. Every variable is documented in README.md ("Configuration");
@@ -72,6 +73,21 @@ export const envSchema = z.object({
   READER_MEMORY_LIMIT_MB: z.coerce.number().int().min(128).max(65_536).default(1024),
   REMINDER_AFTER: duration.prefault('15d'),
   ESCALATE_AFTER: duration.prefault('5d'),
+  CLAIM_TTL: duration.prefault('30m'),
+  /** In euros; above it an approval needs a second validator. 'off' disables the four-eyes rule. */
+  FOUR_EYES_THRESHOLD: z
+    .union([z.literal('off'), z.coerce.number().nonnegative().max(100_000_000)])
+    .default(10_000),
+  /** Per cost nature, e.g. `MOBILITE=5000,PEDAGOGIE=20000` (euros). */
+  FOUR_EYES_THRESHOLD_BY_NATURE: optionalText.pipe(
+    z
+      .string()
+      .regex(/^\s*(PEDAGOGIE|FRAIS_ANNEXES|PREMIER_EQUIPEMENT|MOBILITE)\s*=\s*\d+(\.\d{1,2})?\s*(,\s*(PEDAGOGIE|FRAIS_ANNEXES|PREMIER_EQUIPEMENT|MOBILITE)\s*=\s*\d+(\.\d{1,2})?\s*)*$/, {
+        message: 'expected NATURE=euros pairs separated by commas, e.g. MOBILITE=5000,PEDAGOGIE=20000',
+      })
+      .optional(),
+  ),
+  SAMPLING_RATE: z.coerce.number().min(0).max(1).default(0.05),
 
   TEMPORAL_CALL_TIMEOUT: duration.prefault('10s'),
   API_JSON_LIMIT: z.coerce.number().int().min(1024).max(10_485_760).default(102_400),
@@ -87,6 +103,16 @@ export const envSchema = z.object({
 });
 
 export type Env = z.input<typeof envSchema>;
+
+function thresholdsByNature(text: string | undefined): Partial<Record<CostNature, number>> {
+  if (!text) return {};
+  return Object.fromEntries(
+    text.split(',').map((pair) => {
+      const [nature, euros] = pair.split('=').map((part) => part.trim());
+      return [nature as CostNature, Math.round(Number(euros) * 100)];
+    }),
+  );
+}
 
 export interface TemporalTls {
   serverName?: string;
@@ -133,6 +159,13 @@ export interface Config {
     escalateAfterMs: number;
     /** A reading whose worker stops heartbeating (every second) this long is taken over by another worker. */
     ocrHeartbeatTimeoutMs: number;
+  };
+  /** The validation desk: claims, four eyes (cents; null: off) per cost nature, sampling of trusted CFAs. */
+  desk: {
+    claimTtlMs: number;
+    fourEyesAboveCents: number | null;
+    fourEyesAboveCentsByNature: Partial<Record<CostNature, number>>;
+    samplingRate: number;
   };
   adminToken?: string;
   demoData: boolean;
@@ -206,6 +239,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       reminderAfterMs: e.REMINDER_AFTER,
       escalateAfterMs: e.ESCALATE_AFTER,
       ocrHeartbeatTimeoutMs: e.OCR_HEARTBEAT_TIMEOUT,
+    },
+    desk: {
+      claimTtlMs: e.CLAIM_TTL,
+      fourEyesAboveCents: e.FOUR_EYES_THRESHOLD === 'off' ? null : Math.round(e.FOUR_EYES_THRESHOLD * 100),
+      fourEyesAboveCentsByNature: thresholdsByNature(e.FOUR_EYES_THRESHOLD_BY_NATURE),
+      samplingRate: e.SAMPLING_RATE,
     },
     adminToken: e.ADMIN_TOKEN,
     demoData: e.DEMO_DATA ?? !e.DATABASE_URL,

@@ -16,7 +16,12 @@ import { PRO_FORMA_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { dashboardQuery } from '../db/dashboard';
 import { proFormaCountQuery, proFormaPageQuery, type ProFormaFilters } from '../db/pro-forma-list';
 import type { Scope } from '../db/pro-forma-summary';
-import { validationQueueQuery, validationQueueTotalQuery } from '../db/validation-queue';
+import {
+  validationQueueQueries,
+  type QueueFilters,
+  type QueueRequest,
+  type QueueViewer,
+} from '../db/validation-queue';
 import type { Database } from '../db/schema';
 
 /**
@@ -59,11 +64,88 @@ export function scansOf(plan: PlanNode, relation: string): { node: string; index
   return [...own, ...(plan.Plans ?? []).flatMap((child) => scansOf(child, relation))];
 }
 
+/** The partial indexes of the validation queue (migration 2026_12_02_0002): its statements read pro_formas by them. */
+export const QUEUE_INDEXES = [
+  'pro_formas_validation_queue_idx',
+  'pro_formas_queue_cfa_idx',
+  'pro_formas_queue_amount_idx',
+  'pro_formas_queue_claimed_by_idx',
+  'pro_formas_queue_review_codes_idx',
+] as const;
+
+export interface ApiQuery {
+  name: string;
+  query: Compilable;
+  /** A total or counters summed over pro_forma_counts. */
+  counted?: boolean;
+  /** A statement of the validation queue: reads pro_formas by QUEUE_INDEXES only. */
+  queue?: boolean;
+}
+
+/** A validator of the plans (the synthetic data has no users: no portfolio, no claim). */
+const PLAN_VALIDATOR = '00000000-0000-4000-8000-000000000001';
+
+/** Every filter of the queue at once, as a validator would combine them. */
+export const QUEUE_FILTERS: QueueFilters = {
+  cfa: 'cfa 1',
+  nature: 'PEDAGOGIE',
+  minAmountCents: 10_000,
+  maxAmountCents: 400_000,
+  waitingMoreThanDays: 2,
+  controls: ['TOTAL_AMOUNT', 'IBAN_MATCHES_CFA'],
+  engine: 'OCR',
+  assigned: 'nobody',
+  stage: 'AWAITING_DECISION',
+  sampled: false,
+};
+
+/** The statements of one request of the validation queue: its page, total and each facet. */
+function queueQueries(db: Kysely<Database>, label: string, viewer: QueueViewer, request: QueueRequest): ApiQuery[] {
+  const q = validationQueueQueries(db, viewer, request);
+  return [
+    { name: `validation queue${label}, page ${request.page}`, query: q.page, queue: true },
+    { name: `validation queue${label}, total`, query: q.total, queue: true },
+    ...(['nature', 'control', 'engine', 'assigned', 'stage', 'sampled', 'cfa'] as const).map((facet) => ({
+      name: `validation queue${label}, ${facet} facet`,
+      query: q[facet],
+      queue: true,
+    })),
+  ];
+}
+
+/** The queue's requests whose plans are checked: the defaults, each sort, each kind of filter, all of them at once. */
+export function queueApiQueries(db: Kysely<Database>): ApiQuery[] {
+  const now = new Date();
+  const all: QueueViewer = { userId: PLAN_VALIDATOR, scope: 'all', now };
+  const portfolio: QueueViewer = { ...all, scope: 'portfolio' };
+  const first = { page: 1, pageSize: 50, sort: 'waiting', order: 'asc', filters: {} } as const satisfies QueueRequest;
+  const page = (name: string, viewer: QueueViewer, request: Partial<QueueRequest>): ApiQuery => ({
+    name: `validation queue${name}, page 1`,
+    query: validationQueueQueries(db, viewer, { ...first, ...request }).page,
+    queue: true,
+  });
+  return [
+    ...queueQueries(db, '', all, first),
+    ...queueQueries(db, ' of a portfolio', portfolio, first),
+    ...queueQueries(db, ' filtered by everything', portfolio, { ...first, filters: QUEUE_FILTERS }),
+    page(' by amount', all, { sort: 'amount', order: 'desc' }),
+    page(' by CFA name', all, { sort: 'cfa' }),
+    page(', page 20,', all, { page: 20 }),
+    page(' of a CFA by SIRET', all, { filters: { cfa: '00000000000001' } }),
+    page(' of a CFA by name', all, { filters: { cfa: 'CFA 7' } }),
+    page(' filtered by control', all, { filters: { controls: ['SIRET'] } }),
+    page(' filtered by amount', all, { sort: 'amount', filters: { minAmountCents: 100_000, maxAmountCents: 101_000 } }),
+    page(' claimed by me', all, { filters: { assigned: 'me' } }),
+    page(' claimed by someone', all, { filters: { assigned: 'someone' } }),
+    page(' waiting more than 30 days', all, { filters: { waitingMoreThanDays: 30 } }),
+    page(' deposited before a day', all, { filters: { depositedBefore: '2026-01-01' } }),
+    page(' sampled', all, { filters: { sampled: true } }),
+    page(' awaiting a second approval', all, { filters: { stage: 'AWAITING_SECOND_APPROVAL' } }),
+  ];
+}
+
 /** The list pages and counters the API runs, for a CFA user and for staff. */
-export function apiQueries(
-  db: Kysely<Database>,
-  cfaId: string,
-): { name: string; query: Compilable; counted?: boolean }[] {
+export function apiQueries(db: Kysely<Database>, cfaId: string): ApiQuery[] {
   const cfa: Scope = { cfaId };
   const staff: Scope = { cfaId: null };
   const first = { page: 1, pageSize: 50 };
@@ -92,10 +174,9 @@ export function apiQueries(
     { name: 'staff search by number', query: page(staff, { number: 'PRO-00004242' }) },
     { name: 'staff search by invoice number', query: page(staff, { invoiceNumber: 'FA-4242' }) },
     { name: 'staff list of one CFA, page 1', query: page(staff, { cfaId }) },
-    { name: 'validation queue, page 1', query: validationQueueQuery(db, first) },
-    { name: 'validation queue total', query: validationQueueTotalQuery(db), counted: true },
     { name: 'CFA dashboard', query: dashboardQuery(db, cfa), counted: true },
     { name: 'staff dashboard', query: dashboardQuery(db, staff), counted: true },
+    ...queueApiQueries(db),
   ];
 }
 

@@ -1,3 +1,4 @@
 // The worker's `workflowsPath`: re-exports the workflows, and only them.
 export { invoiceWorkflow } from './invoice';
 export { proFormaWorkflow } from './pro-forma';
+export { referenceAlertWorkflow } from './reference-alerts';

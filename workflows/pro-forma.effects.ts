@@ -1,5 +1,6 @@
 import { CancellationScope, log, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import type { DecisionRecord } from '../activities/read-model';
+import type { ClaimRecord, DecisionRecord, TransitionRecord } from '../activities/read-model';
+import type { FieldChange } from '../domain/desk';
 import { costNatureLabel } from '../domain/cost-nature';
 import type { DocumentVersion } from '../domain/deposit-rules';
 import type { CfaTemplate, MailDetails } from '../domain/mail-templates';
@@ -34,6 +35,13 @@ export function createEffects({ proForma, cfa }: ProFormaWorkflowInput, state: P
     if (state.document) lines.push('', `Facture v${state.document.version} : ${state.document.fileName}`);
     if (state.controls) lines.push('', controlsTable(state.controls));
     if (state.refusal) lines.push('', `Motif de refus : ${state.refusal.label}`);
+    if (state.sampled) lines.push('', 'Contrôle par sondage (CFA de confiance)');
+    if (state.firstApproval) {
+      lines.push('', `Première approbation : ${state.firstApproval.name ?? state.firstApproval.userId} — second avis attendu`);
+    }
+    if (state.claim) {
+      lines.push('', `Prise en charge : ${state.claim.name ?? state.claim.userId} (jusqu’à ${state.claim.expiresAt})`);
+    }
     setCurrentDetails(lines.join('\n'));
   }
 
@@ -48,17 +56,18 @@ export function createEffects({ proForma, cfa }: ProFormaWorkflowInput, state: P
       await readModel.recordWorkflowStarted({ number });
     },
 
-    /** Moves the pro forma, then records the move (status and audit row, one transaction). */
+    /** Moves the pro forma (which ends any claim), then records the move (status and audit row, one transaction). */
     async moveTo(
       to: ProFormaStatus,
       stage: ProFormaStage | null,
       action: TransitionAction,
       actor: Actor,
-      paidAt?: string,
+      extra: Pick<TransitionRecord, 'paidAt' | 'details' | 'desk'> = {},
     ): Promise<void> {
       const from = state.status;
       const at = new Date().toISOString();
       Object.assign(state, { status: to, stage, waitingSince: at, alertsSent: 0 });
+      if (state.claim) state.claim = null;
       if (from !== to) upsertSearchAttributes([{ key: ProFormaStatusKey, value: to }]);
       showDetails();
       log.info('pro forma transition', { number, from, to, stage, action, actor: actor.id });
@@ -71,8 +80,43 @@ export function createEffects({ proForma, cfa }: ProFormaWorkflowInput, state: P
         action,
         actor: actor.id,
         at,
-        paidAt,
+        ...extra,
       });
+    },
+
+    /** Records who holds the item now (null: nobody), for the queue and the history. */
+    async recordClaim(action: ClaimRecord['action'], actor: Actor): Promise<void> {
+      showDetails();
+      const claim = state.claim ? { userId: state.claim.userId, expiresAt: state.claim.expiresAt } : null;
+      const at = new Date().toISOString();
+      await readModel.recordClaim({ key: keyOf(action), number, action, actor: actor.id, at, claim });
+    },
+
+    async recordCorrection(changes: FieldChange[], justification: string, actor: Actor): Promise<void> {
+      const version = state.document?.version ?? 0;
+      const at = new Date().toISOString();
+      await readModel.recordCorrection({ key: keyOf('correction'), number, version, changes, justification, actor: actor.id, at });
+    },
+
+    /** The controls again, on the reading as corrected; their results replace the version's. */
+    async rerunControls(): Promise<void> {
+      const { document, extraction } = state;
+      if (!document || !extraction) return;
+      const { results } = await readModel.runControls({
+        proFormaNumber: number,
+        sha256: document.sha256,
+        extraction,
+        depositedAt: document.uploadedAt,
+      });
+      state.controls = results;
+      showDetails();
+      await readModel.recordControls({ number, version: document.version, results });
+    },
+
+    /** Takes the payment order back; fails with PAYMENT_ALREADY_ORDERED when it can no longer be. */
+    async withdrawPayment(): Promise<void> {
+      await readModel.withdrawPaymentOrder({ number });
+      state.payment = null;
     },
 
     async recordDeposit(requestId: string, document: DocumentVersion): Promise<void> {

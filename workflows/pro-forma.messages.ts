@@ -4,6 +4,8 @@ import type { Decision, DecisionOrigin } from '../domain/decisions';
 import type { CostNature, SettlementMode } from '../domain/cost-nature';
 import type { DocumentVersion } from '../domain/deposit-rules';
 import type { ProFormaKind, ProFormaStage, ProFormaStatus } from '../domain/process';
+import type { CorrectableField } from '../domain/desk';
+import type { InvoiceFields } from '../domain/reading';
 import type { ExtractionView } from './invoice.messages';
 
 /**
@@ -17,6 +19,8 @@ export interface Actor {
   /** A user id, or 'system' for the service itself. */
   id: string;
   role: 'cfa' | 'validator' | 'admin' | 'system';
+  /** The person's name, shown to others (who holds a claim); absent in histories recorded before it existed. */
+  name?: string;
 }
 
 export const SYSTEM: Actor = { id: 'system', role: 'system' };
@@ -30,6 +34,22 @@ export interface Timings {
   ocrHeartbeatTimeoutMs?: number;
 }
 
+/** The validation desk's rules for this pro forma, fixed at its creation from the configuration. */
+export interface DeskPolicy {
+  /** A claim lapses after this long without an action of its holder (default 30 minutes). */
+  claimTtlMs: number;
+  /** An approval of an invoice above this total needs a second validator; null: never (default 10,000 €). */
+  fourEyesAboveCents: number | null;
+  /** Share of a trusted CFA's compliant invoices still sent to a human (0..1, default 0.05). */
+  samplingRate: number;
+}
+
+export const DEFAULT_DESK_POLICY: DeskPolicy = {
+  claimTtlMs: 30 * 60_000,
+  fourEyesAboveCents: 1_000_000,
+  samplingRate: 0.05,
+};
+
 export interface ProFormaWorkflowInput {
   proForma: {
     number: string;
@@ -42,6 +62,8 @@ export interface ProFormaWorkflowInput {
   cfa: { id: string; siret: string; name: string; email: string; trusted: boolean };
   ocrTaskQueue: string;
   timings: Timings;
+  /** Absent for pro formas created before the validation desk: DEFAULT_DESK_POLICY. */
+  desk?: DeskPolicy;
   /** The state carried over by continue-as-new; absent at creation. */
   carried?: ProFormaState;
   /** Continue-as-new after this many history events even if the server does not suggest it (tests). */
@@ -89,6 +111,19 @@ export interface ProFormaState {
   waitingSince: string | null;
   /** Reminders or escalations sent during the current wait. */
   alertsSent: number;
+  /** The validator holding the item while it awaits a human; it lapses at `expiresAt`. */
+  claim?: ClaimView | null;
+  /** Above the four-eyes threshold: the first approval of the current version, awaiting a second validator. */
+  firstApproval?: { userId: string; name: string | null; at: string } | null;
+  /** A trusted CFA's compliant invoice sent to a human by sampling (« contrôle par sondage »). */
+  sampled?: boolean;
+}
+
+export interface ClaimView {
+  userId: string;
+  name: string | null;
+  at: string;
+  expiresAt: string;
 }
 
 export interface ProFormaView extends ProFormaState {
@@ -123,6 +158,35 @@ export interface CancelInput {
   actor: Actor;
 }
 
+export interface ClaimInput {
+  requestId: string;
+  actor: Actor;
+  /** An admin takes over a claim someone else holds. */
+  takeOver?: boolean;
+}
+
+export interface ReleaseClaimInput {
+  requestId: string;
+  actor: Actor;
+}
+
+export type Corrections = Partial<{ [F in CorrectableField]: InvoiceFields[F] }>;
+
+export interface CorrectReadingInput {
+  requestId: string;
+  actor: Actor;
+  /** The corrected values (null: the document prints no such field). */
+  fields: Corrections;
+  justification: string;
+}
+
+/** An admin's action on behalf of the Opco, with its reason (audited, told to the CFA when it cancels). */
+export interface StaffActionInput {
+  requestId: string;
+  actor: Actor;
+  reason: string;
+}
+
 export interface ConfirmPaymentInput {
   requestId: string;
   actor: Actor;
@@ -141,4 +205,9 @@ export const depositInvoiceUpdate = defineUpdate<ProFormaView, [DepositInvoiceIn
 export const decideUpdate = defineUpdate<ProFormaView, [DecideInput]>('decide');
 export const cancelUpdate = defineUpdate<ProFormaView, [CancelInput]>('cancel');
 export const confirmPaymentUpdate = defineUpdate<ProFormaView, [ConfirmPaymentInput]>('confirmPayment');
+export const claimUpdate = defineUpdate<ProFormaView, [ClaimInput]>('claim');
+export const releaseClaimUpdate = defineUpdate<ProFormaView, [ReleaseClaimInput]>('releaseClaim');
+export const correctReadingUpdate = defineUpdate<ProFormaView, [CorrectReadingInput]>('correctReading');
+export const staffCancelUpdate = defineUpdate<ProFormaView, [StaffActionInput]>('staffCancel');
+export const returnToValidationUpdate = defineUpdate<ProFormaView, [StaffActionInput]>('returnToValidation');
 export const getProFormaQuery = defineQuery<ProFormaView>('getProForma');

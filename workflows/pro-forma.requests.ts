@@ -1,20 +1,27 @@
 import { ActivityFailure, ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import { assertRefusalReason } from '../domain/decisions';
+import { applyCorrections, assertNotHeldByOther, assertSecondApprover, liveClaim } from '../domain/desk';
 import { DomainError, failureOptions } from '../domain/errors';
 import { assertAllowed, type Position } from '../domain/process';
+import { emptyFields } from '../domain/reading';
 import {
   cancelUpdate,
   confirmPaymentUpdate,
+  correctReadingUpdate,
   decideUpdate,
   depositInvoiceUpdate,
   getProFormaQuery,
+  returnToValidationUpdate,
+  staffCancelUpdate,
   type CancelInput,
   type ConfirmPaymentInput,
+  type CorrectReadingInput,
   type DecideInput,
   type DepositInvoiceInput,
   type ProFormaState,
   type ProFormaView,
+  type StaffActionInput,
 } from './pro-forma.messages';
 
 /**
@@ -27,7 +34,10 @@ import {
 export type Request =
   | { action: 'DEPOSIT_INVOICE'; input: DepositInvoiceInput }
   | { action: 'DECIDE'; input: DecideInput }
+  | { action: 'CORRECT_READING'; input: CorrectReadingInput }
   | { action: 'CANCEL'; input: CancelInput }
+  | { action: 'STAFF_CANCEL'; input: StaffActionInput }
+  | { action: 'RETURN_TO_VALIDATION'; input: StaffActionInput }
   | { action: 'CONFIRM_PAYMENT'; input: ConfirmPaymentInput };
 
 type InputOf<A extends Request['action']> = Extract<Request, { action: A }>['input'];
@@ -41,6 +51,10 @@ export interface Inbox {
   applied(request: Request): void;
   /** The request could not be applied: its Update fails with `error` (a DomainError keeps its code). */
   refused(request: Request, error: unknown): void;
+  /** Whether an Update of this id was applied already (its repetition answers with the pro forma as it stands). */
+  alreadyApplied(requestId: string): boolean;
+  /** Remembers an Update applied outside the inbox (a claim), across continue-as-new. */
+  remember(requestId: string): void;
 }
 
 /** Update ids remembered across continue-as-new (the server's own dedup does not survive it). */
@@ -51,13 +65,20 @@ const SHA256 = /^[0-9a-f]{64}$/;
 export function openInbox(state: ProFormaState, position: () => Position, view: () => ProFormaView): Inbox {
   const queue: Request[] = [];
   const outcomes = new Map<string, { error?: unknown }>();
+  const checks = new Map<Request['action'], (input: never) => void>();
   const alreadyApplied = (requestId: string) => state.processedRequestIds.includes(requestId);
+  /** The whole judgement of a request: where the pro forma stands, then the request's own rule. */
+  const judgeRequest = (request: Request) => {
+    assertAllowed(position(), request.action);
+    (checks.get(request.action) as ((input: Request['input']) => void) | undefined)?.(request.input);
+  };
 
   function accept<A extends Request['action']>(
     update: UpdateDefinition<ProFormaView, [InputOf<A>]>,
     action: A,
     check: (input: InputOf<A>) => void = () => undefined,
   ): void {
+    checks.set(action, check as (input: never) => void);
     setHandler(
       update,
       async (input: InputOf<A>) => {
@@ -82,10 +103,20 @@ export function openInbox(state: ProFormaState, position: () => Position, view: 
   accept(depositInvoiceUpdate, 'DEPOSIT_INVOICE', (input) => {
     if (!SHA256.test(input.document.sha256)) throw new DomainError('VALIDATION_FAILED', 'Empreinte SHA-256 invalide.');
   });
+  const claimNow = () => liveClaim(state.claim ?? null, Date.now());
   accept(decideUpdate, 'DECIDE', (input) => {
     if (input.decision === 'REFUSE') assertRefusalReason(input.reasonCode);
+    assertNotHeldByOther(claimNow(), input.actor);
+    if (input.decision === 'APPROVE' && state.firstApproval) assertSecondApprover(state.firstApproval.userId, input.actor);
+  });
+  accept(correctReadingUpdate, 'CORRECT_READING', (input) => {
+    assertNotHeldByOther(claimNow(), input.actor);
+    assertReason(input.justification, 'justification');
+    applyCorrections(state.extraction?.fields ?? emptyFields(), input.fields);
   });
   accept(cancelUpdate, 'CANCEL');
+  accept(staffCancelUpdate, 'STAFF_CANCEL', (input) => assertReason(input.reason, 'reason'));
+  accept(returnToValidationUpdate, 'RETURN_TO_VALIDATION', (input) => assertReason(input.reason, 'reason'));
   accept(confirmPaymentUpdate, 'CONFIRM_PAYMENT');
   setHandler(getProFormaQuery, view);
 
@@ -96,7 +127,7 @@ export function openInbox(state: ProFormaState, position: () => Position, view: 
     take() {
       for (let request = queue.shift(); request; request = queue.shift()) {
         try {
-          assertAllowed(position(), request.action);
+          judgeRequest(request);
           return request;
         } catch (error) {
           this.refused(request, error);
@@ -105,9 +136,13 @@ export function openInbox(state: ProFormaState, position: () => Position, view: 
       return undefined;
     },
     applied(request) {
-      state.processedRequestIds.push(request.input.requestId);
-      if (state.processedRequestIds.length > MAX_REMEMBERED_REQUESTS) state.processedRequestIds.shift();
+      this.remember(request.input.requestId);
       outcomes.set(request.input.requestId, {});
+    },
+    alreadyApplied,
+    remember(requestId) {
+      state.processedRequestIds.push(requestId);
+      if (state.processedRequestIds.length > MAX_REMEMBERED_REQUESTS) state.processedRequestIds.shift();
     },
     refused(request, error) {
       outcomes.set(request.input.requestId, { error });
@@ -115,8 +150,18 @@ export function openInbox(state: ProFormaState, position: () => Position, view: 
   };
 }
 
+/** A staff action's reason, or a correction's justification: said in words. */
+function assertReason(text: string | undefined, path: string): void {
+  const length = text?.trim().length ?? 0;
+  if (length < 3 || length > 1000) {
+    throw new DomainError('VALIDATION_FAILED', 'Un motif de 3 à 1000 caractères est requis.', {
+      issues: [{ path, message: '3 à 1000 caractères' }],
+    });
+  }
+}
+
 /** Runs a validator's check; a DomainError becomes an ApplicationFailure typed with the domain code. */
-function judge(check: () => void): void {
+export function judge(check: () => void): void {
   try {
     check();
   } catch (error) {

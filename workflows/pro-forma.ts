@@ -6,19 +6,24 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   setHandler,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DecisionOrigin } from '../domain/decisions';
+import { applyCorrections, isSampled, needsSecondApproval } from '../domain/desk';
 import { fillLetter } from '../domain/pro-forma';
-import { alertOf, statusLabel, type Position } from '../domain/process';
+import { alertOf, inQueue, statusLabel, type Position } from '../domain/process';
+import { emptyFields, zeroConfidences } from '../domain/reading';
 import { readModel } from './activity-options';
 import { invoiceWorkflow } from './invoice';
 import { invoiceReadSignal, invoiceWorkflowId, type ExtractionView, type InvoiceOutcome } from './invoice.messages';
+import { acceptClaims } from './pro-forma.claims';
 import { createEffects } from './pro-forma.effects';
 import {
+  DEFAULT_DESK_POLICY,
   SYSTEM,
   type Actor,
   type ProFormaState,
@@ -35,15 +40,22 @@ const _declaredSignature: ProFormaWorkflow = proFormaWorkflow;
 
 const DAY_MS = 86_400_000;
 
+/** Histories begun before the validation desk replay without its sampling and four eyes (patched() marks the others). */
+const VALIDATION_DESK = 'validation-desk';
+
 /**
  * One pro forma, from its creation to PAID or CANCELLED (domain.md): await an invoice → its invoice workflow reads
- * and controls it → the verdict (refused, validated for a trusted CFA, or decided by a validator) → on refusal,
- * await a correction or a cancellation → order the payment → await its confirmation. Requests (deposits, decisions,
- * cancellations, payment confirmations) arrive as Updates, judged by domain/process.ts and taken by the process
- * where it waits for them.
+ * and controls it → the verdict (refused, validated for a trusted CFA, or sent to a validator: sampled, above the
+ * four-eyes threshold or not fully compliant) → a validator corrects the reading if need be and decides (two of them
+ * above the threshold) → on refusal, await a correction or a cancellation → order the payment → await its
+ * confirmation, unless an admin returns the pro forma to validation or cancels it first. Requests (deposits,
+ * decisions, corrections, cancellations, payment confirmations) arrive as Updates, judged by domain/process.ts and
+ * domain/desk.ts and taken by the process where it waits for them; claims apply at once (pro-forma.claims.ts).
  */
 export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<ProFormaView> {
   const { proForma, cfa, timings } = input;
+  const deskRules = patched(VALIDATION_DESK);
+  const policy = input.desk ?? DEFAULT_DESK_POLICY;
   const state: ProFormaState = input.carried ?? initialState();
   const position = (): Position => ({ status: state.status, stage: state.stage, kind: proForma.kind });
   const view = (): ProFormaView => ({
@@ -59,6 +71,7 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
   });
   const effects = createEffects(input, state);
   const inbox = openInbox(state, position, view);
+  const claims = acceptClaims({ state, position, view, inbox, effects, policy });
   let reading: ExtractionView | undefined;
   setHandler(invoiceReadSignal, (extraction) => {
     if (extraction.version === state.document?.version && state.stage === 'READING') reading = extraction;
@@ -69,29 +82,39 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
   // ---- The process ------------------------------------------------------------------------------------------------
 
   let request: Request | undefined;
-  while (state.status !== 'VALIDATED') {
-    // 1. Await an invoice (the first one, or a correction after a refusal); the CFA is reminded while it waits.
-    if (state.status === 'AWAITING_INVOICE' || state.status === 'REFUSED') request = await nextRequest();
-    if (request?.action === 'CANCEL') return cancel(request);
-    if (request?.action === 'DEPOSIT_INVOICE') await acceptDeposit(request);
-    request = undefined;
-    if (state.stage !== 'AWAITING_DECISION') {
-      // 2. Its invoice workflow reads and controls it; a newer deposit or a cancellation interrupts it.
-      const read = await runInvoiceWorkflow();
-      if ('interruptedBy' in read) {
-        request = read.interruptedBy;
-        continue;
+  for (;;) {
+    while (state.status !== 'VALIDATED') {
+      // 1. Await an invoice (the first one, or a correction after a refusal); the CFA is reminded while it waits.
+      if (state.status === 'AWAITING_INVOICE' || state.status === 'REFUSED') request = await nextRequest();
+      if (request?.action === 'CANCEL' || request?.action === 'STAFF_CANCEL') return cancel(request);
+      if (request?.action === 'DEPOSIT_INVOICE') await acceptDeposit(request);
+      request = undefined;
+      if (!inQueue(state)) {
+        // 2. Its invoice workflow reads and controls it; a newer deposit or a cancellation interrupts it.
+        const read = await runInvoiceWorkflow();
+        if ('interruptedBy' in read) {
+          request = read.interruptedBy;
+          continue;
+        }
+        // 3. The verdict: a failed control refuses, a trusted CFA's compliant invoice is validated (unless sampled or
+        // above the four-eyes threshold), a human decides the rest.
+        await applyVerdict(read.outcome);
       }
-      // 3. The verdict: a failed control refuses, a trusted CFA's compliant invoice is validated, a human decides
-      // the rest.
-      await applyVerdict(read.outcome);
+      // 4. Validators correct and decide (alerted while the decision waits), unless a new deposit or a cancellation
+      // comes first.
+      if (inQueue(state)) request = await awaitDecision();
     }
-    // 4. A validator decides (alerted while the decision waits), unless a new deposit or a cancellation comes first.
-    if (state.stage === 'AWAITING_DECISION') request = await awaitDecision();
+    // 5. The payment is ordered, then its confirmation awaited; an admin may take it back before the transfer.
+    if (state.payment === null) await effects.orderPayment();
+    const next = await nextRequest();
+    if (next.action === 'CONFIRM_PAYMENT') return confirmPayment(next);
+    if (next.action !== 'STAFF_CANCEL' && next.action !== 'RETURN_TO_VALIDATION') {
+      throw new Error(`${next.action} taken while a payment is awaited`);
+    }
+    if (!(await withdrawPayment(next))) continue;
+    if (next.action === 'STAFF_CANCEL') return cancel(next);
+    await returnToValidation(next);
   }
-  // 5. The payment is ordered, then its confirmation awaited.
-  if (state.payment === null) await effects.orderPayment();
-  return confirmPayment(await nextRequest());
 
   // ---- Phases -----------------------------------------------------------------------------------------------------
 
@@ -105,6 +128,8 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
     };
     const first = state.status === 'AWAITING_INVOICE';
     Object.assign(state, { document, depositedAt: at, extraction: null, controls: null, refusal: null });
+    if (state.sampled) state.sampled = false;
+    if (state.firstApproval) state.firstApproval = null;
     reading = undefined;
     await effects.recordDeposit(deposit.requestId, document);
     await effects.moveTo('UNDER_VALIDATION', 'READING', first ? 'DEPOSIT' : 'REDEPOSIT', deposit.actor);
@@ -174,19 +199,45 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
     if (verdict?.kind === 'REFUSE') {
       return refuse('AUTOMATIC', await readModel.loadRefusalReason(verdict.reasonCode), null, SYSTEM);
     }
-    // Trusted CFAs (jefacture's "fournisseur de confiance"): every control passed, no human needed.
-    if (verdict?.kind === 'ALL_PASSED' && cfa.trusted) return approve('AUTOMATIC', SYSTEM);
+    // Trusted CFAs (jefacture's "fournisseur de confiance"): every control passed, no human needed — but for a
+    // sampled share of them, and never above the four-eyes threshold.
+    if (verdict?.kind === 'ALL_PASSED' && cfa.trusted) {
+      const document = state.document;
+      const sampled =
+        deskRules && document !== null && isSampled({ number: proForma.number, ...document }, policy.samplingRate);
+      const fourEyes = deskRules && needsSecondApproval(proForma.totalCents, policy.fourEyesAboveCents);
+      if (!sampled && !fourEyes) return approve('AUTOMATIC', SYSTEM);
+      state.sampled = sampled;
+      return effects.moveTo('UNDER_VALIDATION', 'AWAITING_DECISION', 'AWAIT_DECISION', SYSTEM, {
+        details: { trusted: true, sampled, fourEyes },
+        desk: { sampled },
+      });
+    }
     await effects.moveTo('UNDER_VALIDATION', 'AWAITING_DECISION', 'AWAIT_DECISION', SYSTEM);
   }
 
-  /** Applies a validator's decision; returns the deposit or cancellation that came first, if one did. */
+  /**
+   * Applies validators' corrections and decisions until the item leaves the queue; returns the deposit or
+   * cancellation that came first, if one did. Above the four-eyes threshold, a first approval awaits a second one by
+   * another validator; a refusal by either is final for this version.
+   */
   async function awaitDecision(): Promise<Request | undefined> {
     for (;;) {
       const next = await nextRequest();
+      if (next.action === 'CORRECT_READING') {
+        await correctReading(next);
+        continue;
+      }
       if (next.action !== 'DECIDE') return next;
       const { decision, reasonCode, comment, actor } = next.input;
-      if (decision === 'APPROVE') await approve('MANUAL', actor);
-      else {
+      if (decision === 'APPROVE') {
+        if (state.stage === 'AWAITING_DECISION' && deskRules && needsSecondApproval(proForma.totalCents, policy.fourEyesAboveCents)) {
+          await firstApproval(actor);
+          inbox.applied(next);
+          continue;
+        }
+        await approve('MANUAL', actor);
+      } else {
         // An unknown or retired reason fails the request and leaves the decision awaited.
         const reason = await readModel.loadRefusalReason(reasonCode ?? '').catch((error: unknown) => {
           inbox.refused(next, error);
@@ -197,6 +248,37 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
       inbox.applied(next);
       return undefined;
     }
+  }
+
+  /** A validator's correction of the reading: kept with its justification, the controls run again, a human decides. */
+  async function correctReading(request: Request & { action: 'CORRECT_READING' }): Promise<void> {
+    const { fields, justification, actor } = request.input;
+    const version = state.document?.version ?? 0;
+    const extraction = state.extraction ?? {
+      version,
+      engine: 'NONE' as const,
+      fields: emptyFields(),
+      fieldConfidences: zeroConfidences(),
+      confidence: 0,
+    };
+    let corrected: ReturnType<typeof applyCorrections<typeof extraction.fields>>;
+    try {
+      corrected = applyCorrections(extraction.fields, fields);
+    } catch (error) {
+      return inbox.refused(request, error);
+    }
+    state.extraction = { ...extraction, fields: corrected.fields };
+    await effects.recordCorrection(corrected.changes, justification, actor);
+    await effects.rerunControls();
+    await claims.claimFor(actor);
+    inbox.applied(request);
+  }
+
+  async function firstApproval(actor: Actor): Promise<void> {
+    state.firstApproval = { userId: actor.id, name: actor.name ?? null, at: new Date().toISOString() };
+    await effects.moveTo('UNDER_VALIDATION', 'AWAITING_SECOND_APPROVAL', 'FIRST_APPROVAL', actor, {
+      desk: { firstApprovedBy: actor.id },
+    });
   }
 
   async function approve(origin: DecisionOrigin, actor: Actor): Promise<void> {
@@ -216,7 +298,7 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
 
   async function refuse(
     origin: DecisionOrigin,
-    reason: { code: string; label: string; letter: string },
+    reason: { code: string; label: string; letter: string; version?: number },
     comment: string | null,
     actor: Actor,
   ): Promise<void> {
@@ -230,6 +312,7 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
       origin,
       decision: 'REFUSE',
       reasonCode: reason.code,
+      reasonVersion: reason.version ?? null,
       comment,
       letter,
       actor: actor.id,
@@ -239,17 +322,45 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
     effects.notifyCfa('REFUSED', { reasonLabel: reason.label, letter, comment });
   }
 
-  async function cancel(request: Request & { action: 'CANCEL' }): Promise<ProFormaView> {
+  async function cancel(request: Request & { action: 'CANCEL' | 'STAFF_CANCEL' }): Promise<ProFormaView> {
+    if (request.action === 'STAFF_CANCEL') {
+      const { reason, actor } = request.input;
+      await effects.moveTo('CANCELLED', null, 'STAFF_CANCEL', actor, { details: { reason } });
+      inbox.applied(request);
+      effects.notifyCfa('CANCELLED_BY_OPCO', { reason });
+      return done();
+    }
     await effects.moveTo('CANCELLED', null, 'CANCEL', request.input.actor);
     inbox.applied(request);
     return done();
   }
 
-  async function confirmPayment(request: Request): Promise<ProFormaView> {
-    if (request.action !== 'CONFIRM_PAYMENT') throw new Error(`${request.action} taken while a payment is awaited`);
+  /** Takes a validated pro forma's payment order back before an admin's action; false when it no longer can be. */
+  async function withdrawPayment(request: Request): Promise<boolean> {
+    try {
+      await effects.withdrawPayment();
+      return true;
+    } catch (error) {
+      inbox.refused(request, error);
+      return false;
+    }
+  }
+
+  /** An admin sends a validated pro forma back to the validators, with the reason; a fresh decision is awaited. */
+  async function returnToValidation(request: Request & { action: 'RETURN_TO_VALIDATION' }): Promise<void> {
+    const { reason, actor } = request.input;
+    state.firstApproval = null;
+    await effects.moveTo('UNDER_VALIDATION', 'AWAITING_DECISION', 'RETURN_TO_VALIDATION', actor, {
+      details: { reason },
+      desk: { firstApprovedBy: null },
+    });
+    inbox.applied(request);
+  }
+
+  async function confirmPayment(request: Request & { action: 'CONFIRM_PAYMENT' }): Promise<ProFormaView> {
     const paidAt = request.input.paidAt ?? new Date().toISOString();
     await effects.confirmPayment(paidAt, request.input.reference ?? null);
-    await effects.moveTo('PAID', null, 'CONFIRM_PAYMENT', request.input.actor, paidAt);
+    await effects.moveTo('PAID', null, 'CONFIRM_PAYMENT', request.input.actor, { paidAt });
     inbox.applied(request);
     effects.notifyCfa('PAID', { paidAt });
     return done();

@@ -9,6 +9,7 @@ import {
   listOf,
   natureEnum,
   nullableDateTime,
+  pagination,
   request,
   response,
   roleEnum,
@@ -18,7 +19,10 @@ import {
   uuid,
 } from './common';
 
-/** The administration's inputs and outputs: CFAs, users, mandates, contracts and their import, refusal reasons. */
+/**
+ * The administration's inputs and outputs: CFAs, users, mandates, contracts and their import, refusal reasons,
+ * validators' portfolios, the audit of reference data.
+ */
 
 export const createCfaRequest = request(
   z
@@ -197,10 +201,171 @@ export const importReportResponse = response(
   'ContractImportReport',
 );
 
-export const refusalReasonResponse = response(
-  z
-    .object({ code: z.string(), label: z.string(), letter: z.string(), automatic: z.boolean(), active: z.boolean() })
-    .strict(),
-  'RefusalReason',
-);
+const refusalReasonFields = {
+  code: z.string(),
+  label: z.string(),
+  letter: z.string(),
+  automatic: z.boolean().describe('Utilisé par les contrôles automatiques'),
+  active: z.boolean().describe('Proposé aux valideurs'),
+  version: z.number().int().min(1).describe('Version en vigueur du libellé et de la lettre'),
+  retiredAt: nullableDateTime.describe('Retrait du catalogue (plus proposé ; toujours affiché sur les anciens refus)'),
+};
+export const refusalReasonResponse = response(z.object(refusalReasonFields).strict(), 'RefusalReason');
 export const refusalReasonListResponse = response(listOf(refusalReasonResponse), 'RefusalReasonList');
+
+export const refusalReasonDetailResponse = response(
+  z
+    .object({
+      ...refusalReasonFields,
+      versions: z.array(
+        z
+          .object({
+            version: z.number().int().min(1),
+            label: z.string(),
+            letter: z.string(),
+            createdBy: uuid.nullable().describe('L’administrateur qui l’a écrite (aucun : catalogue initial)'),
+            createdAt: isoDateTime,
+          })
+          .strict(),
+      ),
+    })
+    .strict(),
+  'RefusalReasonDetail',
+  'Un motif de refus et toutes les versions de son libellé et de sa lettre, la plus ancienne d’abord',
+);
+
+/** Query strings carry text: `true` or `false`, nothing else. */
+const booleanQuery = z
+  .enum(['true', 'false'], 'Valeur attendue : true ou false')
+  .default('false')
+  .transform((v) => v === 'true');
+
+export const refusalReasonListQuery = z
+  .object({
+    ...pagination,
+    includeRetired: booleanQuery.describe('Inclure les motifs retirés du catalogue (false par défaut)'),
+  })
+  .strict();
+
+export const refusalReasonParams = z.object({
+  code: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]{0,49}$/)
+    .describe('Code du motif de refus'),
+});
+
+export const reviseRefusalReasonRequest = request(
+  z
+    .object({
+      label: text(200).optional(),
+      letter: text(10_000)
+        .optional()
+        .describe('Texte de la lettre ; {{numeroProForma}} et {{numeroFacture}} sont remplacés'),
+    })
+    .strict()
+    .refine((v) => v.label !== undefined || v.letter !== undefined, 'Au moins un champ à modifier : label ou letter'),
+  'ReviseRefusalReasonRequest',
+  'Une nouvelle version du libellé et/ou de la lettre ; les lettres déjà envoyées gardent leur texte',
+);
+
+// ---- Users ------------------------------------------------------------------------------------------------------
+
+export const updateUserRequest = request(
+  z
+    .object({
+      role: roleEnum.optional(),
+      name: text(200).optional(),
+      email: z.email().optional(),
+      cfaId: uuid
+        .nullable()
+        .optional()
+        .describe(
+          'Le CFA d’un utilisateur cfa (obligatoire s’il le devient) ; interdit pour admin et validator (effacé ' +
+            'quand un utilisateur cfa change de rôle)',
+        ),
+    })
+    .strict()
+    .refine((v) => Object.values(v).some((x) => x !== undefined), 'Au moins un champ à modifier'),
+  'UpdateUserRequest',
+);
+
+// ---- Portfolios -------------------------------------------------------------------------------------------------
+
+export const portfolioRequest = request(
+  z
+    .object({
+      cfaIds: z.array(uuid).max(1000).describe('Les CFA du portefeuille (remplace l’ensemble ; vide : aucun)'),
+    })
+    .strict(),
+  'PortfolioRequest',
+);
+
+const portfolioCfa = z.object({ id: uuid, siret: z.string(), name: z.string() }).strict();
+export const portfolioResponse = response(
+  z
+    .object({
+      validator: z.object({ id: uuid, name: z.string(), email: z.string(), revokedAt: nullableDateTime }).strict(),
+      cfas: z.array(portfolioCfa),
+    })
+    .strict(),
+  'Portfolio',
+  'Un valideur et les CFA de son portefeuille',
+);
+export const portfolioListResponse = response(
+  z
+    .object({
+      validators: z.array(portfolioResponse),
+      unassignedCfas: z.array(portfolioCfa).describe('Les CFA d’aucun portefeuille (traités par tous les valideurs)'),
+    })
+    .strict(),
+  'PortfolioList',
+);
+
+// ---- Audit of reference data -------------------------------------------------------------------------------------
+
+export const AUDITED_ENTITY_LABELS = {
+  CFA: 'CFA',
+  MANDATE: 'Mandat',
+  USER: 'Utilisateur',
+  PORTFOLIO: 'Portefeuille',
+  REFUSAL_REASON: 'Motif de refus',
+} as const;
+export const auditEntityEnum = z.enum(
+  Object.keys(AUDITED_ENTITY_LABELS) as [keyof typeof AUDITED_ENTITY_LABELS, ...(keyof typeof AUDITED_ENTITY_LABELS)[]],
+);
+
+const auditFilters = {
+  entity: auditEntityEnum.optional().describe('Type d’objet modifié'),
+  entityId: text(200).optional().describe('Identifiant de l’objet (id, ou code d’un motif de refus)'),
+  actor: uuid.optional().describe('L’administrateur auteur des modifications'),
+  from: isoDate.optional().describe('Premier jour inclus (jour de Paris)'),
+  to: isoDate.optional().describe('Dernier jour inclus (jour de Paris)'),
+};
+const fromBeforeTo = (q: { from?: string; to?: string }) => !q.from || !q.to || q.from <= q.to;
+const FROM_AFTER_TO = { message: 'from est postérieur à to', path: ['from'] };
+
+export const auditListQuery = z
+  .object({ ...auditFilters, ...pagination })
+  .strict()
+  .refine(fromBeforeTo, FROM_AFTER_TO);
+export const auditExportQuery = z.object(auditFilters).strict().refine(fromBeforeTo, FROM_AFTER_TO);
+
+export const auditEntryResponse = response(
+  z
+    .object({
+      id: z.number().int(),
+      entity: auditEntityEnum,
+      entityLabel: z.string(),
+      entityId: z.string(),
+      action: z.string().describe('CREATE, UPDATE, REVOKE, TOKEN_REPLACED, ASSIGN, NEW_VERSION, RETIRE'),
+      actionLabel: z.string(),
+      actor: z.object({ id: uuid, name: z.string(), email: z.string() }).strict().nullable(),
+      before: z.record(z.string(), z.unknown()).nullable().describe('L’objet avant (aucun : création)'),
+      after: z.record(z.string(), z.unknown()).nullable().describe('L’objet après'),
+      at: isoDateTime,
+    })
+    .strict(),
+  'ReferenceAuditEntry',
+  'Une modification de données de référence : qui, quand, avant, après (jamais de jeton)',
+);
+export const auditListResponse = response(listOf(auditEntryResponse), 'ReferenceAuditList');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DECISIONS } from '../../domain/decisions';
-import { isoDateTime, request, text } from './common';
+import { isoDate, isoDateTime, request, text } from './common';
 
 /** The validators' and the accounting side's requests: a decision, a payment confirmation. */
 
@@ -23,4 +23,48 @@ export const paymentConfirmationRequest = request(
     })
     .strict(),
   'PaymentConfirmationRequest',
+);
+
+export const claimRequest = request(
+  z
+    .object({
+      takeOver: z
+        .boolean()
+        .optional()
+        .describe('Administrateur : reprendre la prise en charge d’un autre valideur, même non expirée'),
+    })
+    .strict(),
+  'ClaimRequest',
+);
+
+const reason = z.string().trim().min(3).max(1000);
+
+export const correctionRequest = request(
+  z
+    .object({
+      fields: z
+        .object({
+          invoiceNumber: z.string().trim().min(1).max(50).nullable().optional(),
+          proFormaNumber: z
+            .string()
+            .trim()
+            .regex(/^PRO-\d{8}$/, 'PRO- suivi de 8 chiffres')
+            .nullable()
+            .optional(),
+          totalCents: z.number().int().nullable().optional().describe('Montant à payer, en centimes'),
+          iban: z.string().trim().min(15).max(42).nullable().optional(),
+          siret: z.string().trim().min(14).max(17).nullable().optional(),
+          issueDate: isoDate.nullable().optional(),
+        })
+        .strict()
+        .refine((fields) => Object.keys(fields).length > 0, 'au moins un champ à corriger'),
+      justification: reason.describe('Pourquoi la lecture est corrigée (conservé dans l’historique)'),
+    })
+    .strict(),
+  'CorrectionRequest',
+);
+
+export const staffActionRequest = request(
+  z.object({ reason: reason.describe('Motif (conservé dans l’historique ; communiqué au CFA pour une annulation)') }).strict(),
+  'StaffActionRequest',
 );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DECISION_ORIGINS } from '../../domain/decisions';
+import { CORRECTABLE_FIELDS } from '../../domain/desk';
 import { EXTRACTION_ENGINES } from '../../domain/reading';
 import { PRO_FORMA_ACTIONS } from '../../domain/process';
 import {
@@ -252,9 +253,45 @@ export const proFormaDetailResponse = response(
             from: statusEnum.nullable(),
             to: statusEnum.nullable(),
             stage: stageEnum.nullable(),
+            details: z
+              .record(z.string(), z.unknown())
+              .nullable()
+              .optional()
+              .describe('Pour le personnel : motif, corrections (avant/après, justification), prise en charge'),
           })
           .strict(),
       ),
+      desk: z
+        .object({
+          claim: z
+            .object({ userId: z.string(), name: z.string().nullable(), expiresAt: isoDateTime })
+            .strict()
+            .nullable()
+            .describe('Le valideur qui a pris la facture en charge (prise en charge en cours, non expirée)'),
+          sampled: z.boolean().describe('Contrôle par sondage d’un CFA de confiance'),
+          firstApproval: z
+            .object({ userId: z.string(), name: z.string().nullable() })
+            .strict()
+            .nullable()
+            .describe('Double validation : la première approbation, en attente du second valideur'),
+          reviewCodes: z.array(z.string()).describe('Les contrôles à vérifier ou en échec de la dernière lecture'),
+          corrections: z.array(
+            z
+              .object({
+                version: z.number().int(),
+                field: z.enum(CORRECTABLE_FIELDS),
+                before: z.union([z.string(), z.number()]).nullable(),
+                after: z.union([z.string(), z.number()]).nullable(),
+                justification: z.string(),
+                author: z.object({ id: z.string(), name: z.string().nullable() }).strict(),
+                at: isoDateTime,
+              })
+              .strict(),
+          ),
+        })
+        .strict()
+        .optional()
+        .describe('Le bureau de validation (personnel seulement)'),
     })
     .strict(),
   'ProFormaDetail',

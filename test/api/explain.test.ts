@@ -1,5 +1,6 @@
+import { sql } from 'kysely';
 import { seedProFormas } from '../../db/synthetic-data';
-import { apiQueries, planOf, scansOf, type PlanNode } from '../../support/api-lists';
+import { QUEUE_INDEXES, apiQueries, planOf, scansOf, type PlanNode } from '../../support/api-lists';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 
 jest.setTimeout(120_000);
@@ -49,7 +50,6 @@ describe('the API’s reads on 100,000 pro formas', () => {
     'staff search by number',
     'staff search by invoice number',
     'staff list of one CFA, page 1',
-    'validation queue, page 1',
   ])('reads pro_formas by index for the %s', async (name) => {
     expect(query(name).counted).toBeUndefined();
     const scans = scansOf(await plan(name), 'pro_formas');
@@ -63,6 +63,7 @@ describe('the API’s reads on 100,000 pro formas', () => {
     ['CFA list, page 1', 'Index Scan', 'pro_formas_cfa_id_created_at_idx'],
     ['staff list, page 1', 'Index Scan', 'pro_formas_created_at_number_idx'],
     ['validation queue, page 1', 'Index Scan', 'pro_formas_validation_queue_idx'],
+    ['validation queue by amount, page 1', 'Index Scan', 'pro_formas_queue_amount_idx'],
   ])('reads the %s with an %s of %s', async (name, node, index) => {
     const scans = scansOf(await plan(name), 'pro_formas');
     expect(new Set(scans.map((s) => `${s.node} ${s.index}`))).toEqual(new Set([`${node} ${index}`]));
@@ -73,7 +74,6 @@ describe('the API’s reads on 100,000 pro formas', () => {
     'CFA list filtered by status, total',
     'staff list total',
     'staff list filtered by status, total',
-    'validation queue total',
     'CFA dashboard',
     'staff dashboard',
   ])('sums the groups of pro_forma_counts for the %s, without reading pro_formas', async (name) => {
@@ -81,5 +81,122 @@ describe('the API’s reads on 100,000 pro formas', () => {
     const found = await plan(name);
     expect(scansOf(found, 'pro_forma_counts').length).toBeGreaterThan(0);
     expect(scansOf(found, 'pro_formas')).toEqual([]);
+  });
+
+  describe('the validation queue (page, total and each facet, for each kind of request)', () => {
+    const names = () => queries.filter((q) => q.queue).map((q) => q.name);
+
+    it('has its statements among the API’s queries', () => {
+      expect(names().length).toBeGreaterThanOrEqual(40);
+      expect(names()).toEqual(
+        expect.arrayContaining([
+          'validation queue, total',
+          'validation queue filtered by everything, total',
+          'validation queue filtered by everything, control facet',
+          'validation queue of a portfolio, cfa facet',
+        ]),
+      );
+    });
+
+    it('holds about 5 % of the table, with the values the desk filters on', async () => {
+      const { rows } = await sql<{ n: number; reviewed: number; engines: number; sampled: number; second: number }>`
+        select count(*)::int as n, count(*) filter (where cardinality(review_codes) > 0)::int as reviewed,
+          count(distinct reading_engine)::int as engines, count(*) filter (where sampled)::int as sampled,
+          count(*) filter (where stage = 'AWAITING_SECOND_APPROVAL')::int as second
+        from pro_formas
+        where status = 'UNDER_VALIDATION' and stage in ('AWAITING_DECISION', 'AWAITING_SECOND_APPROVAL')`.execute(
+        database.db,
+      );
+      const [q] = rows;
+      expect(q?.n).toBeGreaterThan(4_000);
+      expect(q?.n).toBeLessThan(6_000);
+      expect(q?.reviewed).toBeGreaterThan(q!.n / 2);
+      expect(q?.engines).toBe(3);
+      expect(q?.sampled).toBeGreaterThan(0);
+      expect(q?.second).toBeGreaterThan(0);
+    });
+
+    const queueIndexes: readonly string[] = QUEUE_INDEXES;
+
+    /**
+     * Whether a bitmap reads only rows of the queue: a bitmap index scan of a queue index, an AND with one such
+     * bitmap, an OR of such bitmaps only.
+     */
+    function boundedByQueue(node: PlanNode): boolean {
+      const children = node.Plans ?? [];
+      switch (node['Node Type']) {
+        case 'Bitmap Index Scan':
+          return queueIndexes.includes(node['Index Name'] ?? '');
+        case 'BitmapAnd':
+          return children.some(boundedByQueue);
+        case 'BitmapOr':
+          return children.length > 0 && children.every(boundedByQueue);
+        default:
+          return false;
+      }
+    }
+
+    function bitmapIndexes(node: PlanNode): string[] {
+      if (node['Node Type'] === 'Bitmap Index Scan') return [node['Index Name'] ?? ''];
+      if (node['Node Type'] === 'BitmapAnd' || node['Node Type'] === 'BitmapOr') {
+        return (node.Plans ?? []).flatMap(bitmapIndexes);
+      }
+      return [];
+    }
+
+    /** Each read of pro_formas in a plan: its node, the indexes it uses, whether they keep it to the queue's rows. */
+    function readsOfProFormas(node: PlanNode): { node: string; indexes: string[]; queueOnly: boolean }[] {
+      let own: { node: string; indexes: string[]; queueOnly: boolean }[] = [];
+      if (node['Relation Name'] === 'pro_formas') {
+        const type = node['Node Type'];
+        if (type === 'Bitmap Heap Scan') {
+          // Its bitmap is its first child; other children are the subplans of its filter.
+          const bitmap = (node.Plans ?? []).filter((child) => child['Parent Relationship'] === 'Outer');
+          own = [{ node: type, indexes: bitmap.flatMap(bitmapIndexes), queueOnly: bitmap.some(boundedByQueue) }];
+        } else {
+          const index = node['Index Name'] ?? '';
+          own = [
+            {
+              node: type,
+              indexes: index ? [index] : [],
+              queueOnly: ['Index Scan', 'Index Only Scan'].includes(type) && queueIndexes.includes(index),
+            },
+          ];
+        }
+      }
+      return [...own, ...(node.Plans ?? []).flatMap(readsOfProFormas)];
+    }
+
+    it('reads pro_formas only through the queue’s partial indexes, never by a sequential scan', async () => {
+      const wrong: Record<string, string> = {};
+      const used = new Set<string>();
+      for (const name of names()) {
+        const reads = readsOfProFormas(await plan(name));
+        for (const read of reads) read.indexes.forEach((index) => used.add(index));
+        if (reads.length === 0 || !reads.every((r) => r.queueOnly)) wrong[name] = JSON.stringify(reads);
+      }
+      expect(wrong).toEqual({});
+      // The check tells a read of the whole table's index apart.
+      expect(readsOfProFormas(await plan('staff list, page 1')).map((r) => r.queueOnly)).toEqual([false]);
+      // The sorts and the filters pick their own index, not always the same one.
+      expect([...used]).toEqual(
+        expect.arrayContaining([
+          'pro_formas_validation_queue_idx',
+          'pro_formas_queue_amount_idx',
+          'pro_formas_queue_review_codes_idx',
+        ]),
+      );
+    });
+
+    it('reads the queue of one CFA, and each sort, by the index made for it', async () => {
+      const indexesOf = async (name: string) =>
+        new Set(readsOfProFormas(await plan(name)).flatMap((read) => read.indexes));
+      expect(await indexesOf('validation queue of a CFA by SIRET, page 1')).toEqual(
+        new Set(['pro_formas_queue_cfa_idx']),
+      );
+      expect(await indexesOf('validation queue filtered by control, page 1')).toContain(
+        'pro_formas_queue_review_codes_idx',
+      );
+    });
   });
 });
