@@ -100,9 +100,8 @@ export function createApp(deps: AppDeps): Express {
     uploadRateLimit: uploadRateLimit(api.config.api.uploadRateLimit),
     checkResponses: api.checkResponses,
   };
-  app.use(createProFormasRouter(api, options));
-  app.use(createDecisionsRouter(api, options));
-  app.use(createAdminRouter(api, options));
+  // Every endpoint the OpenAPI document describes, in the order of apiEndpoints (the queue and the metrics included).
+  app.use(createRouter(apiEndpoints(api), options));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

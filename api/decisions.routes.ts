@@ -228,9 +228,17 @@ export function decisionEndpoints(deps: ApiDeps): AnyEndpoint[] {
           userId: user.id,
           keyHeader: req.get('idempotency-key'),
           content: body,
-          // Without a key, the same validator sending the same decision on the same deposited version at the same
-          // stage is the same request (a double click): one update id, applied once, the same answer twice.
-          fallback: digest(user.id, state.documentCount, state.stage, body.decision, body.reasonCode, body.comment),
+          // Without a key, the same validator sending the same decision on the same deposited version is the same
+          // request (a double click): one update id, applied once, the same answer twice.
+          fallback: digest(
+            user.id,
+            state.documentCount,
+            // A second approval is another request than the first one (the same validator gets 409 SAME_APPROVER).
+            state.stage === 'AWAITING_SECOND_APPROVAL' ? 'second' : 'first',
+            body.decision,
+            body.reasonCode,
+            body.comment,
+          ),
         });
         await updateProForma(calls, scope, state, 'DECIDE', decideUpdate, {
           requestId,

@@ -99,6 +99,8 @@ export async function startRealStack(options: {
     STORAGE_DIR: path.join(options.dataDir, 'documents'),
     OUTBOX_DIR: path.join(options.dataDir, 'outbox'),
     DEMO_DATA: 'false',
+    // Every life is a trusted CFA's automatic validation: none sampled for a human.
+    SAMPLING_RATE: '0',
     LOG_LEVEL: 'warn',
     LOG_FORMAT: 'json',
     PORT: String(port),

@@ -80,6 +80,11 @@ function cfaSnapshot(cfa: CfaView): JsonRecord {
   };
 }
 
+/** Whether two snapshots of the audit hold the same values (a request that changes nothing is not audited). */
+function unchanged(before: JsonRecord, after: JsonRecord): boolean {
+  return JSON.stringify(before) === JSON.stringify(after);
+}
+
 /** Who makes a change of reference data (an admin's id; null for the service's own seeding). */
 export interface ChangeOptions {
   actor?: string | null;
@@ -156,6 +161,8 @@ export async function updateCfa(
       .executeTakeFirstOrThrow();
     const before = toCfa(current);
     const after = toCfa(row);
+    // A request that changes nothing leaves no trace (nor any alert).
+    if (unchanged(cfaSnapshot(before), cfaSnapshot(after))) return after;
     const audit = await writeAudit(trx, {
       entity: 'CFA',
       entityId: id,
@@ -334,6 +341,7 @@ export async function updateUser(
     );
     const before = toUser(current);
     const after = toUser(row);
+    if (unchanged(userSnapshot(before), userSnapshot(after))) return after;
     await writeAudit(trx, {
       entity: 'USER',
       entityId: id,
@@ -600,7 +608,7 @@ export type ReasonChangeOutcome =
 
 /**
  * A new version of a reason's label and/or letter. Letters already sent keep their text (decisions.letter) and
- * name the version they used; a retired reason is not edited.
+ * name the version they used; a retired reason is not edited; the same label and letter make no new version.
  */
 export async function reviseRefusalReason(
   db: Kysely<Database>,
@@ -618,6 +626,9 @@ export async function reviseRefusalReason(
     if (!current) return { kind: 'not_found' };
     const before = toReason(current);
     if (before.retiredAt !== null) return { kind: 'retired', reason: before };
+    if ((changes.label ?? before.label) === before.label && (changes.letter ?? before.letter) === before.letter) {
+      return { kind: 'unchanged', reason: before };
+    }
     const row = await trx
       .updateTable('refusal_reasons')
       .set((eb) => ({

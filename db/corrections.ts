@@ -44,7 +44,11 @@ export function createCorrectionRepository(db: Kysely<Database>) {
             action: 'CORRECT_READING',
             from_status: null,
             to_status: null,
-            details: JSON.stringify({ version: record.version, changes: record.changes, justification: record.justification }),
+            details: JSON.stringify({
+              version: record.version,
+              changes: record.changes,
+              justification: record.justification,
+            }),
             idempotency_key: record.key,
             at: record.at,
           })
@@ -90,7 +94,16 @@ export async function proFormaCorrections(db: Kysely<Database>, proFormaId: stri
     .selectFrom('reading_corrections as c')
     .innerJoin('documents as d', 'd.id', 'c.document_id')
     .leftJoin('users as u', 'u.id', 'c.corrected_by')
-    .select(['d.version', 'c.field', 'c.before', 'c.after', 'c.justification', 'c.corrected_by', 'u.name', 'c.corrected_at'])
+    .select([
+      'd.version',
+      'c.field',
+      'c.before',
+      'c.after',
+      'c.justification',
+      'c.corrected_by',
+      'u.name',
+      'c.corrected_at',
+    ])
     .where('c.pro_forma_id', '=', proFormaId)
     .orderBy('c.corrected_at')
     .orderBy('c.id')

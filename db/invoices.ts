@@ -135,7 +135,10 @@ export function createInvoiceRepository(db: Kysely<Database>) {
           .where(({ not, exists, selectFrom }) =>
             not(
               exists(
-                selectFrom('documents').select('id').where('pro_forma_id', '=', id).where('version', '>', input.version),
+                selectFrom('documents')
+                  .select('id')
+                  .where('pro_forma_id', '=', id)
+                  .where('version', '>', input.version),
               ),
             ),
           )

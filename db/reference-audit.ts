@@ -94,7 +94,11 @@ const parisMidnight = (day: string, plusDays = 0) =>
 function filtered(db: Kysely<Database>, filters: AuditFilters) {
   let query = db.selectFrom('reference_audit as a');
   if (filters.entity !== undefined) query = query.where('a.entity', '=', filters.entity);
-  if (filters.entityId !== undefined) query = query.where('a.entity_id', '=', filters.entityId);
+  if (filters.entityId !== undefined) {
+    // reference_audit_entity_idx leads with the entity: an id alone is searched under each entity.
+    if (filters.entity === undefined) query = query.where('a.entity', 'in', AUDITED_ENTITIES);
+    query = query.where('a.entity_id', '=', filters.entityId);
+  }
   if (filters.actor !== undefined) query = query.where('a.actor', '=', filters.actor);
   if (filters.from !== undefined) query = query.where('a.at', '>=', parisMidnight(filters.from));
   if (filters.to !== undefined) query = query.where('a.at', '<', parisMidnight(filters.to, 1));

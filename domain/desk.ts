@@ -152,7 +152,11 @@ const CHECKS: { [F in keyof CorrectableFields]: (v: unknown) => Checked<Correcta
       'un montant en centimes entier, non nul, attendu',
     ),
   iban: (v) =>
-    checked(typeof v === 'string' && isValidIban(v), () => normalizeIban(v as string), 'IBAN invalide (clé de contrôle)'),
+    checked(
+      typeof v === 'string' && isValidIban(v),
+      () => normalizeIban(v as string),
+      'IBAN invalide (clé de contrôle)',
+    ),
   siret: (v) =>
     checked(
       typeof v === 'string' && isValidSiret(v),

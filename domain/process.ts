@@ -128,7 +128,6 @@ const STAGES_OF: Partial<Record<ProFormaAction, readonly ProFormaStage[]>> = {
   CORRECT_READING: [AWAITING_DECISION.stage],
   // Before the payment is ordered in a transfer file (the payment run of a later stage).
   RETURN_TO_VALIDATION: ['AWAITING_PAYMENT'],
-  STAFF_CANCEL: ['READING', 'CONTROLLING', 'AWAITING_DECISION', 'AWAITING_SECOND_APPROVAL', 'AWAITING_PAYMENT'],
 };
 
 /** The actions allowed where the pro forma stands (a status alone: its actions at any of its stages). */

@@ -75,16 +75,17 @@ export const envSchema = z.object({
   ESCALATE_AFTER: duration.prefault('5d'),
   CLAIM_TTL: duration.prefault('30m'),
   /** In euros; above it an approval needs a second validator. 'off' disables the four-eyes rule. */
-  FOUR_EYES_THRESHOLD: z
-    .union([z.literal('off'), z.coerce.number().nonnegative().max(100_000_000)])
-    .default(10_000),
+  FOUR_EYES_THRESHOLD: z.union([z.literal('off'), z.coerce.number().nonnegative().max(100_000_000)]).default(10_000),
   /** Per cost nature, e.g. `MOBILITE=5000,PEDAGOGIE=20000` (euros). */
   FOUR_EYES_THRESHOLD_BY_NATURE: optionalText.pipe(
     z
       .string()
-      .regex(/^\s*(PEDAGOGIE|FRAIS_ANNEXES|PREMIER_EQUIPEMENT|MOBILITE)\s*=\s*\d+(\.\d{1,2})?\s*(,\s*(PEDAGOGIE|FRAIS_ANNEXES|PREMIER_EQUIPEMENT|MOBILITE)\s*=\s*\d+(\.\d{1,2})?\s*)*$/, {
-        message: 'expected NATURE=euros pairs separated by commas, e.g. MOBILITE=5000,PEDAGOGIE=20000',
-      })
+      .regex(
+        /^\s*(PEDAGOGIE|FRAIS_ANNEXES|PREMIER_EQUIPEMENT|MOBILITE)\s*=\s*\d+(\.\d{1,2})?\s*(,\s*(PEDAGOGIE|FRAIS_ANNEXES|PREMIER_EQUIPEMENT|MOBILITE)\s*=\s*\d+(\.\d{1,2})?\s*)*$/,
+        {
+          message: 'expected NATURE=euros pairs separated by commas, e.g. MOBILITE=5000,PEDAGOGIE=20000',
+        },
+      )
       .optional(),
   ),
   SAMPLING_RATE: z.coerce.number().min(0).max(1).default(0.05),

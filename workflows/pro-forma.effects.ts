@@ -37,7 +37,10 @@ export function createEffects({ proForma, cfa }: ProFormaWorkflowInput, state: P
     if (state.refusal) lines.push('', `Motif de refus : ${state.refusal.label}`);
     if (state.sampled) lines.push('', 'Contrôle par sondage (CFA de confiance)');
     if (state.firstApproval) {
-      lines.push('', `Première approbation : ${state.firstApproval.name ?? state.firstApproval.userId} — second avis attendu`);
+      lines.push(
+        '',
+        `Première approbation : ${state.firstApproval.name ?? state.firstApproval.userId} — second avis attendu`,
+      );
     }
     if (state.claim) {
       lines.push('', `Prise en charge : ${state.claim.name ?? state.claim.userId} (jusqu’à ${state.claim.expiresAt})`);
@@ -95,7 +98,15 @@ export function createEffects({ proForma, cfa }: ProFormaWorkflowInput, state: P
     async recordCorrection(changes: FieldChange[], justification: string, actor: Actor): Promise<void> {
       const version = state.document?.version ?? 0;
       const at = new Date().toISOString();
-      await readModel.recordCorrection({ key: keyOf('correction'), number, version, changes, justification, actor: actor.id, at });
+      await readModel.recordCorrection({
+        key: keyOf('correction'),
+        number,
+        version,
+        changes,
+        justification,
+        actor: actor.id,
+        at,
+      });
     },
 
     /** The controls again, on the reading as corrected; their results replace the version's. */

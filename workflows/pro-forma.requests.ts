@@ -107,7 +107,8 @@ export function openInbox(state: ProFormaState, position: () => Position, view: 
   accept(decideUpdate, 'DECIDE', (input) => {
     if (input.decision === 'REFUSE') assertRefusalReason(input.reasonCode);
     assertNotHeldByOther(claimNow(), input.actor);
-    if (input.decision === 'APPROVE' && state.firstApproval) assertSecondApprover(state.firstApproval.userId, input.actor);
+    if (input.decision === 'APPROVE' && state.firstApproval)
+      assertSecondApprover(state.firstApproval.userId, input.actor);
   });
   accept(correctReadingUpdate, 'CORRECT_READING', (input) => {
     assertNotHeldByOther(claimNow(), input.actor);

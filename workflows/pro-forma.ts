@@ -231,7 +231,11 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
       if (next.action !== 'DECIDE') return next;
       const { decision, reasonCode, comment, actor } = next.input;
       if (decision === 'APPROVE') {
-        if (state.stage === 'AWAITING_DECISION' && deskRules && needsSecondApproval(proForma.totalCents, policy.fourEyesAboveCents)) {
+        if (
+          state.stage === 'AWAITING_DECISION' &&
+          deskRules &&
+          needsSecondApproval(proForma.totalCents, policy.fourEyesAboveCents)
+        ) {
           await firstApproval(actor);
           inbox.applied(next);
           continue;

@@ -65,6 +65,8 @@ export const correctionRequest = request(
 );
 
 export const staffActionRequest = request(
-  z.object({ reason: reason.describe('Motif (conservé dans l’historique ; communiqué au CFA pour une annulation)') }).strict(),
+  z
+    .object({ reason: reason.describe('Motif (conservé dans l’historique ; communiqué au CFA pour une annulation)') })
+    .strict(),
   'StaffActionRequest',
 );

@@ -1,4 +1,4 @@
-import { CFA_TEMPLATES, renderMail, type MailTemplate } from '../../domain/mail-templates';
+import { CFA_TEMPLATES, maskIban, renderMail, type MailTemplate } from '../../domain/mail-templates';
 
 /** What the workflow gives every template (workflows/pro-forma.ts, notifyCfa and the escalation). */
 const COMMON = { number: 'PRO-00000042', natureLabel: 'Pédagogie', total: '4 465,00 €', kind: 'INVOICE' };
@@ -47,6 +47,15 @@ const CASES: [MailTemplate, Record<string, unknown>, string, string[]][] = [
     { ...COMMON, waitingDays: 15 },
     'Relance — facture attendue pour la facture pro forma PRO-00000042',
     ['La facture pro forma PRO-00000042 · Pédagogie · 4 465,00 € attend votre facture depuis 15 jour(s).'],
+  ],
+  [
+    'CANCELLED_BY_OPCO',
+    { ...COMMON, reason: 'Doublon de la pro forma PRO-00000041' },
+    'Facture pro forma annulée — PRO-00000042',
+    [
+      'La facture pro forma PRO-00000042 · Pédagogie · 4 465,00 € a été annulée par nos services.',
+      'Motif : Doublon de la pro forma PRO-00000041',
+    ],
   ],
   [
     'ESCALATION',
@@ -103,5 +112,56 @@ describe('the French e-mails of the pro forma lifecycle', () => {
   it('shows the raw payment date when no French label of it is given, and none when there is no date', () => {
     expect(renderMail('PAID', { ...COMMON, paidAt: '2026-11-30' }).text).toContain('(date de paiement : 2026-11-30)');
     expect(renderMail('PAID', COMMON).text).toContain('4 465,00 € est payée.');
+  });
+
+  describe('the admins’ alert of a CFA’s IBAN changed while pro formas await payment', () => {
+    const DATA = {
+      cfaName: 'CFA des Métiers',
+      cfaSiret: '73282932000074',
+      oldIban: 'FR7630006000011234567890189',
+      newIban: 'FR14 2004 1010 0505 0001 3M02 606',
+      awaitingPaymentCount: 2,
+      awaitingPaymentNumbers: ['PRO-00000042', 'PRO-00000043'],
+      changedByName: 'Alice Admin',
+      changedByEmail: 'alice@opco.example',
+      // 07:15 in Paris in winter (UTC+1); 23:30 UTC on 31 March is 01:30 on 1 April in summer (UTC+2).
+      changedAt: '2026-12-02T06:15:00Z',
+    };
+
+    it('renders IBAN_CHANGED with the CFA, its SIRET, both IBANs masked, the pro formas, the author and Paris time', () => {
+      const mail = renderMail('IBAN_CHANGED', DATA);
+      expect(mail.subject).toBe(
+        'Alerte — IBAN modifié pour le CFA CFA des Métiers (2 pro forma(s) en attente de paiement)',
+      );
+      for (const text of [
+        'L’IBAN du CFA CFA des Métiers (SIRET 73282932000074) a été modifié par Alice Admin <alice@opco.example> ' +
+          'le 02/12/2026 à 07:15 (heure de Paris).',
+        'Ancien IBAN : **** **** **** **** **** *** 0189',
+        'Nouvel IBAN : **** **** **** **** **** *** 2606',
+        '2 pro forma(s) validée(s) en attente de paiement : PRO-00000042, PRO-00000043.',
+      ]) {
+        expect(mail.text).toContain(text);
+      }
+      expect(`${mail.subject}\n${mail.text}`).not.toMatch(LEAKS);
+      expect(mail.text).not.toContain('30006000011234567890');
+      expect(mail.text).not.toContain('2004');
+    });
+
+    it('gives the Paris time across a change of daylight saving time', () => {
+      expect(renderMail('IBAN_CHANGED', { ...DATA, changedAt: '2026-03-31T23:30:00Z' }).text).toContain(
+        'le 01/04/2026 à 01:30 (heure de Paris)',
+      );
+    });
+
+    it('renders IBAN_CHANGED without “undefined” or “NaN” when a value is missing', () => {
+      const mail = renderMail('IBAN_CHANGED', {});
+      expect(`${mail.subject}\n${mail.text}`).not.toMatch(LEAKS);
+    });
+
+    it('masks an IBAN but for its last 4 characters, and a masked one the same way again', () => {
+      expect(maskIban('FR76 3000 6000 0112 3456 7890 189')).toBe('**** **** **** **** **** *** 0189');
+      expect(maskIban(maskIban('DE89370400440532013000'))).toBe('**** **** **** **** ** 3000');
+      expect(maskIban('1234')).toBe('1234');
+    });
   });
 });

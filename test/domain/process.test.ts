@@ -37,8 +37,25 @@ const STATUSES: readonly Status[] = [
   'REFUSED',
   'CANCELLED',
 ];
-const STAGES: readonly Stage[] = [null, 'READING', 'CONTROLLING', 'AWAITING_DECISION', 'AWAITING_PAYMENT'];
-const ACTIONS: readonly Action[] = ['EXPORT_CONTRACTS', 'DEPOSIT_INVOICE', 'DECIDE', 'CANCEL', 'CONFIRM_PAYMENT'];
+const STAGES: readonly Stage[] = [
+  null,
+  'READING',
+  'CONTROLLING',
+  'AWAITING_DECISION',
+  'AWAITING_SECOND_APPROVAL',
+  'AWAITING_PAYMENT',
+];
+const ACTIONS: readonly Action[] = [
+  'EXPORT_CONTRACTS',
+  'DEPOSIT_INVOICE',
+  'DECIDE',
+  'CLAIM',
+  'CORRECT_READING',
+  'CANCEL',
+  'STAFF_CANCEL',
+  'RETURN_TO_VALIDATION',
+  'CONFIRM_PAYMENT',
+];
 const KINDS: readonly Kind[] = ['INVOICE', 'CREDIT_NOTE'];
 const ORIGINS: readonly (DecisionOrigin | null)[] = ['AUTOMATIC', 'MANUAL', null];
 const FINAL: readonly Status[] = ['PAID', 'CANCELLED'];
@@ -46,19 +63,37 @@ const NOT_FINAL: readonly Status[] = ['AWAITING_INVOICE', 'UNDER_VALIDATION', 'V
 
 /** What each status allows, at any of its stages. */
 const ALLOWS: Record<Status, readonly Action[]> = {
-  AWAITING_INVOICE: ['EXPORT_CONTRACTS', 'DEPOSIT_INVOICE', 'CANCEL'],
-  UNDER_VALIDATION: ['EXPORT_CONTRACTS', 'DEPOSIT_INVOICE', 'DECIDE', 'CANCEL'],
-  VALIDATED: ['EXPORT_CONTRACTS', 'CONFIRM_PAYMENT'],
+  AWAITING_INVOICE: ['EXPORT_CONTRACTS', 'DEPOSIT_INVOICE', 'CANCEL', 'STAFF_CANCEL'],
+  UNDER_VALIDATION: [
+    'EXPORT_CONTRACTS',
+    'DEPOSIT_INVOICE',
+    'DECIDE',
+    'CLAIM',
+    'CORRECT_READING',
+    'CANCEL',
+    'STAFF_CANCEL',
+  ],
+  VALIDATED: ['EXPORT_CONTRACTS', 'STAFF_CANCEL', 'RETURN_TO_VALIDATION', 'CONFIRM_PAYMENT'],
   PAID: ['EXPORT_CONTRACTS'],
-  REFUSED: ['EXPORT_CONTRACTS', 'DEPOSIT_INVOICE', 'CANCEL'],
+  REFUSED: ['EXPORT_CONTRACTS', 'DEPOSIT_INVOICE', 'CANCEL', 'STAFF_CANCEL'],
   CANCELLED: [],
 };
 
-/** Whether `action` is allowed; a decision only at the AWAITING_DECISION stage (`undefined`: a bare status). */
+/** The stages an action is limited to (others: any stage of a status that allows it). */
+const ONLY_AT: Partial<Record<Action, readonly Stage[]>> = {
+  // A human's decision and claim: the first decision, or the second approval above the four-eyes threshold.
+  DECIDE: ['AWAITING_DECISION', 'AWAITING_SECOND_APPROVAL'],
+  CLAIM: ['AWAITING_DECISION', 'AWAITING_SECOND_APPROVAL'],
+  // A correction before the first approval only.
+  CORRECT_READING: ['AWAITING_DECISION'],
+  // Before the payment is ordered in a transfer file.
+  RETURN_TO_VALIDATION: ['AWAITING_PAYMENT'],
+};
+
+/** Whether `action` is allowed where the pro forma stands (`undefined` stage: a bare status). */
 function allows(status: Status, stage: Stage | undefined, action: Action): boolean {
-  return (
-    ALLOWS[status].includes(action) && (action !== 'DECIDE' || stage === undefined || stage === 'AWAITING_DECISION')
-  );
+  const only = ONLY_AT[action];
+  return ALLOWS[status].includes(action) && (only === undefined || stage === undefined || only.includes(stage));
 }
 
 const INVOICE_LABELS: Record<Status, string> = {
@@ -79,7 +114,11 @@ const WORDING: Record<Action, string> = {
   EXPORT_CONTRACTS: "l'export des contrats",
   DEPOSIT_INVOICE: 'le dépôt de facture',
   DECIDE: 'une décision de validation',
+  CLAIM: 'la prise en charge par un valideur',
+  CORRECT_READING: 'la correction de la lecture',
   CANCEL: "l'annulation",
+  STAFF_CANCEL: "l'annulation par l'Opco",
+  RETURN_TO_VALIDATION: 'le retour en validation',
   CONFIRM_PAYMENT: 'la confirmation de paiement',
 };
 
@@ -215,7 +254,9 @@ describe('the process of a pro forma', () => {
 /** Who is alerted while a pro forma waits: the CFA for its invoice, the validators for their decision. */
 function expectedAlert(status: Status, stage: Stage): Alert | undefined {
   if (status === 'AWAITING_INVOICE' || status === 'REFUSED') return 'REMIND_CFA';
-  if (status === 'UNDER_VALIDATION' && stage === 'AWAITING_DECISION') return 'ALERT_VALIDATORS';
+  if (status === 'UNDER_VALIDATION' && (stage === 'AWAITING_DECISION' || stage === 'AWAITING_SECOND_APPROVAL')) {
+    return 'ALERT_VALIDATORS';
+  }
   return undefined;
 }
 

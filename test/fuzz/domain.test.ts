@@ -435,7 +435,7 @@ describe('identifier helpers', () => {
 
 /** What a person asks (through the API), or what the workflow does on its own, with the outcome it picks. */
 type Step =
-  | { by: 'person'; action: ProFormaAction; decision: 'APPROVE' | 'REFUSE' }
+  | { by: 'person'; action: ProFormaAction; decision: 'APPROVE' | 'REFUSE'; fourEyes: boolean }
   | { by: 'workflow'; event: 'READ' | 'CONTROLLED'; outcome: 'REVIEW' | 'REFUSE' | 'AUTO_VALIDATE' };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
@@ -445,6 +445,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
       by: fc.constant('person' as const),
       action: fc.constantFrom(...PRO_FORMA_ACTIONS),
       decision: fc.constantFrom('APPROVE' as const, 'REFUSE' as const),
+      fourEyes: fc.boolean(),
     }),
   },
   {
@@ -481,8 +482,18 @@ function move(position: Position, step: Step): Position {
     case 'DEPOSIT_INVOICE':
       return at('UNDER_VALIDATION', 'READING');
     case 'DECIDE':
+      // Above the four-eyes threshold, a first approval awaits a second one (the walk takes both paths).
+      if (step.decision === 'APPROVE' && position.stage === 'AWAITING_DECISION' && step.fourEyes) {
+        return at('UNDER_VALIDATION', 'AWAITING_SECOND_APPROVAL');
+      }
       return step.decision === 'APPROVE' ? at('VALIDATED', 'AWAITING_PAYMENT') : at('REFUSED', null);
+    case 'CLAIM':
+    case 'CORRECT_READING':
+      return position;
+    case 'RETURN_TO_VALIDATION':
+      return at('UNDER_VALIDATION', 'AWAITING_DECISION');
     case 'CANCEL':
+    case 'STAFF_CANCEL':
       return at('CANCELLED', null);
     case 'CONFIRM_PAYMENT':
       return at('PAID', null);

@@ -54,8 +54,6 @@ export interface ApiStack {
 }
 
 export interface ApiStackOptions extends StackOptions {
-  /** Extra configuration (TEMPORAL_CALL_TIMEOUT, UPLOAD_RATE_LIMIT, …). */
-  env?: Record<string, string>;
   logger?: Logger;
   /** The API's reader processes (workbook imports); closed at teardown. */
   readers?: ReaderPool;
@@ -71,6 +69,7 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
       TASK_QUEUE: stack.deps.config.temporal.taskQueue,
       OCR_TASK_QUEUE: stack.deps.config.temporal.ocrTaskQueue,
       TEMPORAL_CALL_TIMEOUT: '10s',
+      SAMPLING_RATE: '0',
       ...options.env,
       ...env,
     });

@@ -70,6 +70,8 @@ export interface StackOptions {
   mainWorker?: boolean;
   /** Temporal frontend (default: the run's shared dev server). */
   address?: string;
+  /** Extra configuration (CLAIM_TTL, FOUR_EYES_THRESHOLD, SAMPLING_RATE, …). */
+  env?: Record<string, string>;
 }
 
 /** A fresh database and the workers of both queues (real main activities, OCR answered by `extract`). */
@@ -79,7 +81,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const taskQueue = uniqueTaskQueue('pro-formas');
   const ocrTaskQueue = uniqueTaskQueue('ocr');
   const outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-'));
-  const config = loadConfig({ TASK_QUEUE: taskQueue, OCR_TASK_QUEUE: ocrTaskQueue });
+  // No sampling of trusted CFAs by default: a test of a trusted CFA's automatic validation is not left to chance
+  // (the sampling's own tests set it).
+  const config = loadConfig({ TASK_QUEUE: taskQueue, OCR_TASK_QUEUE: ocrTaskQueue, SAMPLING_RATE: '0', ...options.env });
   const extract = jest.fn<ReturnType<ExtractFn>, Parameters<ExtractFn>>();
   const running: { worker: Worker; run: Promise<void> }[] = [];
   const launch = (worker: Worker) => {
