@@ -19,7 +19,9 @@ export const DEFAULT_PERIOD_DAYS = 30;
 export const MAX_PERIOD_DAYS = 366;
 
 const period = {
-  from: isoDate.optional().describe(`Premier jour (heure de Paris) ; par défaut ${DEFAULT_PERIOD_DAYS - 1} jours avant « to »`),
+  from: isoDate
+    .optional()
+    .describe(`Premier jour (heure de Paris) ; par défaut ${DEFAULT_PERIOD_DAYS - 1} jours avant « to »`),
   to: isoDate.optional().describe('Dernier jour inclus (heure de Paris) ; par défaut aujourd’hui'),
 };
 
@@ -324,7 +326,12 @@ function nullOr(value: string | number | null, format: (v: number) => string): s
   return value === null ? null : format(Number(value));
 }
 
-function sendFile(ctx: Pick<EndpointContext<unknown, unknown, unknown>, 'res'>, type: string, name: string, bytes: Buffer) {
+function sendFile(
+  ctx: Pick<EndpointContext<unknown, unknown, unknown>, 'res'>,
+  type: string,
+  name: string,
+  bytes: Buffer,
+) {
   ctx.res.status(200);
   ctx.res.attachment(name);
   ctx.res.type(type);

@@ -189,10 +189,7 @@ export async function metrics(db: Kysely<Database>, period: MetricsPeriod, now: 
     aggregates.median.as('median'),
     aggregates.p90.as('p90'),
   ];
-  const manual = () =>
-    base()
-      .innerJoin('users as u', 'u.id', 'x.decided_by')
-      .where('x.origin', '=', 'MANUAL');
+  const manual = () => base().innerJoin('users as u', 'u.id', 'x.decided_by').where('x.origin', '=', 'MANUAL');
   const perValidator = manual()
     .select(['u.id', 'u.name', ...validatorColumns])
     .groupBy(['u.id', 'u.name'])

@@ -222,7 +222,8 @@ export interface RefusalReasonVersionsTable {
   created_at: Timestamp;
 }
 
-export type CorrectedFieldCode = 'invoiceNumber' | 'proFormaNumber' | 'totalCents' | 'iban' | 'siret' | 'issueDate' | 'dueDate';
+export type CorrectedFieldCode =
+  'invoiceNumber' | 'proFormaNumber' | 'totalCents' | 'iban' | 'siret' | 'issueDate' | 'dueDate';
 
 export interface ReadingCorrectionsTable {
   id: Generated<string>;

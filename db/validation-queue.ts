@@ -105,7 +105,9 @@ function inPortfolio(eb: ProFormaEb, userId: string): Expression<SqlBool> {
       'in',
       eb.selectFrom('validator_portfolios as vp').select('vp.cfa_id').where('vp.user_id', '=', userId),
     ),
-    eb.not(eb.exists(eb.selectFrom('validator_portfolios as vp').select('vp.cfa_id').whereRef('vp.cfa_id', '=', 'p.cfa_id'))),
+    eb.not(
+      eb.exists(eb.selectFrom('validator_portfolios as vp').select('vp.cfa_id').whereRef('vp.cfa_id', '=', 'p.cfa_id')),
+    ),
   ]);
 }
 
@@ -330,7 +332,8 @@ function toItem(row: QueueRow, viewer: QueueViewer): QueueItemView {
     // The queue's predicate: one of its stages.
     stage: row.stage as QueueStage,
     waitingSince: iso(deposited),
-    waitingDays: deposited === null ? 0 : Math.max(0, Math.floor((viewer.now.getTime() - deposited.getTime()) / 86_400_000)),
+    waitingDays:
+      deposited === null ? 0 : Math.max(0, Math.floor((viewer.now.getTime() - deposited.getTime()) / 86_400_000)),
     claim:
       live && row.claimed_by !== null && row.claim_expires_at !== null
         ? { userId: row.claimed_by, name: row.claimed_by_name ?? '', expiresAt: row.claim_expires_at.toISOString() }

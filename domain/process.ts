@@ -109,7 +109,10 @@ export const AWAITING_DECISION = { status: 'UNDER_VALIDATION', stage: 'AWAITING_
  * The stages where a human is awaited: the validation queue's rows. Above the four-eyes threshold, a first approval
  * moves the item to AWAITING_SECOND_APPROVAL, where a second validator approves (or refuses).
  */
-export const QUEUE_STAGES = ['AWAITING_DECISION', 'AWAITING_SECOND_APPROVAL'] as const satisfies readonly ProFormaStage[];
+export const QUEUE_STAGES = [
+  'AWAITING_DECISION',
+  'AWAITING_SECOND_APPROVAL',
+] as const satisfies readonly ProFormaStage[];
 export type QueueStage = (typeof QUEUE_STAGES)[number];
 
 export function inQueue(position: Omit<Position, 'kind'>): boolean {

@@ -1,7 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import type { CostNature } from '../domain/cost-nature';
 
 /**
  * The only reader of `process.env`. Every variable is documented in README.md ("Configuration");
@@ -105,12 +104,12 @@ export const envSchema = z.object({
 
 export type Env = z.input<typeof envSchema>;
 
-function thresholdsByNature(text: string | undefined): Partial<Record<CostNature, number>> {
+function thresholdsByNature(text: string | undefined): Record<string, number> {
   if (!text) return {};
   return Object.fromEntries(
     text.split(',').map((pair) => {
       const [nature, euros] = pair.split('=').map((part) => part.trim());
-      return [nature as CostNature, Math.round(Number(euros) * 100)];
+      return [nature, Math.round(Number(euros) * 100)];
     }),
   );
 }
@@ -165,7 +164,8 @@ export interface Config {
   desk: {
     claimTtlMs: number;
     fourEyesAboveCents: number | null;
-    fourEyesAboveCentsByNature: Partial<Record<CostNature, number>>;
+    /** By cost nature code (PEDAGOGIE, FRAIS_ANNEXES, PREMIER_EQUIPEMENT, MOBILITE). */
+    fourEyesAboveCentsByNature: Readonly<Record<string, number>>;
     samplingRate: number;
   };
   adminToken?: string;

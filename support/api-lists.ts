@@ -16,12 +16,7 @@ import { PRO_FORMA_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { dashboardQuery } from '../db/dashboard';
 import { proFormaCountQuery, proFormaPageQuery, type ProFormaFilters } from '../db/pro-forma-list';
 import type { Scope } from '../db/pro-forma-summary';
-import {
-  validationQueueQueries,
-  type QueueFilters,
-  type QueueRequest,
-  type QueueViewer,
-} from '../db/validation-queue';
+import { validationQueueQueries, type QueueFilters, type QueueRequest, type QueueViewer } from '../db/validation-queue';
 import type { Database } from '../db/schema';
 
 /**
@@ -120,7 +115,7 @@ export function queueApiQueries(db: Kysely<Database>): ApiQuery[] {
   const portfolio: QueueViewer = { ...all, scope: 'portfolio' };
   const first = { page: 1, pageSize: 50, sort: 'waiting', order: 'asc', filters: {} } as const satisfies QueueRequest;
   const page = (name: string, viewer: QueueViewer, request: Partial<QueueRequest>): ApiQuery => ({
-    name: `validation queue${name}, page 1`,
+    name: `validation queue${name}, page ${request.page ?? 1}`,
     query: validationQueueQueries(db, viewer, { ...first, ...request }).page,
     queue: true,
   });
@@ -130,7 +125,7 @@ export function queueApiQueries(db: Kysely<Database>): ApiQuery[] {
     ...queueQueries(db, ' filtered by everything', portfolio, { ...first, filters: QUEUE_FILTERS }),
     page(' by amount', all, { sort: 'amount', order: 'desc' }),
     page(' by CFA name', all, { sort: 'cfa' }),
-    page(', page 20,', all, { page: 20 }),
+    page('', all, { page: 20 }),
     page(' of a CFA by SIRET', all, { filters: { cfa: '00000000000001' } }),
     page(' of a CFA by name', all, { filters: { cfa: 'CFA 7' } }),
     page(' filtered by control', all, { filters: { controls: ['SIRET'] } }),

@@ -41,7 +41,9 @@ export const validationQueueQuery = z
       .optional()
       .describe('Déposée depuis plus de ce nombre de jours (de 24 heures)'),
     depositedBefore: isoDate.optional().describe('Déposée avant ce jour (heure de Paris)'),
-    control: controlList.optional().describe('Un contrôle à revoir ou en échec (répétable, ou liste séparée par « , »)'),
+    control: controlList
+      .optional()
+      .describe('Un contrôle à revoir ou en échec (répétable, ou liste séparée par « , »)'),
     engine: z.enum(EXTRACTION_ENGINES).optional().describe('Moteur de lecture de la facture'),
     assigned: z
       .enum(ASSIGNMENTS, { error: 'Attribution attendue : me, nobody ou someone' })
@@ -112,9 +114,7 @@ export const validationQueueResponse = response(
           assigned: counted(z.enum(ASSIGNMENTS)),
           stage: counted(z.enum(QUEUE_STAGES)),
           sampled: counted(z.boolean()),
-          cfa: z.array(
-            z.object({ id: uuid, siret: z.string(), name: z.string(), count: z.number().int() }).strict(),
-          ),
+          cfa: z.array(z.object({ id: uuid, siret: z.string(), name: z.string(), count: z.number().int() }).strict()),
         })
         .strict()
         .describe('Décomptes par valeur, chacun sur la file filtrée par tous les autres filtres'),

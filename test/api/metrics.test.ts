@@ -83,7 +83,12 @@ describe('GET /api/admin/metrics', () => {
     await db.updateTable('users').set({ name: 'Valérie Un' }).where('id', '=', v1.id).execute();
     await db.updateTable('users').set({ name: 'Victor Deux' }).where('id', '=', v2.id).execute();
     const decisions: Decided[] = [
-      { origin: 'AUTOMATIC', decision: 'APPROVE', depositedAt: '2026-11-10T08:00:00Z', decidedAt: '2026-11-10T08:10:00Z' },
+      {
+        origin: 'AUTOMATIC',
+        decision: 'APPROVE',
+        depositedAt: '2026-11-10T08:00:00Z',
+        decidedAt: '2026-11-10T08:10:00Z',
+      },
       {
         origin: 'MANUAL',
         decision: 'APPROVE',
@@ -121,7 +126,12 @@ describe('GET /api/admin/metrics', () => {
         depositedAt: '2026-11-11T09:00:00Z',
         decidedAt: '2026-11-11T09:20:00Z',
       },
-      { origin: 'AUTOMATIC', decision: 'APPROVE', depositedAt: '2026-11-09T22:00:00Z', decidedAt: '2026-11-09T22:59:00Z' },
+      {
+        origin: 'AUTOMATIC',
+        decision: 'APPROVE',
+        depositedAt: '2026-11-09T22:00:00Z',
+        decidedAt: '2026-11-09T22:59:00Z',
+      },
       {
         origin: 'MANUAL',
         decision: 'APPROVE',
@@ -210,8 +220,26 @@ describe('GET /api/admin/metrics', () => {
   it('counts the manual decisions per validator, over the period and per day', async () => {
     const { body } = await get(admin, `/api/admin/metrics${PERIOD}`);
     expect(body.validators).toEqual([
-      { userId: v1.id, name: 'Valérie Un', decided: 3, approved: 2, refused: 1, timed: 2, medianMinutes: 750, p90Minutes: 1302 },
-      { userId: v2.id, name: 'Victor Deux', decided: 2, approved: 1, refused: 1, timed: 2, medianMinutes: 70, p90Minutes: 110 },
+      {
+        userId: v1.id,
+        name: 'Valérie Un',
+        decided: 3,
+        approved: 2,
+        refused: 1,
+        timed: 2,
+        medianMinutes: 750,
+        p90Minutes: 1302,
+      },
+      {
+        userId: v2.id,
+        name: 'Victor Deux',
+        decided: 2,
+        approved: 1,
+        refused: 1,
+        timed: 2,
+        medianMinutes: 70,
+        p90Minutes: 110,
+      },
     ]);
     expect(body.validatorDays).toEqual([
       {
@@ -253,9 +281,27 @@ describe('GET /api/admin/metrics', () => {
   it('gives the refusal rates per reason and per origin', async () => {
     const { body } = await get(admin, `/api/admin/metrics${PERIOD}`);
     expect(body.refusalsByReason).toEqual([
-      expect.objectContaining({ reasonCode: 'AMOUNT_MISMATCH', origin: 'AUTOMATIC', refused: 1, rate: 0.1429, shareOfRefusals: 0.3333 }),
-      expect.objectContaining({ reasonCode: 'AMOUNT_MISMATCH', origin: 'MANUAL', refused: 1, rate: 0.1429, shareOfRefusals: 0.3333 }),
-      expect.objectContaining({ reasonCode: 'IBAN_CHANGED', origin: 'MANUAL', refused: 1, rate: 0.1429, shareOfRefusals: 0.3333 }),
+      expect.objectContaining({
+        reasonCode: 'AMOUNT_MISMATCH',
+        origin: 'AUTOMATIC',
+        refused: 1,
+        rate: 0.1429,
+        shareOfRefusals: 0.3333,
+      }),
+      expect.objectContaining({
+        reasonCode: 'AMOUNT_MISMATCH',
+        origin: 'MANUAL',
+        refused: 1,
+        rate: 0.1429,
+        shareOfRefusals: 0.3333,
+      }),
+      expect.objectContaining({
+        reasonCode: 'IBAN_CHANGED',
+        origin: 'MANUAL',
+        refused: 1,
+        rate: 0.1429,
+        shareOfRefusals: 0.3333,
+      }),
     ]);
     expect(body.refusalsByReason[0].label.length).toBeGreaterThan(3);
     expect(body.refusalsByOrigin).toEqual([

@@ -426,11 +426,11 @@ describe('GET /api/validation/queue', () => {
 
     it('answers in French', async () => {
       const { agent, auth } = api.http(v1);
-      const res = await agent.get('/api/validation/queue?assigned=everyone&minAmountCents=3&maxAmountCents=2').set(auth);
+      const res = await agent
+        .get('/api/validation/queue?assigned=everyone&minAmountCents=3&maxAmountCents=2')
+        .set(auth);
       const messages = (res.body.error.details.issues as { message: string }[]).map((i) => i.message);
-      expect(messages).toEqual(
-        expect.arrayContaining(['Attribution attendue : me, nobody ou someone']),
-      );
+      expect(messages).toEqual(expect.arrayContaining(['Attribution attendue : me, nobody ou someone']));
     });
   });
 });

@@ -25,8 +25,12 @@ const TABLES = [
   'pro_forma_counts',
   'pro_forma_lines',
   'pro_formas',
+  'reading_corrections',
+  'reference_audit',
+  'refusal_reason_versions',
   'refusal_reasons',
   'users',
+  'validator_portfolios',
 ];
 
 const REFUSAL_REASON_CODES = [

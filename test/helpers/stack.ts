@@ -83,7 +83,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-'));
   // No sampling of trusted CFAs by default: a test of a trusted CFA's automatic validation is not left to chance
   // (the sampling's own tests set it).
-  const config = loadConfig({ TASK_QUEUE: taskQueue, OCR_TASK_QUEUE: ocrTaskQueue, SAMPLING_RATE: '0', ...options.env });
+  const config = loadConfig({
+    TASK_QUEUE: taskQueue,
+    OCR_TASK_QUEUE: ocrTaskQueue,
+    SAMPLING_RATE: '0',
+    ...options.env,
+  });
   const extract = jest.fn<ReturnType<ExtractFn>, Parameters<ExtractFn>>();
   const running: { worker: Worker; run: Promise<void> }[] = [];
   const launch = (worker: Worker) => {
