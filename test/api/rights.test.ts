@@ -227,10 +227,58 @@ describe('rights matrix', () => {
       fresh: deposited,
     },
     {
+      name: 'POST /api/pro-formas/:number/claim',
+      expected: { ...unauthenticated, admin: 200, validator: 200, cfa: 403, 'other CFA': 403 },
+      send: (a, n) => a.post(`/api/pro-formas/${n}/claim`).send({}),
+      fresh: deposited,
+    },
+    {
+      name: 'POST /api/pro-formas/:number/claim/release',
+      expected: { ...unauthenticated, admin: 200, validator: 200, cfa: 403, 'other CFA': 403 },
+      send: (a, n) => a.post(`/api/pro-formas/${n}/claim/release`).send({}),
+      fresh: deposited,
+    },
+    {
+      name: 'POST /api/pro-formas/:number/corrections',
+      expected: { ...unauthenticated, admin: 403, validator: 200, cfa: 403, 'other CFA': 403 },
+      send: (a, n) =>
+        a
+          .post(`/api/pro-formas/${n}/corrections`)
+          .send({ fields: { invoiceNumber: 'FA-DROITS-1' }, justification: 'Contrôle des droits.' }),
+      fresh: deposited,
+    },
+    {
+      name: 'POST /api/pro-formas/:number/staff-cancellation',
+      expected: adminOnly(200),
+      send: (a, n) => a.post(`/api/pro-formas/${n}/staff-cancellation`).send({ reason: 'Contrôle des droits.' }),
+      fresh: async () => (await generate()).number,
+    },
+    {
+      name: 'POST /api/pro-formas/:number/return-to-validation',
+      expected: adminOnly(200),
+      send: (a, n) => a.post(`/api/pro-formas/${n}/return-to-validation`).send({ reason: 'Contrôle des droits.' }),
+      fresh: validated,
+    },
+    {
       name: 'POST /api/pro-formas/:number/payment-confirmation',
       expected: adminOnly(200),
       send: (a, n) => a.post(`/api/pro-formas/${n}/payment-confirmation`).send({ reference: 'VIR-1' }),
       fresh: validated,
+    },
+    {
+      name: 'GET /api/admin/metrics',
+      expected: adminOnly(200),
+      send: (a) => a.get('/api/admin/metrics'),
+    },
+    {
+      name: 'GET /api/admin/metrics/export.xlsx',
+      expected: adminOnly(200),
+      send: (a) => a.get('/api/admin/metrics/export.xlsx'),
+    },
+    {
+      name: 'GET /api/admin/metrics/export.csv',
+      expected: adminOnly(200),
+      send: (a) => a.get('/api/admin/metrics/export.csv'),
     },
     {
       name: 'POST /api/admin/cfas',
