@@ -27,7 +27,7 @@ import { generateToken, hashToken } from '../infra/tokens';
 import { auditEndpoints } from './audit.routes';
 import type { User } from './auth';
 import { workflowCalls, type ApiDeps } from './deps';
-import { endpoint, type AnyEndpoint, type EndpointContext, type Method } from './endpoint';
+import { endpoint, type AnyEndpoint, type EndpointContext } from './endpoint';
 import { HttpError } from './errors';
 import { withTemporalDeadline } from './workflow-calls';
 import { contractsTemplate } from './contract-workbook';
@@ -104,6 +104,9 @@ function changedReason(outcome: ReasonChangeOutcome, code: string) {
   }
 }
 
+/** The pro forma numbers an IBAN alert lists at most (it always gives their count). */
+const MAX_ALERT_NUMBERS = 200;
+
 /** The workflow of the alert about an audited change: one per audit row, the CFA's id keeps it unique per database. */
 export const ibanAlertWorkflowId = (cfaId: string, auditId: number): string => `iban-changed-${cfaId}-${auditId}`;
 
@@ -123,7 +126,8 @@ async function startIbanAlert(deps: ApiDeps, user: User, change: CfaChange): Pro
       oldIban: maskIban(change.before.iban),
       newIban: maskIban(change.after.iban),
       awaitingPaymentCount: change.awaitingPayment.length,
-      awaitingPaymentNumbers: change.awaitingPayment,
+      // The count is exact; the list is capped (a workflow's input and an e-mail stay small).
+      awaitingPaymentNumbers: change.awaitingPayment.slice(0, MAX_ALERT_NUMBERS),
       changedByName: user.name,
       changedByEmail: user.email,
       changedAt: change.audit.at,
@@ -144,9 +148,6 @@ async function startIbanAlert(deps: ApiDeps, user: User, change: CfaChange): Pro
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
 }
-
-// api/endpoint.ts's Method does not list 'put' yet (Express and the OpenAPI document take it as is).
-const PUT = 'put' as string as Method;
 
 /** Reference data, managed by admins: CFAs, users and their tokens, mandates, contracts, refusal reasons. */
 export function adminEndpoints(deps: ApiDeps): AnyEndpoint[] {
@@ -191,7 +192,7 @@ export function adminEndpoints(deps: ApiDeps): AnyEndpoint[] {
       params: cfaParams,
       body: updateCfaRequest,
       responses: { 200: { description: 'Le CFA', schema: cfaResponse } },
-      errors: [404, 409, 422, 503],
+      errors: [404, 422, 503],
       handle: async ({ user, params, body, reply }) => {
         const cfa = await updateCfa(deps.db, params.cfaId, body, {
           actor: user.id,
@@ -503,7 +504,7 @@ export function adminEndpoints(deps: ApiDeps): AnyEndpoint[] {
 
     endpoint({
       operationId: 'assignPortfolio',
-      method: PUT,
+      method: 'put',
       path: '/api/admin/validators/:userId/portfolio',
       tag: 'Administration',
       summary: 'Remplace le portefeuille de CFA d’un valideur',

@@ -13,7 +13,7 @@ import { receiveFile, type UploadedFile, type UploadKind } from './uploads';
  * document cannot drift from what is served.
  */
 
-export type Method = 'get' | 'post' | 'patch';
+export type Method = 'get' | 'post' | 'put' | 'patch';
 
 export interface ResponseDoc {
   description: string;

@@ -158,7 +158,8 @@ export function renderMail(template: MailTemplate, data: Data): RenderedMail {
           `${author ? ` par ${author}` : ''}${when ? ` le ${when}` : ''}.\n\n` +
           `Ancien IBAN : ${maskIban(str(data, 'oldIban'))}\n` +
           `Nouvel IBAN : ${maskIban(str(data, 'newIban'))}\n\n` +
-          `${count} pro forma(s) validée(s) en attente de paiement : ${numbers.join(', ')}.\n\n` +
+          `${count} pro forma(s) validée(s) en attente de paiement : ${numbers.join(', ')}` +
+          `${count > numbers.length ? ` et ${count - numbers.length} autre(s)` : ''}.\n\n` +
           `Un changement d’IBAN avant un paiement est la voie classique de la fraude au virement : vérifiez-le ` +
           `auprès du CFA, par un contact connu de vous, avant d’ordonner ces paiements.`,
       };

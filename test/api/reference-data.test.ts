@@ -4,9 +4,13 @@ import { NamespaceNotFoundError, WorkflowNotFoundError, type Client } from '@tem
 import ExcelJS from 'exceljs';
 import { simpleParser } from 'mailparser';
 import request from 'supertest';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createNotificationActivities } from '../../activities/notifications';
 import { ibanAlertWorkflowId } from '../../api/admin.routes';
 import { createApp } from '../../api/app';
 import { parisDate } from '../../domain/dates';
+import { MAIL_ATTEMPTS } from '../../domain/mail-templates';
+import { createMailer } from '../../infra/mailer';
 import { hashToken } from '../../infra/tokens';
 import { TEST_IBAN, insertCfa, insertProForma, uniqueSiret } from '../helpers/fixtures';
 import { binary, startApiStack, type ApiStack, type TestUser } from '../helpers/api';
@@ -93,6 +97,9 @@ describe('reference data', () => {
       ]);
       const unknown = await admin().patch(`/api/admin/cfas/${crypto.randomUUID()}`, { trusted: true });
       expect(unknown.status).toBe(404);
+      // A request that changes nothing is not a change.
+      const same = await admin().patch(`/api/admin/cfas/${cfa.id}`, { name: 'CFA Audité', trusted: false });
+      expect(same.status).toBe(200);
       expect(await auditCount()).toBe(rowsBefore);
 
       const changed = await admin().patch(`/api/admin/cfas/${cfa.id}`, {
@@ -429,6 +436,41 @@ describe('reference data', () => {
       expect(new Set(mails.map((m) => m.idempotency_key)).size).toBe(admins.length);
     });
 
+    it('sends nothing for a change whose transaction has not committed: retried, then given up at the last attempt', async () => {
+      const activities = createNotificationActivities({
+        db: db(),
+        mailer: createMailer({ outboxDir: api.stack.outboxDir, from: 'test@opco.example' }),
+      });
+      const alert = {
+        key: `iban-changed-${crypto.randomUUID()}-0`,
+        auditId: 2_000_000_000,
+        template: 'IBAN_CHANGED' as const,
+        data: {
+          cfaName: 'CFA Fantôme',
+          cfaSiret: '73282932000074',
+          oldIban: TEST_IBAN,
+          newIban: NEW_IBAN,
+          awaitingPaymentCount: 1,
+          awaitingPaymentNumbers: ['PRO-00000001'],
+          changedByName: 'Admin',
+          changedByEmail: 'admin@opco.example',
+          changedAt: new Date().toISOString(),
+        },
+      };
+      await expect(new MockActivityEnvironment({ attempt: 1 }).run(activities.alertAdmins, alert)).rejects.toThrow(
+        'is not committed',
+      );
+      expect(await new MockActivityEnvironment({ attempt: MAIL_ATTEMPTS }).run(activities.alertAdmins, alert)).toEqual({
+        sent: 0,
+      });
+      const written = await db()
+        .selectFrom('notifications')
+        .select('id')
+        .where('idempotency_key', 'like', `${alert.key}%`)
+        .execute();
+      expect(written).toEqual([]);
+    });
+
     it('changes nothing when the alert cannot be started (Temporal unreachable): 503, no audit row', async () => {
       const cfa = await insertCfa(db(), { siret: uniqueSiret(), iban: TEST_IBAN });
       await insertProForma(db(), cfa.id, { status: 'VALIDATED' });
@@ -572,6 +614,10 @@ describe('reference data', () => {
         version: 2,
         active: true,
       });
+      // The same text again makes no new version.
+      const same = await admin().patch(`/api/admin/refusal-reasons/${code}`, { label: 'Pièce manquante' });
+      expect(same.status).toBe(200);
+      expect(same.body.version).toBe(2);
       expect((await admin().patch(`/api/admin/refusal-reasons/${code}`, {})).status).toBe(422);
       expect((await admin().patch(`/api/admin/refusal-reasons/${code}`, { label: '  ' })).status).toBe(422);
 

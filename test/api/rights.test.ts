@@ -116,6 +116,17 @@ describe('rights matrix', () => {
     return (await api.createUser('validator')).id;
   }
 
+  async function freshRefusalReason(): Promise<string> {
+    const code = `MOTIF_${crypto.randomBytes(3).toString('hex').toUpperCase()}`;
+    const { agent, auth } = api.http(api.users.admin);
+    const res = await agent
+      .post('/api/admin/refusal-reasons')
+      .set(auth)
+      .send({ code, label: 'Motif', letter: 'Madame, monsieur, …' });
+    expect(res.status).toBe(201);
+    return code;
+  }
+
   beforeAll(async () => {
     api = await startApiStack();
     api.stack.extract.mockImplementation(async (input) => {
@@ -360,6 +371,48 @@ describe('rights matrix', () => {
           label: 'Motif',
           letter: 'Madame, monsieur, …',
         }),
+    },
+    { name: 'GET /api/admin/audit', expected: adminOnly(200), send: (a) => a.get('/api/admin/audit') },
+    {
+      name: 'GET /api/admin/audit/export.xlsx',
+      expected: adminOnly(200),
+      send: (a) => a.get('/api/admin/audit/export.xlsx'),
+    },
+    {
+      name: 'GET /api/admin/audit/export.csv',
+      expected: adminOnly(200),
+      send: (a) => a.get('/api/admin/audit/export.csv'),
+    },
+    {
+      name: 'PATCH /api/admin/users/:userId',
+      expected: adminOnly(200),
+      send: (a, id) => a.patch(`/api/admin/users/${id}`).send({ name: 'Nouveau nom' }),
+      fresh: throwawayUser,
+    },
+    {
+      name: 'PUT /api/admin/validators/:userId/portfolio',
+      expected: adminOnly(200),
+      // An empty portfolio: the queues of the other rows stay as they are.
+      send: (a, id) => a.put(`/api/admin/validators/${id}/portfolio`).send({ cfaIds: [] }),
+      fresh: throwawayUser,
+    },
+    { name: 'GET /api/admin/portfolios', expected: adminOnly(200), send: (a) => a.get('/api/admin/portfolios') },
+    {
+      name: 'GET /api/admin/refusal-reasons/:code',
+      expected: { ...unauthenticated, admin: 200, validator: 200, cfa: 403, 'other CFA': 403 },
+      send: (a) => a.get('/api/admin/refusal-reasons/OTHER'),
+    },
+    {
+      name: 'PATCH /api/admin/refusal-reasons/:code',
+      expected: adminOnly(200),
+      send: (a, code) => a.patch(`/api/admin/refusal-reasons/${code}`).send({ label: 'Motif modifié' }),
+      fresh: freshRefusalReason,
+    },
+    {
+      name: 'POST /api/admin/refusal-reasons/:code/retire',
+      expected: adminOnly(200),
+      send: (a, code) => a.post(`/api/admin/refusal-reasons/${code}/retire`),
+      fresh: freshRefusalReason,
     },
   ];
 

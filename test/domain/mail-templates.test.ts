@@ -147,6 +147,12 @@ describe('the French e-mails of the pro forma lifecycle', () => {
       expect(mail.text).not.toContain('2004');
     });
 
+    it('counts the pro formas a capped list leaves out', () => {
+      expect(renderMail('IBAN_CHANGED', { ...DATA, awaitingPaymentCount: 250 }).text).toContain(
+        'en attente de paiement : PRO-00000042, PRO-00000043 et 248 autre(s).',
+      );
+    });
+
     it('gives the Paris time across a change of daylight saving time', () => {
       expect(renderMail('IBAN_CHANGED', { ...DATA, changedAt: '2026-03-31T23:30:00Z' }).text).toContain(
         'le 01/04/2026 à 01:30 (heure de Paris)',
