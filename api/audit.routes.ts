@@ -1,7 +1,8 @@
 import { auditForExport, listAudit, type AuditFilters, type AuditView } from '../db/reference-audit';
 import { parisDate } from '../domain/dates';
 import { nowOf, type ApiDeps } from './deps';
-import { endpoint, type AnyEndpoint, type EndpointContext } from './endpoint';
+import { sendFile } from './downloads';
+import { endpoint, type AnyEndpoint } from './endpoint';
 import { HttpError } from './errors';
 import { CSV_TYPE, XLSX_TYPE, csv, workbook, type Column } from './exports';
 import { AUDITED_ENTITY_LABELS, auditExportQuery, auditListQuery, auditListResponse } from './schemas/admin';
@@ -38,21 +39,6 @@ export const AUDIT_COLUMNS: readonly Column<AuditView>[] = [
   { header: 'Avant', kind: 'text', width: 60, value: (a) => json(a.before) },
   { header: 'Après', kind: 'text', width: 60, value: (a) => json(a.after) },
 ];
-
-function sendFile(
-  ctx: Pick<EndpointContext<unknown, unknown, unknown>, 'res'>,
-  type: string,
-  name: string,
-  bytes: Buffer,
-) {
-  ctx.res.status(200);
-  // attachment() also sets the type of the name's extension: the type given, judged by the server, comes after.
-  ctx.res.attachment(name);
-  ctx.res.type(type);
-  ctx.res.setHeader('X-Content-Type-Options', 'nosniff');
-  ctx.res.setHeader('Cache-Control', 'private, no-store');
-  ctx.res.send(bytes);
-}
 
 async function exportRows(deps: ApiDeps, filters: AuditFilters): Promise<AuditView[]> {
   const rows = await auditForExport(deps.db, filters, MAX_AUDIT_EXPORT_ROWS + 1);

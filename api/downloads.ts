@@ -1,4 +1,5 @@
 import { extensionOf, sanitizeFileName, type AcceptedMimeType } from '../domain/deposit-rules';
+import type { EndpointContext } from './endpoint';
 
 /** The extensions a browser or a desktop maps to each accepted type; any other one is replaced. */
 const EXTENSIONS_OF: Record<AcceptedMimeType, readonly string[]> = {
@@ -25,4 +26,20 @@ export function downloadFileName(depositedName: string, mimeType: AcceptedMimeTy
   return kept && EXTENSIONS_OF[mimeType].includes(kept.toLowerCase())
     ? `${base}.${kept}`
     : `${base}.${extensionOf(mimeType)}`;
+}
+
+/** Sends a file to download: its type as the server judged it, never sniffed, never cached by a shared cache. */
+export function sendFile(
+  ctx: Pick<EndpointContext<unknown, unknown, unknown>, 'res'>,
+  type: string,
+  name: string,
+  bytes: Buffer,
+): void {
+  ctx.res.status(200);
+  // attachment() also sets the type of the name's extension: the type given, judged by the server, comes after.
+  ctx.res.attachment(name);
+  ctx.res.type(type);
+  ctx.res.setHeader('X-Content-Type-Options', 'nosniff');
+  ctx.res.setHeader('Cache-Control', 'private, no-store');
+  ctx.res.send(bytes);
 }

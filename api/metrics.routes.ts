@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { BACKLOG_BANDS, metrics, type Metrics } from '../db/metrics';
 import { parisDate } from '../domain/dates';
 import { nowOf, type ApiDeps } from './deps';
-import { endpoint, type AnyEndpoint, type EndpointContext } from './endpoint';
+import { sendFile } from './downloads';
+import { endpoint, type AnyEndpoint } from './endpoint';
 import { HttpError } from './errors';
 import { CSV_TYPE, XLSX_TYPE, csv, type Column } from './exports';
 import { isoDate, response, uuid } from './schemas/common';
@@ -324,20 +325,6 @@ export function metricsCsv(m: Metrics, table: MetricsTable): Buffer {
 
 function nullOr(value: string | number | null, format: (v: number) => string): string | null {
   return value === null ? null : format(Number(value));
-}
-
-function sendFile(
-  ctx: Pick<EndpointContext<unknown, unknown, unknown>, 'res'>,
-  type: string,
-  name: string,
-  bytes: Buffer,
-) {
-  ctx.res.status(200);
-  ctx.res.attachment(name);
-  ctx.res.type(type);
-  ctx.res.setHeader('X-Content-Type-Options', 'nosniff');
-  ctx.res.setHeader('Cache-Control', 'private, no-store');
-  ctx.res.send(bytes);
 }
 
 export function metricsEndpoints(deps: ApiDeps): AnyEndpoint[] {

@@ -11,9 +11,9 @@ import { cancelUpdate, getProFormaQuery, proFormaWorkflowId } from '../workflows
 import { scopeOf, type User } from './auth';
 import { depositInvoice } from './deposits';
 import { generationDeps, nowOf, workflowCalls, type ApiDeps } from './deps';
-import { downloadFileName } from './downloads';
+import { downloadFileName, sendFile } from './downloads';
 import { generateProFormas, listEligibleInstallments } from './generation';
-import { endpoint, type AnyEndpoint, type EndpointContext } from './endpoint';
+import { endpoint, type AnyEndpoint } from './endpoint';
 import { HttpError } from './errors';
 import { CONTRACT_COLUMNS, CSV_TYPE, PRO_FORMA_COLUMNS, XLSX_TYPE, csv, workbook } from './exports';
 import { documentParams, emptyBody, meResponse, numberParams } from './schemas/common';
@@ -47,21 +47,6 @@ export async function currentDetail(deps: ApiDeps, scope: Scope, number: string)
   const detail = await findProFormaDetail(deps.db, scope, number);
   if (!detail) throw notFound(number);
   return detail;
-}
-
-function sendFile(
-  ctx: Pick<EndpointContext<unknown, unknown, unknown>, 'res'>,
-  type: string,
-  name: string,
-  bytes: Buffer,
-) {
-  ctx.res.status(200);
-  // attachment() also sets the type of the name's extension: the type given, judged by the server, comes after.
-  ctx.res.attachment(name);
-  ctx.res.type(type);
-  ctx.res.setHeader('X-Content-Type-Options', 'nosniff');
-  ctx.res.setHeader('Cache-Control', 'private, no-store');
-  ctx.res.send(bytes);
 }
 
 /** The CFA's and everyone's pro forma endpoints: eligibility, generation, lists, detail, deposit, exports. */

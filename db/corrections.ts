@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { FieldChange } from '../domain/desk';
 import { documentIdByVersion } from './invoices';
-import { proFormaIdByNumber } from './pro-formas';
+import { auditOnce, proFormaIdByNumber } from './pro-formas';
 import type { Database } from './schema';
 import { userIdOrNull } from './user-ids';
 
@@ -36,26 +36,15 @@ export function createCorrectionRepository(db: Kysely<Database>) {
       await db.transaction().execute(async (trx) => {
         const id = await proFormaIdByNumber(trx, record.number);
         const documentId = await documentIdByVersion(trx, id, record.version);
-        const inserted = await trx
-          .insertInto('audit_events')
-          .values({
-            pro_forma_id: id,
-            actor: record.actor,
-            action: 'CORRECT_READING',
-            from_status: null,
-            to_status: null,
-            details: JSON.stringify({
-              version: record.version,
-              changes: record.changes,
-              justification: record.justification,
-            }),
-            idempotency_key: record.key,
-            at: record.at,
-          })
-          .onConflict((oc) => oc.column('idempotency_key').doNothing())
-          .returning('id')
-          .executeTakeFirst();
-        if (!inserted) return;
+        const recorded = await auditOnce(trx, {
+          proFormaId: id,
+          key: record.key,
+          actor: record.actor,
+          action: 'CORRECT_READING',
+          at: record.at,
+          details: { version: record.version, changes: record.changes, justification: record.justification },
+        });
+        if (!recorded) return;
         const author = userIdOrNull(record.actor);
         if (author !== null) {
           await trx

@@ -1,5 +1,5 @@
 import type { DocumentVersion } from '../domain/deposit-rules';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Transaction, Updateable } from 'kysely';
 import type { ControlFacts, ControlResult } from '../domain/controls';
 import { parisDate } from '../domain/dates';
 import { DomainError } from '../domain/errors';
@@ -33,6 +33,30 @@ export async function documentIdByVersion(
     .executeTakeFirst();
   if (!row) throw new DomainError('NOT_FOUND', `Version ${version} du document absente`);
   return row.id;
+}
+
+/**
+ * What a version's reading or controls set on its pro forma, unless a newer version was deposited meanwhile (the
+ * invoice workflow of a superseded version, cancelled too late, changes nothing).
+ */
+async function setForLatestVersion(
+  trx: Transaction<Database>,
+  proFormaId: string,
+  version: number,
+  values: Updateable<Database['pro_formas']>,
+): Promise<void> {
+  await trx
+    .updateTable('pro_formas')
+    .set(values)
+    .where('id', '=', proFormaId)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('documents').select('id').where('pro_forma_id', '=', proFormaId).where('version', '>', version),
+        ),
+      ),
+    )
+    .execute();
 }
 
 export function createInvoiceRepository(db: Kysely<Database>) {
@@ -78,22 +102,10 @@ export function createInvoiceRepository(db: Kysely<Database>) {
           })
           .onConflict((oc) => oc.column('document_id').doNothing())
           .execute();
-        // A reading of a version superseded meanwhile (its invoice workflow cancelled too late) names no invoice.
-        await trx
-          .updateTable('pro_formas')
-          .set({ invoice_number: extraction.fields.invoiceNumber, reading_engine: extraction.engine })
-          .where('id', '=', id)
-          .where(({ not, exists, selectFrom }) =>
-            not(
-              exists(
-                selectFrom('documents')
-                  .select('id')
-                  .where('pro_forma_id', '=', id)
-                  .where('version', '>', input.version),
-              ),
-            ),
-          )
-          .execute();
+        await setForLatestVersion(trx, id, input.version, {
+          invoice_number: extraction.fields.invoiceNumber,
+          reading_engine: extraction.engine,
+        });
       });
     },
 
@@ -128,21 +140,9 @@ export function createInvoiceRepository(db: Kysely<Database>) {
             })),
           )
           .execute();
-        await trx
-          .updateTable('pro_formas')
-          .set({ review_codes: input.results.filter((r) => r.outcome !== 'PASSED').map((r) => r.code) })
-          .where('id', '=', id)
-          .where(({ not, exists, selectFrom }) =>
-            not(
-              exists(
-                selectFrom('documents')
-                  .select('id')
-                  .where('pro_forma_id', '=', id)
-                  .where('version', '>', input.version),
-              ),
-            ),
-          )
-          .execute();
+        await setForLatestVersion(trx, id, input.version, {
+          review_codes: input.results.filter((r) => r.outcome !== 'PASSED').map((r) => r.code),
+        });
       });
     },
 

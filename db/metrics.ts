@@ -254,23 +254,8 @@ export async function metrics(db: Kysely<Database>, period: MetricsPeriod, now: 
         ...durations(d),
       };
     }),
-    validators: validators.map((v) => ({
-      userId: v.id,
-      name: v.name,
-      decided: v.decided,
-      approved: v.approved,
-      refused: v.refused,
-      ...durations(v),
-    })),
-    validatorDays: validatorDays.map((v) => ({
-      day: v.day,
-      userId: v.id,
-      name: v.name,
-      decided: v.decided,
-      approved: v.approved,
-      refused: v.refused,
-      ...durations(v),
-    })),
+    validators: validators.map(validatorFigures),
+    validatorDays: validatorDays.map((v) => ({ day: v.day, ...validatorFigures(v) })),
     refusalsByReason: reasons.map((r) => ({
       reasonCode: r.reason_code as string,
       label: r.label,
@@ -314,4 +299,24 @@ export function backlogQuery(db: Kysely<Database>, now: Date) {
         return sql<number>`(count(*) filter (where ${condition}))::int`.as(b.band);
       }),
     );
+}
+
+/** A validator's figures over a period or a day. */
+function validatorFigures(
+  v: {
+    id: string;
+    name: string;
+    decided: number;
+    approved: number;
+    refused: number;
+  } & Parameters<typeof durations>[0],
+) {
+  return {
+    userId: v.id,
+    name: v.name,
+    decided: v.decided,
+    approved: v.approved,
+    refused: v.refused,
+    ...durations(v),
+  };
 }

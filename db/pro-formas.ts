@@ -88,6 +88,41 @@ export async function proFormaIdByNumber(
   return row.id;
 }
 
+/**
+ * Writes one audit event of a pro forma under its idempotency key (workflow id + step); false when a retry finds it
+ * already there, and so must change nothing else.
+ */
+export async function auditOnce(
+  trx: Transaction<Database>,
+  event: {
+    proFormaId: string;
+    key: string;
+    actor: string;
+    action: string;
+    at: string;
+    from?: ProFormaStatus;
+    to?: ProFormaStatus;
+    details: Record<string, unknown> | null;
+  },
+): Promise<boolean> {
+  const inserted = await trx
+    .insertInto('audit_events')
+    .values({
+      pro_forma_id: event.proFormaId,
+      actor: event.actor,
+      action: event.action,
+      from_status: event.from ?? null,
+      to_status: event.to ?? null,
+      details: JSON.stringify(event.details),
+      idempotency_key: event.key,
+      at: event.at,
+    })
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
 export function createProFormaRepository(db: Kysely<Database>) {
   return {
     /** The workflow exists: the generation's reconciliation no longer needs to start it. */
@@ -104,22 +139,17 @@ export function createProFormaRepository(db: Kysely<Database>) {
     async recordTransition(record: TransitionRecord): Promise<void> {
       await db.transaction().execute(async (trx) => {
         const id = await proFormaIdByNumber(trx, record.number);
-        const inserted = await trx
-          .insertInto('audit_events')
-          .values({
-            pro_forma_id: id,
-            actor: record.actor,
-            action: record.action,
-            from_status: record.from,
-            to_status: record.to,
-            details: JSON.stringify({ stage: record.stage, ...record.details }),
-            idempotency_key: record.key,
-            at: record.at,
-          })
-          .onConflict((oc) => oc.column('idempotency_key').doNothing())
-          .returning('id')
-          .executeTakeFirst();
-        if (!inserted) return;
+        const recorded = await auditOnce(trx, {
+          proFormaId: id,
+          key: record.key,
+          actor: record.actor,
+          action: record.action,
+          at: record.at,
+          from: record.from,
+          to: record.to,
+          details: { stage: record.stage, ...record.details },
+        });
+        if (!recorded) return;
         await trx
           .updateTable('pro_formas')
           .set({ status: record.to, stage: record.stage, ...stampsOf(record), ...deskColumnsOf(record) })
@@ -132,22 +162,15 @@ export function createProFormaRepository(db: Kysely<Database>) {
     async recordClaim(record: ClaimRecord): Promise<void> {
       await db.transaction().execute(async (trx) => {
         const id = await proFormaIdByNumber(trx, record.number);
-        const inserted = await trx
-          .insertInto('audit_events')
-          .values({
-            pro_forma_id: id,
-            actor: record.actor,
-            action: record.action,
-            from_status: null,
-            to_status: null,
-            details: JSON.stringify(record.claim && { holder: record.claim.userId, expiresAt: record.claim.expiresAt }),
-            idempotency_key: record.key,
-            at: record.at,
-          })
-          .onConflict((oc) => oc.column('idempotency_key').doNothing())
-          .returning('id')
-          .executeTakeFirst();
-        if (!inserted) return;
+        const recorded = await auditOnce(trx, {
+          proFormaId: id,
+          key: record.key,
+          actor: record.actor,
+          action: record.action,
+          at: record.at,
+          details: record.claim && { holder: record.claim.userId, expiresAt: record.claim.expiresAt },
+        });
+        if (!recorded) return;
         const holder = record.claim ? userIdOrNull(record.claim.userId) : null;
         await trx
           .updateTable('pro_formas')
