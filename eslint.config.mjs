@@ -39,13 +39,16 @@ const nodeBuiltins = [
  * of the project is an error, so a new folder must find its place here. `types` may be imported for their types
  * only (erased before bundling, so a workflow may name its activities). migrations/ import nothing (below).
  */
-const app = ['service', 'api', 'worker', 'workflows', 'activities', 'extraction', 'db', 'domain', 'infra'];
+// documents/ renders the PDFs the API serves (data in, bytes out): a presentation layer beside api/.
+const app = ['service', 'api', 'worker', 'workflows', 'activities', 'extraction', 'db', 'domain', 'infra', 'documents'];
 // What api/ may take from workflows/: the contract, never the workflow's code (it runs in the sandbox).
 const workflowContract = ['workflows/pro-forma.messages', 'workflows/search-attributes'];
 const layers = {
   bin: { imports: app },
   service: { imports: app.slice(1) },
-  api: { imports: [...workflowContract, 'activities', 'extraction', 'db', 'domain', 'infra'] },
+  api: { imports: [...workflowContract, 'documents', 'activities', 'extraction', 'db', 'domain', 'infra'] },
+  // Pure rendering: the data it prints is typed by db/, never read from it.
+  documents: { imports: ['domain', 'infra'], types: ['db'] },
   worker: { imports: ['workflows', 'activities', 'extraction', 'db', 'domain', 'infra'] },
   workflows: { imports: ['domain'], types: ['activities', 'extraction', 'db', 'infra'], pure: true },
   activities: { imports: ['extraction', 'db', 'domain', 'infra'] },

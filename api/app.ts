@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { MAX_FILE_BYTES } from '../domain/deposit-rules';
 import { adminEndpoints } from './admin.routes';
 import { decisionEndpoints } from './decisions.routes';
+import { documentEndpoints } from './documents.routes';
 import type { ApiDeps } from './deps';
 import { metricsEndpoints } from './metrics.routes';
 import { mountEndpoints, type AnyEndpoint, type MountOptions } from './endpoint';
@@ -27,6 +28,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Every endpoint of the API, in mounting order (fixed paths such as export.xlsx before `:number`). */
 export function apiEndpoints(deps: ApiDeps): AnyEndpoint[] {
   return [
+    ...documentEndpoints(deps),
     ...proFormaEndpoints(deps),
     ...validationQueueEndpoints(deps),
     ...decisionEndpoints(deps),

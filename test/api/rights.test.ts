@@ -112,6 +112,16 @@ describe('rights matrix', () => {
     return number;
   }
 
+  async function paid(): Promise<string> {
+    const number = await validated();
+    const { agent, auth } = api.http(api.users.admin);
+    expect(
+      (await agent.post(`/api/pro-formas/${number}/payment-confirmation`).set(auth).send({ reference: 'VIR-DROITS' }))
+        .status,
+    ).toBe(200);
+    return number;
+  }
+
   async function throwawayUser(): Promise<string> {
     return (await api.createUser('validator')).id;
   }
@@ -225,6 +235,22 @@ describe('rights matrix', () => {
       name: 'GET /api/pro-formas/:number/contracts.xlsx',
       expected: { ...unauthenticated, admin: 200, validator: 200, cfa: 200, 'other CFA': 404 },
       send: (a, n) => a.get(`/api/pro-formas/${n}/contracts.xlsx`),
+    },
+    {
+      name: 'GET /api/pro-formas/:number/document.pdf',
+      expected: { ...unauthenticated, admin: 200, validator: 200, cfa: 200, 'other CFA': 404 },
+      send: (a, n) => a.get(`/api/pro-formas/${n}/document.pdf`),
+    },
+    {
+      name: 'GET /api/pro-formas/:number/refusal.pdf',
+      expected: { ...unauthenticated, admin: 200, validator: 200, cfa: 200, 'other CFA': 404 },
+      send: (a) => a.get(`/api/pro-formas/${refused}/refusal.pdf`),
+    },
+    {
+      name: 'GET /api/pro-formas/:number/payment-advice.pdf',
+      expected: { ...unauthenticated, admin: 200, validator: 200, cfa: 200, 'other CFA': 404 },
+      send: (a, n) => a.get(`/api/pro-formas/${n}/payment-advice.pdf`),
+      fresh: paid,
     },
     {
       name: 'GET /api/validation/queue',

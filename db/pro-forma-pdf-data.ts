@@ -1,0 +1,193 @@
+import type { Kysely } from 'kysely';
+import { costNatureLabel, type CostNature, type SettlementMode } from '../domain/cost-nature';
+import type { ProFormaKind, ProFormaStatus } from '../domain/process';
+import { findProFormaDetail, type RefusalDetailView } from './pro-forma-detail';
+import { proFormaLines, type ProFormaLineView } from './pro-forma-lines';
+import { iso, type Scope } from './pro-forma-summary';
+import type { Database, PaymentKindCode, PaymentStatusCode } from './schema';
+
+/**
+ * What the PDF documents of a pro forma print (documents/): the pro forma itself, its refusal letter and its
+ * payment advice. Every read takes the caller's scope: another CFA's pro forma is not found.
+ */
+
+export interface CfaContactView {
+  name: string;
+  siret: string;
+  email: string;
+  /** Normalized: upper case, no spaces. */
+  iban: string;
+}
+
+/** The pro forma as its documents name it: number, kind, nature, amounts, dates and its CFA. */
+export interface PdfProFormaView {
+  number: string;
+  kind: ProFormaKind;
+  nature: CostNature;
+  natureLabel: string;
+  totalCents: number;
+  status: ProFormaStatus;
+  settlementMode: SettlementMode | null;
+  /** The CFA's own invoice (or credit note) number, as read on its latest deposit. */
+  invoiceNumber: string | null;
+  createdAt: string;
+  paidAt: string | null;
+  cfa: CfaContactView;
+}
+
+export interface ProFormaPdfData extends PdfProFormaView {
+  lines: ProFormaLineView[];
+}
+
+export interface RefusalPdfData {
+  proForma: PdfProFormaView;
+  /** Undefined while the decision is being recorded (the status is written an instant before). */
+  refusal: RefusalDetailView | undefined;
+}
+
+/** A credit note netted into a transfer: its pro forma, the CFA's credit-note number, its (negative) amount. */
+export interface NettedCreditNoteView {
+  number: string;
+  invoiceNumber: string | null;
+  amountCents: number;
+}
+
+export interface PaymentAdvicePdfData {
+  proForma: PdfProFormaView;
+  /** The live payment (a withdrawn order is not one); null before any payment order. */
+  payment: {
+    kind: PaymentKindCode;
+    status: Exclude<PaymentStatusCode, 'WITHDRAWN'>;
+    /** What the transfer carries: the pro forma's total less the netted credit notes. */
+    amountCents: number;
+    orderedAt: string;
+    confirmedAt: string | null;
+    reference: string | null;
+    /** The DEDUCTION credit notes deducted from this transfer, oldest first. */
+    netted: NettedCreditNoteView[];
+    /** For a DEDUCTION credit note: the pro forma whose transfer it was deducted from. */
+    nettedInto: string | null;
+  } | null;
+}
+
+async function findPdfProForma(
+  db: Kysely<Database>,
+  scope: Scope,
+  number: string,
+): Promise<(PdfProFormaView & { id: string }) | undefined> {
+  let query = db
+    .selectFrom('pro_formas as p')
+    .innerJoin('cfas as c', 'c.id', 'p.cfa_id')
+    .select([
+      'p.id',
+      'p.number',
+      'p.kind',
+      'p.nature',
+      'p.total_cents',
+      'p.status',
+      'p.settlement_mode',
+      'p.invoice_number',
+      'p.created_at',
+      'p.paid_at',
+      'c.name as cfa_name',
+      'c.siret as cfa_siret',
+      'c.email as cfa_email',
+      'c.iban as cfa_iban',
+    ])
+    .where('p.number', '=', number);
+  if (scope.cfaId !== null) query = query.where('p.cfa_id', '=', scope.cfaId);
+  const row = await query.executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    number: row.number,
+    kind: row.kind,
+    nature: row.nature,
+    natureLabel: costNatureLabel(row.nature),
+    totalCents: row.total_cents,
+    status: row.status,
+    settlementMode: row.settlement_mode,
+    invoiceNumber: row.invoice_number,
+    createdAt: row.created_at.toISOString(),
+    paidAt: iso(row.paid_at),
+    cfa: { name: row.cfa_name, siret: row.cfa_siret, email: row.cfa_email, iban: row.cfa_iban },
+  };
+}
+
+/** The pro forma with its lines (by contract, then period), for its PDF. */
+export async function proFormaPdfData(
+  db: Kysely<Database>,
+  scope: Scope,
+  number: string,
+): Promise<ProFormaPdfData | undefined> {
+  const found = await findPdfProForma(db, scope, number);
+  if (!found) return undefined;
+  const { id, ...proForma } = found;
+  return { ...proForma, lines: await proFormaLines(db, id) };
+}
+
+/** The pro forma and its latest refusal (as GET …/refusal answers it), for the refusal letter. */
+export async function refusalPdfData(
+  db: Kysely<Database>,
+  scope: Scope,
+  number: string,
+): Promise<RefusalPdfData | undefined> {
+  const [found, detail] = await Promise.all([
+    findPdfProForma(db, scope, number),
+    findProFormaDetail(db, scope, number),
+  ]);
+  if (!found || !detail) return undefined;
+  const { id: _id, ...proForma } = found;
+  return { proForma, refusal: detail.refusal };
+}
+
+/** The pro forma, its live payment and the credit notes netted into it, for the payment advice. */
+export async function paymentAdvicePdfData(
+  db: Kysely<Database>,
+  scope: Scope,
+  number: string,
+): Promise<PaymentAdvicePdfData | undefined> {
+  const found = await findPdfProForma(db, scope, number);
+  if (!found) return undefined;
+  const { id, ...proForma } = found;
+  const payment = await db
+    .selectFrom('payments as pay')
+    .leftJoin('payments as into', 'into.id', 'pay.netted_in_payment_id')
+    .leftJoin('pro_formas as intoPf', 'intoPf.id', 'into.pro_forma_id')
+    .select([
+      'pay.id',
+      'pay.kind',
+      'pay.status',
+      'pay.amount_cents',
+      'pay.ordered_at',
+      'pay.confirmed_at',
+      'pay.reference',
+      'intoPf.number as netted_into',
+    ])
+    .where('pay.pro_forma_id', '=', id)
+    .where('pay.status', '!=', 'WITHDRAWN')
+    .$narrowType<{ status: Exclude<PaymentStatusCode, 'WITHDRAWN'> }>()
+    .executeTakeFirst();
+  if (!payment) return { proForma, payment: null };
+  const netted = await db
+    .selectFrom('payments as n')
+    .innerJoin('pro_formas as pf', 'pf.id', 'n.pro_forma_id')
+    .select(['pf.number', 'pf.invoice_number', 'n.amount_cents'])
+    .where('n.netted_in_payment_id', '=', payment.id)
+    .orderBy('n.ordered_at')
+    .orderBy('pf.number')
+    .execute();
+  return {
+    proForma,
+    payment: {
+      kind: payment.kind,
+      status: payment.status,
+      amountCents: payment.amount_cents,
+      orderedAt: payment.ordered_at.toISOString(),
+      confirmedAt: iso(payment.confirmed_at),
+      reference: payment.reference,
+      netted: netted.map((n) => ({ number: n.number, invoiceNumber: n.invoice_number, amountCents: n.amount_cents })),
+      nettedInto: payment.netted_into ?? null,
+    },
+  };
+}
