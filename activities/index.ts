@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { Mailer } from '../infra/mailer';
 import { createControlActivities } from './controls';
+import { createMandateActivities } from './mandates';
 import { createNotificationActivities } from './notifications';
 import { createPaymentActivities } from './payments';
 import { createReadModelActivities } from './read-model';
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createControlActivities(deps),
     ...createPaymentActivities(deps),
     ...createNotificationActivities(deps),
+    ...createMandateActivities(deps),
   };
 }
 

@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
+import { cfaRecipients } from '../db/cfa-settings';
 import { createNotificationRepository } from '../db/notifications';
 import { auditExists } from '../db/reference-audit';
 import type { Database } from '../db/schema';
@@ -56,8 +57,14 @@ export function createNotificationActivities({ db, mailer }: { db: Kysely<Databa
   }
 
   return {
+    /**
+     * A status e-mail to the CFA: at the addresses of « Mon CFA » that receive its kind (one idempotent e-mail each),
+     * else at the address the workflow knows.
+     */
     async sendStatusEmail(input: SendStatusEmailInput): Promise<void> {
-      await deliver(input);
+      const recipients = await cfaRecipients(db, { number: input.number }, input.template, input.to);
+      if (recipients.length === 1 && recipients[0] === input.to) return deliver(input);
+      for (const to of recipients) await deliver({ ...input, key: `${input.key}:${to.toLowerCase()}`, to });
     },
 
     /** Tells every active validator that a decision is overdue (one e-mail each, each idempotent). */

@@ -4,6 +4,7 @@ import {
   cfaExists,
   createCfa,
   createMandate,
+  createMandateWithDocument,
   createRefusalReason,
   createUser,
   findRefusalReason,
@@ -31,7 +32,8 @@ import { endpoint, type AnyEndpoint, type EndpointContext } from './endpoint';
 import { HttpError } from './errors';
 import { withTemporalDeadline } from './workflow-calls';
 import { contractsTemplate } from './contract-workbook';
-import { readImportedWorkbook } from './uploads';
+import { acceptInvoiceFile, readImportedWorkbook } from './uploads';
+import { MANDATE_UPLOAD_FIELDS, mandateItem, mandateUploadFields } from './schemas/mandates';
 import { XLSX_TYPE } from './exports';
 import {
   cfaListResponse,
@@ -224,6 +226,56 @@ export function adminEndpoints(deps: ApiDeps): AnyEndpoint[] {
           { actor: user.id },
         );
         reply(201, mandateResponse, mandate);
+      },
+    }),
+
+    endpoint({
+      operationId: 'uploadMandate',
+      method: 'post',
+      path: '/api/admin/cfas/:cfaId/mandates/document',
+      tag: 'Administration',
+      summary: 'Enregistre un mandat de facturation signé (PDF) du CFA',
+      description:
+        'multipart/form-data : le mandat signé dans le champ « file » (un PDF, jugé sur son contenu, 5 Mo au plus), ' +
+        'et les champs « validFrom » (AAAA-MM-JJ) et « validTo » (facultatif : sans fin). Le fichier est conservé ' +
+        'avant l’enregistrement du mandat ; l’enregistrement est historisé.',
+      right: 'admin:manage',
+      params: cfaParams,
+      upload: 'invoice',
+      uploadFields: MANDATE_UPLOAD_FIELDS,
+      body: mandateUploadFields,
+      responses: { 201: { description: 'Le mandat et son document', schema: mandateItem } },
+      errors: [404, 413, 415, 422, 429],
+      handle: async ({ user, params, body, file, reply }) => {
+        if (!file) throw new HttpError(400, 'FILE_MISSING', 'Aucun fichier reçu.');
+        if (!(await cfaExists(deps.db, params.cfaId))) {
+          throw new HttpError(404, 'NOT_FOUND', `CFA ${params.cfaId} introuvable.`);
+        }
+        const accepted = await acceptInvoiceFile(file);
+        if (accepted.mimeType !== 'application/pdf') {
+          throw new HttpError(415, 'FILE_TYPE_NOT_ACCEPTED', 'Le mandat signé est attendu au format PDF.', {
+            detected: accepted.mimeType,
+          });
+        }
+        // The file first: a mandate row never names a document the store does not hold.
+        await deps.store.put(file.buffer);
+        const mandate = await createMandateWithDocument(
+          deps.db,
+          {
+            cfaId: params.cfaId,
+            validFrom: body.validFrom,
+            validTo: body.validTo ?? null,
+            document: {
+              sha256: accepted.sha256,
+              fileName: accepted.fileName,
+              mimeType: 'application/pdf',
+              size: accepted.size,
+              uploadedBy: user.id,
+            },
+          },
+          { actor: user.id },
+        );
+        reply(201, mandateItem, mandate);
       },
     }),
 

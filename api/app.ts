@@ -5,10 +5,13 @@ import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import { MAX_FILE_BYTES } from '../domain/deposit-rules';
 import { adminEndpoints } from './admin.routes';
+import { contractEndpoints } from './contracts.routes';
 import { decisionEndpoints } from './decisions.routes';
 import { documentEndpoints } from './documents.routes';
 import type { ApiDeps } from './deps';
+import { mandateEndpoints } from './mandates.routes';
 import { metricsEndpoints } from './metrics.routes';
+import { myCfaEndpoints } from './my-cfa.routes';
 import { mountEndpoints, type AnyEndpoint, type MountOptions } from './endpoint';
 import { errorHandler, notFoundHandler } from './errors';
 import { openApiDocument } from './openapi';
@@ -34,6 +37,9 @@ export function apiEndpoints(deps: ApiDeps): AnyEndpoint[] {
     ...decisionEndpoints(deps),
     ...metricsEndpoints(deps),
     ...adminEndpoints(deps),
+    ...contractEndpoints(deps),
+    ...mandateEndpoints(deps),
+    ...myCfaEndpoints(deps),
   ];
 }
 

@@ -40,6 +40,8 @@ declare module 'express-serve-static-core' {
  */
 export const RIGHTS = {
   'me:read': ['admin', 'validator', 'cfa'],
+  'my-cfa:read': ['cfa'],
+  'my-cfa:manage': ['cfa'],
   'pro-formas:read': ['admin', 'validator', 'cfa'],
   'installments:read': ['cfa'],
   'pro-formas:generate': ['cfa'],
@@ -55,6 +57,8 @@ export const RIGHTS = {
   'audit:read': ['admin'],
   'metrics:read': ['admin'],
   'admin:manage': ['admin'],
+  'contracts:read': ['cfa', 'validator', 'admin'],
+  'mandates:read': ['cfa', 'validator', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Right = keyof typeof RIGHTS;
 

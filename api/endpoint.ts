@@ -53,6 +53,8 @@ export interface Endpoint<
   query?: Q;
   body?: B;
   upload?: UploadKind;
+  /** Text fields accepted beside the uploaded file (multipart), validated by `body` (none by default). */
+  uploadFields?: readonly string[];
   /** Reads the `Idempotency-Key` header. */
   idempotent?: boolean;
   responses: Record<number, ResponseDoc>;
@@ -111,7 +113,9 @@ export function mountEndpoints(router: Router, endpoints: readonly AnyEndpoint[]
         : {};
       next();
     });
-    if (spec.upload) chain.push(options.uploadRateLimit, receiveFile(options.uploadLimits[spec.upload]));
+    if (spec.upload) {
+      chain.push(options.uploadRateLimit, receiveFile(options.uploadLimits[spec.upload], spec.uploadFields));
+    }
     chain.push(async (req, res) => {
       const query = spec.query
         ? parse(

@@ -1,13 +1,23 @@
+import crypto from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
-import { createGenerationRepository, type EligibleFilters, type EligibleInstallmentView } from '../db/generation';
+import {
+  createGenerationRepository,
+  type EligibleFilters,
+  type EligibleInstallmentView,
+  type EligiblePageRequest,
+  type ExclusionReason,
+  type PlannedReservation,
+} from '../db/generation';
 import type { Database } from '../db/schema';
 import { costNatureLabel, type CostNature, type SettlementMode } from '../domain/cost-nature';
 import { parisDate } from '../domain/dates';
-import { formatEuros } from '../domain/money';
-import { planSelection, recap, type SelectionRecap } from '../domain/pro-forma';
+import { formatEuros, formatIntegerFrench } from '../domain/money';
+import { DomainError } from '../domain/errors';
+import { planSelection, recap, type BillableInstallment, type SelectionRecap } from '../domain/pro-forma';
 import { statusLabel } from '../domain/process';
 import type { Config } from '../infra/config';
+import { HttpError } from './errors';
 import {
   proFormaWorkflowId,
   type ProFormaWorkflow,
@@ -46,6 +56,8 @@ export interface GenerateInput {
   installmentIds?: string[];
   /** For a credit note; the CFA's default otherwise. */
   settlementMode?: SettlementMode;
+  /** The preview's token: when the selection's state changed since, nothing is created (409 PREVIEW_OUTDATED). */
+  previewToken?: string;
   actor: string;
   /** "Today" in Europe/Paris decides which installments have started; injectable for tests. */
   now?: Date;
@@ -69,16 +81,193 @@ export interface GeneratedProForma {
   createdAt: string;
 }
 
-/** The installments a CFA may bill now in a cost nature, filtered as in « Mes contrats », with the recap. */
+/**
+ * A page of the installments a CFA may bill now in a cost nature, filtered as in « Mes contrats », with the total and
+ * the recap of the whole filtered selection.
+ */
 export async function listEligibleInstallments(
   db: Kysely<Database>,
   cfaId: string,
   nature: CostNature,
   filters: EligibleFilters,
+  page: EligiblePageRequest,
   now: Date = new Date(),
-): Promise<{ items: EligibleInstallmentView[]; recap: SelectionRecap }> {
-  const items = await createGenerationRepository(db).listEligible(cfaId, nature, filters, parisDate(now));
-  return { items, recap: recap(items) };
+): Promise<{ items: EligibleInstallmentView[]; total: number; page: number; pageSize: number; recap: SelectionRecap }> {
+  const found = await createGenerationRepository(db).listEligible(cfaId, nature, filters, parisDate(now), page);
+  const invoiceCents = exactCents(found.recap.invoice_cents, found.recap.count);
+  const creditCents = exactCents(found.recap.credit_cents, found.recap.count);
+  return {
+    items: found.items,
+    total: found.recap.count,
+    page: page.page,
+    pageSize: page.pageSize,
+    recap: {
+      count: found.recap.count,
+      invoiceCents,
+      creditCents,
+      totalCents: exactCents(
+        String(BigInt(found.recap.invoice_cents) + BigInt(found.recap.credit_cents)),
+        found.recap.count,
+      ),
+    },
+  };
+}
+
+/** A sum SQL computed exactly, as a number of cents; beyond what a number holds exactly, the 422 of sumCents. */
+function exactCents(text: string, count: number): number {
+  const total = BigInt(text);
+  if (total > BigInt(Number.MAX_SAFE_INTEGER) || total < -BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new DomainError(
+      'AMOUNT_OUT_OF_RANGE',
+      `Le total des ${formatIntegerFrench(count)} échéances dépasse ${formatEuros(Number.MAX_SAFE_INTEGER)} : ` +
+        'réduisez la sélection.',
+      { count, totalCents: text },
+    );
+  }
+  return Number(total);
+}
+
+// ---- The plan of a selection: one function for the generation and its preview -------------------------------------
+
+export interface SelectionInput {
+  cfaId: string;
+  nature: CostNature;
+  installmentIds?: readonly string[];
+  settlementMode?: SettlementMode;
+}
+
+/**
+ * The state a selection's outcome depends on, hashed: the normalized selection, the CFA's default settlement and, for
+ * each installment considered (every eligible one without ids; each selected one otherwise), its id, its amount and
+ * whether it is eligible. Equal tokens: generating now creates what the preview showed.
+ */
+export function previewTokenOf(
+  selection: SelectionInput,
+  basis: { cfa: { creditNoteSettlement: SettlementMode }; eligible: readonly BillableInstallment[] },
+): string {
+  const eligible = new Map(basis.eligible.map((i) => [i.id, i.amountCents]));
+  const considered = selection.installmentIds
+    ? [...selection.installmentIds].sort().map((id) => `${id}:${eligible.get(id) ?? '-'}`)
+    : basis.eligible.map((i) => `${i.id}:${i.amountCents}`).sort();
+  const state = JSON.stringify({
+    v: 1,
+    cfa: selection.cfaId,
+    nature: selection.nature,
+    settlementMode: selection.settlementMode ?? null,
+    creditNoteSettlement: basis.cfa.creditNoteSettlement,
+    all: selection.installmentIds === undefined,
+    considered,
+  });
+  return `pv1.${crypto.createHash('sha256').update(state).digest('base64url')}`;
+}
+
+/**
+ * What a selection makes out of the eligible installments: the plan generation reserves and the preview shows (the
+ * one place it is written); refuses a selection generation would refuse, and, with a preview's token, a selection
+ * whose state changed since the preview.
+ */
+export function planGeneration(
+  selection: SelectionInput & { previewToken?: string },
+  basis: { cfa: { creditNoteSettlement: SettlementMode }; eligible: readonly BillableInstallment[] },
+): PlannedReservation[] {
+  if (selection.previewToken !== undefined && previewTokenOf(selection, basis) !== selection.previewToken) {
+    throw new HttpError(
+      409,
+      'PREVIEW_OUTDATED',
+      'La sélection a changé depuis le récapitulatif (une échéance facturée par ailleurs, un montant modifié, une ' +
+        'échéance libérée…) : rien n’a été généré, affichez de nouveau le récapitulatif.',
+    );
+  }
+  return planSelection(basis.eligible, selection, basis.cfa.creditNoteSettlement);
+}
+
+export const EXCLUSION_LABELS: Record<ExclusionReason, string> = {
+  NOT_SELECTED: 'Échéance éligible non sélectionnée',
+  UNKNOWN: 'Échéance inconnue',
+  OTHER_CFA: 'Échéance d’un autre CFA',
+  OTHER_NATURE: 'Échéance d’une autre nature de coûts',
+  NOT_STARTED: 'Période non commencée',
+  ALREADY_BILLED: 'Échéance déjà dans une pro forma',
+};
+
+export interface GenerationPreview {
+  nature: CostNature;
+  included: { count: number };
+  excluded: {
+    count: number;
+    byReason: { reason: ExclusionReason; label: string; count: number }[];
+    /** The selected installments left out (the eligible ones not selected are only counted). */
+    items: { installmentId: string; reason: ExclusionReason; label: string }[];
+  };
+  recap: SelectionRecap;
+  proFormas: {
+    kind: 'INVOICE' | 'CREDIT_NOTE';
+    nature: CostNature;
+    totalCents: number;
+    lineCount: number;
+    settlementMode: SettlementMode | null;
+  }[];
+  /** Whether generating this selection now succeeds; otherwise `blocking` is what it would answer. */
+  generable: boolean;
+  blocking: { code: string; message: string } | null;
+  previewToken: string;
+}
+
+/** What generating the selection would create now (the same plan), without creating anything. */
+export async function previewGeneration(
+  db: Kysely<Database>,
+  selection: SelectionInput,
+  now: Date = new Date(),
+): Promise<GenerationPreview> {
+  const repository = createGenerationRepository(db);
+  const today = parisDate(now);
+  const basis = await repository.selectionBasis(selection.cfaId, selection.nature, today);
+  const eligibleIds = new Set(basis.eligible.map((i) => i.id));
+  const wanted = selection.installmentIds ? new Set(selection.installmentIds) : null;
+  const included = wanted ? basis.eligible.filter((i) => wanted.has(i.id)) : basis.eligible;
+  const notSelected = wanted ? basis.eligible.length - included.length : 0;
+  const missing = selection.installmentIds?.filter((id) => !eligibleIds.has(id)) ?? [];
+  const exclusions = await repository.exclusions(selection.cfaId, selection.nature, today, missing);
+
+  let planned: PlannedReservation[] = [];
+  let blocking: GenerationPreview['blocking'] = null;
+  try {
+    planned = planGeneration(selection, basis);
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    blocking = { code: error.code, message: error.message };
+    // What the selection's eligible part would make, shown beside what blocks it.
+    if (included.length > 0 && missing.length > 0) {
+      try {
+        planned = planGeneration({ ...selection, installmentIds: included.map((i) => i.id) }, basis);
+      } catch (inner) {
+        if (!(inner instanceof DomainError)) throw inner;
+      }
+    }
+  }
+  const counts = new Map<ExclusionReason, number>();
+  if (notSelected > 0) counts.set('NOT_SELECTED', notSelected);
+  for (const e of exclusions) counts.set(e.reason, (counts.get(e.reason) ?? 0) + 1);
+  return {
+    nature: selection.nature,
+    included: { count: included.length },
+    excluded: {
+      count: notSelected + exclusions.length,
+      byReason: [...counts].map(([reason, count]) => ({ reason, label: EXCLUSION_LABELS[reason], count })),
+      items: exclusions.map((e) => ({ installmentId: e.id, reason: e.reason, label: EXCLUSION_LABELS[e.reason] })),
+    },
+    recap: recap(included),
+    proFormas: planned.map((p) => ({
+      kind: p.kind,
+      nature: selection.nature,
+      totalCents: p.totalCents,
+      lineCount: p.lines.length,
+      settlementMode: p.settlementMode,
+    })),
+    generable: blocking === null,
+    blocking,
+    previewToken: previewTokenOf(selection, basis),
+  };
 }
 
 /**
@@ -98,7 +287,7 @@ export async function generateProFormas(deps: GenerationDeps, input: GenerateInp
     today: parisDate(input.now ?? new Date()),
     actor: input.actor,
     workflowIdOf: proFormaWorkflowId,
-    plan: (eligible, cfa) => planSelection(eligible, input, cfa.creditNoteSettlement),
+    plan: (eligible, cfa) => planGeneration(input, { eligible, cfa }),
   });
   const created = reserved.map((row): GeneratedProForma => ({
     id: row.id,

@@ -49,6 +49,12 @@ function components(): Record<string, JsonSchema> {
   return Object.fromEntries(Object.entries(all).map(([id, schema]) => [id, clean(schema as JsonSchema)]));
 }
 
+/** The part of an object's JSON Schema a multipart form's fields take. */
+interface MultipartFields {
+  properties?: Record<string, unknown>;
+  required?: string[];
+}
+
 function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   const id = (io === 'input' ? requestSchemas : responseSchemas).get(schema)?.id;
   if (id) return { $ref: COMPONENT(id) };
@@ -104,6 +110,11 @@ function operation(spec: AnyEndpoint): JsonSchema {
         },
       ]
     : [];
+  // An upload's text fields beside the file are its body schema's (validated by it once multer has read them).
+  const fields =
+    spec.upload && spec.body
+      ? (clean(z.toJSONSchema(spec.body, { io: 'input', unrepresentable: 'any' }) as JsonSchema) as MultipartFields)
+      : undefined;
   const requestBody = spec.upload
     ? {
         required: true,
@@ -111,9 +122,12 @@ function operation(spec: AnyEndpoint): JsonSchema {
           'multipart/form-data': {
             schema: {
               type: 'object',
-              required: ['file'],
+              required: ['file', ...(fields?.required ?? [])],
               additionalProperties: false,
-              properties: { file: { type: 'string', format: 'binary', contentMediaType: 'application/octet-stream' } },
+              properties: {
+                file: { type: 'string', format: 'binary', contentMediaType: 'application/octet-stream' },
+                ...fields?.properties,
+              },
             },
           },
         },
@@ -186,16 +200,8 @@ export function openApiDocument(endpoints: readonly AnyEndpoint[]): JsonSchema {
         '{items, total, page, pageSize}. Chaque objet ayant un status a aussi son statusLabel (libellé français).',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
-    tags: [
-      { name: 'Service' },
-      { name: 'Compte' },
-      { name: 'CFA' },
-      { name: 'Pro formas' },
-      { name: 'Exports' },
-      { name: 'Validation' },
-      { name: 'Paiement' },
-      { name: 'Administration' },
-    ],
+    // Every tag an endpoint names, in the order they first appear (the service's own first).
+    tags: [...new Set(['Service', ...endpoints.map((spec) => spec.tag)])].map((name) => ({ name })),
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'Jeton montré une fois à sa création' },

@@ -12,7 +12,7 @@ import { scopeOf, type User } from './auth';
 import { depositInvoice } from './deposits';
 import { generationDeps, nowOf, workflowCalls, type ApiDeps } from './deps';
 import { downloadFileName, sendFile } from './downloads';
-import { generateProFormas, listEligibleInstallments } from './generation';
+import { generateProFormas, listEligibleInstallments, previewGeneration } from './generation';
 import { endpoint, type AnyEndpoint } from './endpoint';
 import { HttpError } from './errors';
 import { CONTRACT_COLUMNS, CSV_TYPE, PRO_FORMA_COLUMNS, XLSX_TYPE, csv, workbook } from './exports';
@@ -23,6 +23,7 @@ import {
   eligibleResponse,
   generatedResponse,
   generateRequest,
+  generationPreviewResponse,
   proFormaDetailResponse,
   proFormaExportQuery,
   proFormaListQuery,
@@ -71,14 +72,24 @@ export function proFormaEndpoints(deps: ApiDeps): AnyEndpoint[] {
       tag: 'CFA',
       summary: 'Échéances éligibles à la facturation, avec le récapitulatif',
       description:
-        'Les échéances du CFA dont la période a commencé et qui ne sont dans aucune pro forma vivante, pour une nature de coûts.',
+        'Les échéances du CFA dont la période a commencé et qui ne sont dans aucune pro forma vivante, pour une nature ' +
+        'de coûts, par pages (page, pageSize), triées (sort, order), avec la recherche avancée (prénom et nom de ' +
+        'l’apprenti à part, SIRET adhérent, SIRET du CFA pédagogique, statut de la rupture) ; total et récapitulatif ' +
+        'portent sur toute la sélection filtrée.',
       right: 'installments:read',
       query: eligibleQuery,
       responses: { 200: { description: 'Les échéances et le récapitulatif', schema: eligibleResponse } },
       errors: [422],
       handle: async ({ user, query, reply }) => {
-        const { nature, ...filters } = query;
-        const result = await listEligibleInstallments(deps.db, user.cfaId as string, nature, filters, nowOf(deps));
+        const { nature, page, pageSize, sort, order, ...filters } = query;
+        const result = await listEligibleInstallments(
+          deps.db,
+          user.cfaId as string,
+          nature,
+          filters,
+          { page, pageSize, sort, order },
+          nowOf(deps),
+        );
         reply(200, eligibleResponse, result);
       },
     }),
@@ -91,7 +102,8 @@ export function proFormaEndpoints(deps: ApiDeps): AnyEndpoint[] {
       summary: 'Génère la ou les pro formas d’une sélection',
       description:
         'Sans installmentIds : toutes les échéances éligibles de la nature. Une sélection mêlant montants positifs et ' +
-        'négatifs donne deux pro formas : une facture et un avoir. 409 quand une échéance n’est plus éligible.',
+        'négatifs donne deux pro formas : une facture et un avoir. 409 quand une échéance n’est plus éligible, ou ' +
+        '(PREVIEW_OUTDATED) quand la sélection a changé depuis le récapitulatif dont previewToken est le jeton.',
       right: 'pro-formas:generate',
       body: generateRequest,
       responses: { 201: { description: 'Les pro formas générées', schema: generatedResponse } },
@@ -103,6 +115,7 @@ export function proFormaEndpoints(deps: ApiDeps): AnyEndpoint[] {
             nature: body.nature,
             installmentIds: body.installmentIds,
             settlementMode: body.settlementMode,
+            previewToken: body.previewToken,
             actor: user.id,
             now: nowOf(deps),
             // The rows are committed: the reconciliation of workflow starts starts them once Temporal answers.
@@ -115,12 +128,36 @@ export function proFormaEndpoints(deps: ApiDeps): AnyEndpoint[] {
     }),
 
     endpoint({
+      operationId: 'previewGeneration',
+      method: 'post',
+      path: '/api/pro-formas/preview',
+      tag: 'CFA',
+      summary: 'Le récapitulatif avant génération : ce que la génération de la sélection créerait, sans rien créer',
+      description:
+        'Même corps que POST /api/pro-formas. Échéances incluses et exclues (avec le motif de chaque exclusion), ' +
+        'montants facture, avoir et total, pro formas qui seraient générées, et un jeton (previewToken) à joindre à la ' +
+        'génération : si la sélection a changé entre-temps, la génération répond 409 PREVIEW_OUTDATED.',
+      right: 'pro-formas:generate',
+      body: generateRequest,
+      responses: { 200: { description: 'Le récapitulatif', schema: generationPreviewResponse } },
+      errors: [422],
+      handle: async ({ user, body, reply }) => {
+        const { previewToken: _ignored, ...selection } = body;
+        const preview = await previewGeneration(deps.db, { cfaId: user.cfaId as string, ...selection }, nowOf(deps));
+        reply(200, generationPreviewResponse, preview);
+      },
+    }),
+
+    endpoint({
       operationId: 'listProFormas',
       method: 'get',
       path: '/api/pro-formas',
       tag: 'Pro formas',
       summary: 'Liste filtrée des pro formas, les plus récentes d’abord',
-      description: 'Le filtre category donne la liste d’un compteur du tableau de bord.',
+      description:
+        'Le filtre category donne la liste d’un compteur du tableau de bord. Dates de génération et de dépôt (jours ' +
+        'de Paris), montants, contrat, apprenti, date de la facture, recherche libre (q) ; le total compte les pro ' +
+        'formas filtrées.',
       right: 'pro-formas:read',
       query: proFormaListQuery,
       responses: { 200: { description: 'Une page de la liste', schema: proFormaListResponse } },

@@ -61,11 +61,21 @@ function uploadError(error: unknown, maxBytes: number): HttpError {
   return new HttpError(400, 'INVALID_MULTIPART', 'Corps multipart/form-data invalide ou incomplet.');
 }
 
-/** Reads the single file of a multipart request into memory, within `maxBytes`; sets `req.upload`. */
-export function receiveFile(maxBytes: number): RequestHandler {
+/**
+ * Reads the single file of a multipart request into memory, within `maxBytes`; sets `req.upload`. `fields`: the text
+ * fields accepted beside the file (none by default), left in `req.body` for the endpoint's body schema.
+ */
+export function receiveFile(maxBytes: number, fields: readonly string[] = []): RequestHandler {
   const single = multer({
     storage: multer.memoryStorage(),
-    limits: { fileSize: maxBytes, files: 1, fields: 0, parts: 1, headerPairs: 20 },
+    limits: {
+      fileSize: maxBytes,
+      files: 1,
+      fields: fields.length,
+      parts: 1 + fields.length,
+      fieldSize: 1024,
+      headerPairs: 20,
+    },
     defParamCharset: 'utf8',
   }).single('file');
   return (req, res, next) => {
@@ -82,6 +92,14 @@ export function receiveFile(maxBytes: number): RequestHandler {
       if (!file) {
         return next(
           new HttpError(400, 'FILE_MISSING', 'Aucun fichier reçu : le fichier est attendu dans le champ « file ».'),
+        );
+      }
+      const unexpected = Object.keys((req.body ?? {}) as Record<string, unknown>).filter((f) => !fields.includes(f));
+      if (unexpected.length > 0) {
+        return next(
+          new HttpError(400, 'INVALID_MULTIPART', `Champ inattendu : ${unexpected.join(', ')}.`, {
+            reason: 'LIMIT_UNEXPECTED_FIELD',
+          }),
         );
       }
       req.upload = { buffer: file.buffer, originalName: file.originalname, size: file.size };

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { SettlementMode } from '../domain/cost-nature';
 import type { Database, JsonRecord, UserRoleCode } from './schema';
 import { uniquely } from './errors';
+import { MANDATE_COLUMNS, toMandate, type MandateListItem } from './mandates';
 import { replacePortfolioIn } from './portfolios';
 import { writeAudit, type WrittenAudit } from './reference-audit';
 
@@ -698,5 +699,54 @@ export async function retireRefusalReason(
       after: reasonSnapshot(after),
     });
     return { kind: 'changed', reason: after };
+  });
+}
+
+/** The signed document of a mandate, already in the document store (stored first, then the row). */
+export interface MandateDocumentInput {
+  sha256: string;
+  fileName: string;
+  mimeType: 'application/pdf';
+  size: number;
+  uploadedBy: string;
+}
+
+/** Records a mandate with its signed document, audited (entity MANDATE) in the same transaction. */
+export async function createMandateWithDocument(
+  db: Kysely<Database>,
+  mandate: { cfaId: string; validFrom: string; validTo: string | null; document: MandateDocumentInput },
+  options: ChangeOptions = {},
+): Promise<MandateListItem> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('mandates')
+      .values({
+        cfa_id: mandate.cfaId,
+        valid_from: mandate.validFrom,
+        valid_to: mandate.validTo,
+        document_sha256: mandate.document.sha256,
+        document_file_name: mandate.document.fileName,
+        document_mime_type: mandate.document.mimeType,
+        document_size_bytes: mandate.document.size,
+        uploaded_by: mandate.document.uploadedBy,
+        uploaded_at: new Date(),
+      })
+      .returning(MANDATE_COLUMNS)
+      .executeTakeFirstOrThrow();
+    const created = toMandate(row);
+    await writeAudit(trx, {
+      entity: 'MANDATE',
+      entityId: created.id,
+      action: 'CREATE',
+      actor: options.actor ?? null,
+      before: null,
+      after: {
+        cfaId: created.cfaId,
+        validFrom: created.validFrom,
+        validTo: created.validTo,
+        document: { sha256: mandate.document.sha256, fileName: mandate.document.fileName, size: mandate.document.size },
+      },
+    });
+    return created;
   });
 }

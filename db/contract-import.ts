@@ -21,11 +21,35 @@ export interface ContractInput {
   number: string;
   label: string;
   apprenticeName: string;
+  /** Given apart, or split from apprenticeName (splitApprenticeName). */
+  apprenticeFirstName?: string;
+  apprenticeLastName?: string;
+  /** The CFA's teaching SIRET (« SIRET CFA pédagogique »), when known. */
+  trainingSiret?: string | null;
   employerName: string;
   employerSiret: string;
   startDate: string;
   endDate: string;
   status: ContractStatus;
+}
+
+/**
+ * The apprentice's first and last names from the full name, as the migration 2026_12_02_0004 split the existing rows:
+ * on the first space, « Léa Martin » → Léa / Martin, « Jean Pierre Dupont » → Jean / Pierre Dupont; without a space,
+ * all last name (first name ''). Names given apart are kept as given.
+ */
+export function splitApprenticeName(
+  fullName: string,
+  given: { firstName?: string; lastName?: string } = {},
+): { firstName: string; lastName: string } {
+  if (given.firstName !== undefined || given.lastName !== undefined) {
+    return { firstName: given.firstName?.trim() ?? '', lastName: given.lastName?.trim() ?? '' };
+  }
+  const name = fullName.trim();
+  const at = name.indexOf(' ');
+  return at < 0
+    ? { firstName: '', lastName: name }
+    : { firstName: name.slice(0, at), lastName: name.slice(at + 1).trim() };
 }
 
 export interface InstallmentView extends InstallmentInput {
@@ -67,6 +91,7 @@ export async function insertContract(
           .execute();
   return {
     id: row.id,
+    // As given: the parts of the name and the teaching SIRET are answered only when they were sent.
     ...contract,
     installments: inserted.map((i) => ({
       id: i.id,
@@ -79,11 +104,19 @@ export async function insertContract(
 }
 
 function contractColumns(c: ContractInput) {
+  const names = splitApprenticeName(c.apprenticeName, {
+    firstName: c.apprenticeFirstName,
+    lastName: c.apprenticeLastName,
+  });
   return {
     cfa_id: c.cfaId,
     number: c.number,
     label: c.label,
     apprentice_name: c.apprenticeName,
+    apprentice_first_name: names.firstName,
+    apprentice_last_name: names.lastName,
+    // Absent: kept as it is on an update (an old workbook without the column clears nothing).
+    ...(c.trainingSiret === undefined ? {} : { training_siret: c.trainingSiret }),
     employer_name: c.employerName,
     employer_siret: c.employerSiret,
     start_date: c.startDate,

@@ -5,6 +5,7 @@ import { formatProFormaNumber } from '../domain/identifiers';
 import type { BillableInstallment, PlannedProForma } from '../domain/pro-forma';
 import type { ProFormaKind } from '../domain/process';
 import { CONTRACT_COLUMNS } from './pro-forma-lines';
+import { isEligible, isReserved } from './installment-eligibility';
 import type { Database } from './schema';
 
 /**
@@ -24,8 +25,43 @@ export interface EligibleFilters {
   /** The contract starts between these dates (inclusive, YYYY-MM-DD): « le contrat débute entre ». */
   startFrom?: string;
   startTo?: string;
+  /** ENGAGE or RUPTURE (« statut de la rupture »). */
   contractStatus?: ContractStatus;
+  /** The start of the apprentice's first name, apart from the last name, without regard to case. */
+  apprenticeFirstName?: string;
+  /** The start of the apprentice's last name, without regard to case. */
+  apprenticeLastName?: string;
+  /** The CFA's teaching SIRET (« SIRET CFA pédagogique »). */
+  trainingSiret?: string;
 }
+
+export const ELIGIBLE_SORTS = ['contractNumber', 'apprentice', 'periodStart', 'amount'] as const;
+export type EligibleSort = (typeof ELIGIBLE_SORTS)[number];
+
+export interface EligiblePageRequest {
+  page: number;
+  pageSize: number;
+  sort: EligibleSort;
+  order: 'asc' | 'desc';
+}
+
+/** The recap of a whole filtered selection, as SQL sums it (exact: numeric). */
+export interface EligibleRecapRow {
+  count: number;
+  invoice_cents: string;
+  credit_cents: string;
+}
+
+/** Why an installment of a selection is left out of the pro formas it makes. */
+export const EXCLUSION_REASONS = [
+  'NOT_SELECTED',
+  'UNKNOWN',
+  'OTHER_CFA',
+  'OTHER_NATURE',
+  'NOT_STARTED',
+  'ALREADY_BILLED',
+] as const;
+export type ExclusionReason = (typeof EXCLUSION_REASONS)[number];
 
 export interface EligibleInstallmentView {
   id: string;
@@ -41,6 +77,9 @@ export interface EligibleInstallmentView {
   periodEnd: string;
   amountCents: number;
   contractStatus: ContractStatus;
+  apprenticeFirstName: string;
+  apprenticeLastName: string;
+  trainingSiret: string | null;
 }
 
 /** What a reservation decides from the CFA and its eligible installments (ordered by id). */
@@ -78,50 +117,146 @@ function eligibleInstallments(db: Kysely<Database>, cfaId: string, nature: CostN
     .innerJoin('contracts as c', 'c.id', 'i.contract_id')
     .where('c.cfa_id', '=', cfaId)
     .where('i.nature', '=', nature)
-    .where('i.period_start', '<=', today)
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom('pro_forma_lines as l')
-            .select('l.id')
-            .whereRef('l.installment_id', '=', 'i.id')
-            .where('l.released_at', 'is', null),
-        ),
-      ),
-    );
+    .where(isEligible(today));
+}
+
+/** The filtered eligible installments of a CFA in a nature (« Mes contrats »' search and advanced search). */
+function filteredEligible(
+  db: Kysely<Database>,
+  cfaId: string,
+  nature: CostNature,
+  filters: EligibleFilters,
+  today: string,
+) {
+  let query = eligibleInstallments(db, cfaId, nature, today);
+  if (filters.contractNumber !== undefined) query = query.where('c.number', '=', filters.contractNumber);
+  if (filters.apprenticeName !== undefined) {
+    query = query.where('c.apprentice_name', 'ilike', `%${escapeLike(filters.apprenticeName)}%`);
+  }
+  // Prefixes of lower(...): contracts_cfa_first_name_idx and contracts_cfa_last_name_idx (text_pattern_ops).
+  if (filters.apprenticeFirstName !== undefined) {
+    const prefix = `${escapeLike(filters.apprenticeFirstName.toLowerCase())}%`;
+    query = query.where(sql`lower(c.apprentice_first_name)`, 'like', prefix);
+  }
+  if (filters.apprenticeLastName !== undefined) {
+    const prefix = `${escapeLike(filters.apprenticeLastName.toLowerCase())}%`;
+    query = query.where(sql`lower(c.apprentice_last_name)`, 'like', prefix);
+  }
+  if (filters.trainingSiret !== undefined) query = query.where('c.training_siret', '=', filters.trainingSiret);
+  if (filters.employerSiret !== undefined) query = query.where('c.employer_siret', '=', filters.employerSiret);
+  if (filters.startFrom !== undefined) query = query.where('c.start_date', '>=', filters.startFrom);
+  if (filters.startTo !== undefined) query = query.where('c.start_date', '<=', filters.startTo);
+  if (filters.contractStatus !== undefined) query = query.where('c.status', '=', filters.contractStatus);
+  return query;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** A page of the filtered eligible installments, in the order asked (ties: contract, period, id). */
+export function eligiblePageQuery(
+  db: Kysely<Database>,
+  cfaId: string,
+  nature: CostNature,
+  filters: EligibleFilters,
+  today: string,
+  page: EligiblePageRequest,
+) {
+  const { order } = page;
+  let query = filteredEligible(db, cfaId, nature, filters, today).select([
+    ...CONTRACT_COLUMNS,
+    'c.apprentice_first_name',
+    'c.apprentice_last_name',
+    'c.training_siret',
+    'i.id',
+    'i.nature',
+    'i.amount_cents',
+  ]);
+  switch (page.sort) {
+    case 'apprentice':
+      query = query.orderBy('c.apprentice_last_name', order).orderBy('c.apprentice_first_name', order);
+      break;
+    case 'periodStart':
+      query = query.orderBy('i.period_start', order);
+      break;
+    case 'amount':
+      query = query.orderBy('i.amount_cents', order);
+      break;
+    case 'contractNumber':
+      break;
+  }
+  return query
+    .orderBy('c.number', order)
+    .orderBy('i.period_start', order)
+    .orderBy('i.id', order)
+    .limit(page.pageSize)
+    .offset((page.page - 1) * page.pageSize);
+}
+
+/** The count and the sums of the whole filtered selection (numeric sums: exact whatever their size). */
+export function eligibleRecapQuery(
+  db: Kysely<Database>,
+  cfaId: string,
+  nature: CostNature,
+  filters: EligibleFilters,
+  today: string,
+) {
+  return filteredEligible(db, cfaId, nature, filters, today).select([
+    sql<number>`count(*)::int`.as('count'),
+    sql<string>`coalesce(sum(i.amount_cents) filter (where i.amount_cents > 0), 0)::text`.as('invoice_cents'),
+    sql<string>`coalesce(sum(i.amount_cents) filter (where i.amount_cents < 0), 0)::text`.as('credit_cents'),
+  ]);
+}
+
+/** The CFA's default settlement of credit notes and its eligible installments in a nature, by id. */
+async function selectionBasis(
+  db: Kysely<Database>,
+  cfaId: string,
+  nature: CostNature,
+  today: string,
+): Promise<{ cfa: { creditNoteSettlement: SettlementMode }; eligible: BillableInstallment[] }> {
+  const cfa = await db
+    .selectFrom('cfas')
+    .select(['id', 'credit_note_settlement'])
+    .where('id', '=', cfaId)
+    .executeTakeFirst();
+  if (!cfa) throw new DomainError('NOT_FOUND', 'CFA inconnu.');
+  const eligible = await eligibleInstallments(db, cfaId, nature, today)
+    .select(['i.id', 'i.amount_cents'])
+    .orderBy('i.id')
+    .execute();
+  return {
+    cfa: { creditNoteSettlement: cfa.credit_note_settlement },
+    eligible: eligible.map((i) => ({ id: i.id, amountCents: i.amount_cents })),
+  };
 }
 
 export function createGenerationRepository(db: Kysely<Database>) {
   return {
-    /** The installments a CFA may bill on `today` in a cost nature, filtered as in « Mes contrats ». */
+    /**
+     * One page of the installments a CFA may bill on `today` in a cost nature, filtered as in « Mes contrats », with
+     * the total and the recap of the whole filtered selection (not the page's).
+     */
     async listEligible(
       cfaId: string,
       nature: CostNature,
       filters: EligibleFilters,
       today: string,
-    ): Promise<EligibleInstallmentView[]> {
-      let query = eligibleInstallments(db, cfaId, nature, today);
-      if (filters.contractNumber !== undefined) query = query.where('c.number', '=', filters.contractNumber);
-      if (filters.apprenticeName !== undefined) {
-        const pattern = `%${filters.apprenticeName.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-        query = query.where('c.apprentice_name', 'ilike', pattern);
-      }
-      if (filters.employerSiret !== undefined) query = query.where('c.employer_siret', '=', filters.employerSiret);
-      if (filters.startFrom !== undefined) query = query.where('c.start_date', '>=', filters.startFrom);
-      if (filters.startTo !== undefined) query = query.where('c.start_date', '<=', filters.startTo);
-      if (filters.contractStatus !== undefined) query = query.where('c.status', '=', filters.contractStatus);
-      const rows = await query
-        .select([...CONTRACT_COLUMNS, 'i.id', 'i.nature', 'i.amount_cents'])
-        .orderBy('c.number')
-        .orderBy('i.period_start')
-        .orderBy('i.id')
-        .execute();
-      return rows.map((r) => ({
+      page: EligiblePageRequest,
+    ): Promise<{ items: EligibleInstallmentView[]; recap: EligibleRecapRow }> {
+      const [rows, recap] = await Promise.all([
+        eligiblePageQuery(db, cfaId, nature, filters, today, page).execute(),
+        eligibleRecapQuery(db, cfaId, nature, filters, today).executeTakeFirstOrThrow(),
+      ]);
+      const items = rows.map((r) => ({
         id: r.id,
         contractNumber: r.number,
         contractLabel: r.label,
         apprenticeName: r.apprentice_name,
+        apprenticeFirstName: r.apprentice_first_name,
+        apprenticeLastName: r.apprentice_last_name,
+        trainingSiret: r.training_siret,
         employerName: r.employer_name,
         employerSiret: r.employer_siret,
         contractStart: r.start_date,
@@ -132,6 +267,41 @@ export function createGenerationRepository(db: Kysely<Database>) {
         amountCents: r.amount_cents,
         contractStatus: r.status,
       }));
+      return { items, recap: { ...recap, count: Number(recap.count) } };
+    },
+
+    /**
+     * What a selection is planned on (generation and its preview): the CFA's default settlement of credit notes and
+     * its eligible installments, by id.
+     */
+    selectionBasis: (cfaId: string, nature: CostNature, today: string) => selectionBasis(db, cfaId, nature, today),
+
+    /** Why each of `ids` is not eligible for `cfaId` in `nature` on `today` (the eligible ones are left out). */
+    async exclusions(
+      cfaId: string,
+      nature: CostNature,
+      today: string,
+      ids: readonly string[],
+    ): Promise<{ id: string; reason: Exclude<ExclusionReason, 'NOT_SELECTED'> }[]> {
+      if (ids.length === 0) return [];
+      const rows = await db
+        .selectFrom('installments as i')
+        .innerJoin('contracts as c', 'c.id', 'i.contract_id')
+        .select(['i.id', 'c.cfa_id', 'i.nature', 'i.period_start'])
+        .select(isReserved().as('billed'))
+        .where('i.id', 'in', [...ids])
+        .execute();
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      const out: { id: string; reason: Exclude<ExclusionReason, 'NOT_SELECTED'> }[] = [];
+      for (const id of ids) {
+        const row = byId.get(id);
+        if (!row) out.push({ id, reason: 'UNKNOWN' });
+        else if (row.cfa_id !== cfaId) out.push({ id, reason: 'OTHER_CFA' });
+        else if (row.nature !== nature) out.push({ id, reason: 'OTHER_NATURE' });
+        else if (row.period_start > today) out.push({ id, reason: 'NOT_STARTED' });
+        else if (row.billed) out.push({ id, reason: 'ALREADY_BILLED' });
+      }
+      return out;
     },
 
     /**
@@ -142,20 +312,8 @@ export function createGenerationRepository(db: Kysely<Database>) {
     async reserve(request: ReservationRequest): Promise<ReservedProForma[]> {
       try {
         return await db.transaction().execute(async (trx) => {
-          const cfa = await trx
-            .selectFrom('cfas')
-            .select(['id', 'credit_note_settlement'])
-            .where('id', '=', request.cfaId)
-            .executeTakeFirst();
-          if (!cfa) throw new DomainError('NOT_FOUND', 'CFA inconnu.');
-          const eligible = await eligibleInstallments(trx, request.cfaId, request.nature, request.today)
-            .select(['i.id', 'i.amount_cents'])
-            .orderBy('i.id')
-            .execute();
-          const planned = request.plan(
-            eligible.map((i) => ({ id: i.id, amountCents: i.amount_cents })),
-            { creditNoteSettlement: cfa.credit_note_settlement },
-          );
+          const basis = await selectionBasis(trx, request.cfaId, request.nature, request.today);
+          const planned = request.plan(basis.eligible, basis.cfa);
           const reserved: ReservedProForma[] = [];
           for (const plan of planned) {
             const { seq } = await sql<{ seq: number }>`select nextval('pro_forma_number_seq') as seq`

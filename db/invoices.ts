@@ -1,5 +1,5 @@
 import type { DocumentVersion } from '../domain/deposit-rules';
-import type { Kysely, Transaction, Updateable } from 'kysely';
+import { sql, type Kysely, type Transaction, type Updateable } from 'kysely';
 import type { ControlFacts, ControlResult } from '../domain/controls';
 import { parisDate } from '../domain/dates';
 import { DomainError } from '../domain/errors';
@@ -189,10 +189,14 @@ export function createInvoiceRepository(db: Kysely<Database>) {
           .execute(),
         db
           .selectFrom('mandates')
-          .select('id')
+          .select(['id', 'valid_from', 'valid_to'])
           .where('cfa_id', '=', proForma.cfa_id)
           .where('valid_from', '<=', depositDate)
           .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>=', depositDate)]))
+          // Several may cover the day: the one that lasts longest, then the latest signed.
+          .orderBy(sql`valid_to desc nulls first`)
+          .orderBy('valid_from', 'desc')
+          .orderBy('id')
           .executeTakeFirst(),
       ]);
       return {
@@ -200,6 +204,7 @@ export function createInvoiceRepository(db: Kysely<Database>) {
         cfa: { siret: proForma.siret, iban: proForma.iban },
         invoiceNumberUsedOn: usedOn.map((r) => r.number),
         sameDocumentOn: sameDocument.map((r) => r.number),
+        mandate: mandate ? { id: mandate.id, validFrom: mandate.valid_from, validTo: mandate.valid_to } : null,
         mandateValid: mandate !== undefined,
         depositDate,
       };

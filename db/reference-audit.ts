@@ -26,6 +26,8 @@ export const AUDIT_ACTIONS = [
   'ASSIGN',
   'NEW_VERSION',
   'RETIRE',
+  // A CFA user's change of its own settings (« Mon CFA »).
+  'UPDATE_SETTINGS',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

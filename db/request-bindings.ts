@@ -55,8 +55,8 @@ export async function releaseDepositClaim(db: Kysely<Database>, claimId: string)
 }
 
 /**
- * The deposit was refused: releases its claim and, when no document and no other deposit in flight holds the same
- * content, runs `remove` (the file's deletion) under the content's lock. Returns whether the file was removed.
+ * The deposit was refused: releases its claim and, when no document, no mandate and no other deposit in flight holds
+ * the same content, runs `remove` (the file's deletion) under the content's lock. Returns whether the file was removed.
  */
 export async function releaseRefusedDeposit(
   db: Kysely<Database>,
@@ -72,6 +72,15 @@ export async function releaseRefusedDeposit(
       .select('sha256')
       .where('sha256', '=', sha256)
       .unionAll(trx.selectFrom('deposits_in_flight').select('sha256').where('sha256', '=', sha256))
+      // A signed mandate is stored in the same content-addressed store: the same bytes deposited as an invoice and
+      // refused must not take the mandate's file with them.
+      .unionAll(
+        trx
+          .selectFrom('mandates')
+          .select('document_sha256 as sha256')
+          .where('document_sha256', '=', sha256)
+          .$narrowType<{ sha256: string }>(),
+      )
       .limit(1)
       .executeTakeFirst();
     if (holder) return false;

@@ -69,6 +69,15 @@ export interface MandatesTable {
   valid_from: string;
   valid_to: string | null;
   created_at: Timestamp;
+  /** The signed mandate (migration 2026_12_02_0003): all set or all null (a mandate recorded without its document). */
+  document_sha256: string | null;
+  document_file_name: string | null;
+  document_mime_type: 'application/pdf' | null;
+  document_size_bytes: number | null;
+  uploaded_by: string | null;
+  uploaded_at: NullableTimestamp;
+  /** When the CFA was told the mandate expires soon (once). */
+  expiry_notified_at: NullableTimestamp;
 }
 
 export interface ContractsTable {
@@ -78,6 +87,11 @@ export interface ContractsTable {
   /** Diploma label. */
   label: string;
   apprentice_name: string;
+  /** Split from apprentice_name on its first space unless given (trigger, migration 2026_12_02_0004). */
+  apprentice_first_name: ColumnType<string, string | undefined, string | undefined>;
+  apprentice_last_name: ColumnType<string, string | undefined, string | undefined>;
+  /** The CFA's teaching SIRET (« SIRET CFA pédagogique »), when known. */
+  training_siret: ColumnType<string | null, string | null | undefined, string | null>;
   employer_name: string;
   employer_siret: string;
   start_date: string;
@@ -136,6 +150,8 @@ export interface ProFormasTable {
   sampled: Generated<boolean>;
   /** Above the four-eyes threshold, the validator whose approval awaits a second one. */
   first_approved_by: string | null;
+  /** The issue date read on the latest invoice (YYYY-MM-DD), copied by a trigger on extractions. */
+  invoice_issue_date: ColumnType<string | null, never, never>;
 }
 
 /**
@@ -351,8 +367,19 @@ export interface DepositsInFlightTable {
   created_at: Timestamp;
 }
 
+/** An address a CFA wants some kinds of e-mail at (« Mon CFA »). */
+export interface CfaNotificationEmailsTable {
+  id: Generated<string>;
+  cfa_id: string;
+  email: string;
+  /** Template codes. */
+  kinds: string[];
+  created_at: Timestamp;
+}
+
 export interface Database {
   cfas: CfasTable;
+  cfa_notification_emails: CfaNotificationEmailsTable;
   users: UsersTable;
   mandates: MandatesTable;
   contracts: ContractsTable;

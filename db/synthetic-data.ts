@@ -35,7 +35,7 @@ export async function seedProFormas(db: Kysely<Database>, count: number, cfas = 
     insert into pro_formas (
       number, workflow_id, cfa_id, kind, nature, total_cents, status, stage, settlement_mode, invoice_number,
       refusal_origin, created_at, updated_at, deposited_at, validated_at, refused_at, paid_at, workflow_started_at,
-      review_codes, reading_engine, sampled)
+      review_codes, reading_engine, sampled, invoice_issue_date)
     select
       'PRO-' || lpad(g::text, 8, '0'),
       'pro-forma-PRO-' || lpad(g::text, 8, '0'),
@@ -63,13 +63,137 @@ export async function seedProFormas(db: Kysely<Database>, count: number, cfas = 
         '', 'TOTAL_AMOUNT', 'IBAN_MATCHES_CFA', 'TOTAL_AMOUNT,SIRET', 'INVOICE_NUMBER', 'DOCUMENT_READABLE'
       ])[1 + (g / 64) % 6], ',') else array[]::text[] end,
       case when g % 8 <> 0 then (array['FACTURX', 'TEXT_LAYER', 'OCR'])[1 + (g / 8) % 3] end,
-      ${queued} and (g / 64) % 10 = 3
+      ${queued} and (g / 64) % 10 = 3,
+      case when g % 8 not in (0, 7) then (t.created - interval '3 days')::date end
     from generate_series(1, ${count}::int) g
     cross join (select array_agg(id order by siret) as ids from cfas) c
     cross join lateral (select now() - make_interval(mins => ${count}::int - g) as created) t`.execute(db);
   for (const { indexdef } of indexes) await sql.raw(indexdef).execute(db);
+  await seedContracts(db, count);
   await sql`vacuum analyze pro_formas`.execute(db);
   await sql`vacuum analyze cfas`.execute(db);
+  for (const table of ['contracts', 'installments', 'pro_forma_lines']) {
+    await sql`vacuum analyze ${sql.id(table)}`.execute(db);
+  }
   const first = await db.selectFrom('cfas').select('id').orderBy('siret').executeTakeFirstOrThrow();
   return { firstCfaId: first.id };
+}
+
+const FIRST_NAMES = [
+  'Léa',
+  'Lucas',
+  'Emma',
+  'Hugo',
+  'Chloé',
+  'Louis',
+  'Manon',
+  'Jules',
+  'Camille',
+  'Nathan',
+  'Inès',
+  'Théo',
+  'Sarah',
+  'Enzo',
+  'Jade',
+  'Mathis',
+  'Louise',
+  'Tom',
+  'Zoé',
+  'Noah',
+  'Lina',
+  'Maël',
+  'Julia',
+  'Adam',
+];
+const LAST_NAMES = [
+  'Martin',
+  'Bernard',
+  'Thomas',
+  'Petit',
+  'Robert',
+  'Richard',
+  'Durand',
+  'Dubois',
+  'Moreau',
+  'Laurent',
+  'Simon',
+  'Michel',
+  'Lefebvre',
+  'Leroy',
+  'Roux',
+  'David',
+  'Bertrand',
+  'Morel',
+  'Fournier',
+  'Girard',
+  'Bonnet',
+  'Dupont',
+  'Lambert',
+  'Fontaine',
+  'Rousseau',
+  'Vincent',
+  'Muller',
+  'Lefèvre',
+  'Faure',
+  'André',
+  'Mercier',
+  'Blanc',
+  'Guérin',
+  'Boyer',
+  'Garnier',
+  'Chevalier',
+  'François',
+  'Legrand',
+  'Gauthier',
+  'Garcia',
+];
+
+/**
+ * The contracts behind the seeded pro formas: one contract per four pro formas (of the same CFA), one installment per
+ * pro forma (its line; released when the pro forma is cancelled) and one more, unbilled, per contract (eligible
+ * pedagogy), so that the searches by contract, apprentice and the eligible installments have realistic data. The
+ * apprentices' names cycle over common French first and last names; two contracts in three name a teaching SIRET,
+ * one in nine is broken (RUPTURE).
+ */
+async function seedContracts(db: Kysely<Database>, count: number): Promise<void> {
+  const contracts = Math.floor(count / 4) + 1;
+  await sql`
+    insert into contracts (
+      cfa_id, number, label, apprentice_name, apprentice_first_name, apprentice_last_name, training_siret,
+      employer_name, employer_siret, start_date, end_date, status)
+    select
+      c.ids[1 + (k / 8) % array_length(c.ids, 1)],
+      'CTR-' || lpad(k::text, 8, '0'),
+      'BTS Management commercial opérationnel',
+      n.first || ' ' || n.last, n.first, n.last,
+      case when k % 3 <> 0 then lpad((90000 + (k / 8) % 97)::text, 14, '0') end,
+      'Employeur ' || k % 997,
+      lpad((70000000 + k % 997)::text, 14, '0'),
+      date '2023-09-01' + (k % 365), date '2025-08-31' + (k % 365),
+      case when k % 9 = 0 then 'RUPTURE' else 'ENGAGE' end
+    from generate_series(0, ${contracts - 1}::int) k
+    cross join (select array_agg(id order by siret) as ids from cfas) c
+    cross join lateral (
+      select (${sql.val(FIRST_NAMES)}::text[])[1 + k % ${FIRST_NAMES.length}::int] as first,
+        (${sql.val(LAST_NAMES)}::text[])[1 + (k / ${FIRST_NAMES.length}::int) % ${LAST_NAMES.length}::int] as last
+    ) n`.execute(db);
+  await sql`
+    insert into installments (contract_id, nature, period_start, period_end, amount_cents)
+    select c.id, p.nature, date '2024-01-01' + (g % 4) * 30, date '2024-01-01' + (g % 4) * 30 + 27, p.total_cents
+    from generate_series(1, ${count}::int) g
+    join pro_formas p on p.number = 'PRO-' || lpad(g::text, 8, '0')
+    join contracts c on c.number = 'CTR-' || lpad((g / 4)::text, 8, '0')`.execute(db);
+  await sql`
+    insert into installments (contract_id, nature, period_start, period_end, amount_cents)
+    select c.id, 'PEDAGOGIE', date '2025-01-01', date '2025-03-31', 150000 + (k * 37) % 100000
+    from generate_series(0, ${contracts - 1}::int) k
+    join contracts c on c.number = 'CTR-' || lpad(k::text, 8, '0')`.execute(db);
+  await sql`
+    insert into pro_forma_lines (pro_forma_id, installment_id, nature, amount_cents, released_at)
+    select p.id, i.id, p.nature, p.total_cents, case when p.status = 'CANCELLED' then p.created_at + interval '1 day' end
+    from generate_series(1, ${count}::int) g
+    join pro_formas p on p.number = 'PRO-' || lpad(g::text, 8, '0')
+    join contracts c on c.number = 'CTR-' || lpad((g / 4)::text, 8, '0')
+    join installments i on i.contract_id = c.id and i.nature = p.nature
+      and i.period_start = date '2024-01-01' + (g % 4) * 30`.execute(db);
 }

@@ -91,7 +91,12 @@ export interface ControlFacts {
   invoiceNumberUsedOn: readonly string[];
   /** Other pro formas on which a file with the same SHA-256 was deposited. */
   sameDocumentOn: readonly string[];
-  /** A billing mandate of the CFA covers the deposit date (Europe/Paris). */
+  /**
+   * The billing mandate of the CFA that covers the deposit date (Europe/Paris), named by the control; null: none.
+   * Absent (older callers), `mandateValid` decides alone and the control names no mandate.
+   */
+  mandate?: UsedMandate | null;
+  /** A billing mandate of the CFA covers the deposit date: `mandate !== null` where `mandate` is given. */
   mandateValid: boolean;
   /** Deposit date in Europe/Paris, YYYY-MM-DD, for the messages. */
   depositDate: string;
@@ -164,7 +169,34 @@ function controlDuplicateDocument(sameDocumentOn: readonly string[]): ControlRes
   );
 }
 
-function controlMandate(valid: boolean, depositDate: string): ControlResult {
+/** The mandate the MANDATE_VALID control used. */
+export interface UsedMandate {
+  id: string;
+  validFrom: string;
+  /** Null: without end. */
+  validTo: string | null;
+}
+
+/** « Mandat de facturation du 01/01/2026 au 31/12/2026 (n° …) ». */
+function mandateName(mandate: UsedMandate): string {
+  const period = mandate.validTo
+    ? `du ${frenchDate(mandate.validFrom)} au ${frenchDate(mandate.validTo)}`
+    : `du ${frenchDate(mandate.validFrom)}, sans date de fin,`;
+  return `Mandat de facturation ${period} (n° ${mandate.id})`;
+}
+
+function controlMandate(facts: Pick<ControlFacts, 'mandate' | 'mandateValid' | 'depositDate'>): ControlResult {
+  const { depositDate } = facts;
+  const { mandate } = facts;
+  const valid = mandate === undefined ? facts.mandateValid : mandate !== null;
+  if (valid && mandate) {
+    return result(
+      'MANDATE_VALID',
+      'PASSED',
+      `${mandateName(mandate)} valide à la date du dépôt (${frenchDate(depositDate)}).`,
+      { depositDate, mandateId: mandate.id, validFrom: mandate.validFrom, validTo: mandate.validTo },
+    );
+  }
   return valid
     ? result(
         'MANDATE_VALID',
@@ -341,7 +373,7 @@ export function runControls(facts: ControlFacts): ControlResult[] {
   return [
     controlReadable(invoice),
     controlDuplicateDocument(facts.sameDocumentOn),
-    controlMandate(facts.mandateValid, facts.depositDate),
+    controlMandate(facts),
     controlProFormaNumber(invoice, facts.proForma.number),
     controlTotal(invoice, facts.proForma),
     controlInvoiceNumber(invoice),

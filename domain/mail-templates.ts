@@ -12,7 +12,9 @@ export const CFA_TEMPLATES = [
 export type CfaTemplate = (typeof CFA_TEMPLATES)[number];
 /** Templates sent to the Opco's staff: validators (an overdue decision), admins (a CFA's IBAN changed). */
 export const STAFF_TEMPLATES = ['ESCALATION', 'IBAN_CHANGED'] as const;
-export type MailTemplate = CfaTemplate | (typeof STAFF_TEMPLATES)[number];
+/** Templates sent to a CFA about its reference data, not about a pro forma: a billing mandate about to expire. */
+export const CFA_REFERENCE_TEMPLATES = ['MANDATE_EXPIRING'] as const;
+export type MailTemplate = CfaTemplate | (typeof STAFF_TEMPLATES)[number] | (typeof CFA_REFERENCE_TEMPLATES)[number];
 
 /** What each template says beyond the pro forma's summary (its number, kind, nature, total and CFA). */
 export interface MailDetails {
@@ -36,6 +38,8 @@ export interface MailDetails {
     /** ISO instant, shown in Europe/Paris time. */
     changedAt: string;
   };
+  /** Not about one pro forma: no summary. Dates YYYY-MM-DD. */
+  MANDATE_EXPIRING: { cfaName: string; mandateId: string; validFrom: string; validTo: string };
 }
 
 /** An IBAN hidden but for its last 4 characters, the hidden part by groups of 4: `**** **** … *** 0189`. */
@@ -62,6 +66,12 @@ function parisDateTime(instant: string): string {
   if (!instant || Number.isNaN(date.getTime())) return '';
   const parts = Object.fromEntries(PARIS_DATE_TIME.formatToParts(date).map((p) => [p.type, p.value]));
   return `${parts.day}/${parts.month}/${parts.year} à ${parts.hour}:${parts.minute} (heure de Paris)`;
+}
+
+/** `2026-12-31` → `31/12/2026`; the text as is when it is not a date. */
+function frenchDay(isoDate: string): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate);
+  return match ? `${match[3]}/${match[2]}/${match[1]}` : isoDate;
 }
 
 /** Attempts a status e-mail gets (the workflow's retry policy); the last one records the failure. */
@@ -144,6 +154,17 @@ export function renderMail(template: MailTemplate, data: Data): RenderedMail {
           `(${str(data, 'total')}) attend une décision depuis ${str(data, 'waitingDays')} jour(s).\n` +
           `Merci de la traiter depuis la file de validation.`,
       };
+    case 'MANDATE_EXPIRING': {
+      const until = frenchDay(str(data, 'validTo'));
+      return {
+        subject: `Votre mandat de facturation expire le ${until}`,
+        text:
+          `Madame, monsieur,\n\nLe mandat de facturation du CFA ${str(data, 'cfaName')} ` +
+          `(du ${frenchDay(str(data, 'validFrom'))} au ${until}, n° ${str(data, 'mandateId')}) expire le ${until}.\n` +
+          `Sans mandat valide à la date du dépôt, vos factures seront refusées. Merci de nous transmettre dès ` +
+          `maintenant un nouveau mandat signé (PDF) afin qu’il soit déposé avant cette date.${SIGNATURE}`,
+      };
+    }
     case 'IBAN_CHANGED': {
       const numbers = Array.isArray(data.awaitingPaymentNumbers) ? data.awaitingPaymentNumbers.map(String) : [];
       const count = Number(data.awaitingPaymentCount ?? numbers.length) || numbers.length;

@@ -32,6 +32,8 @@ interface TemplateColumn {
   width: number;
   numFmt?: string;
   list?: readonly string[];
+  /** A column added after the first template: a workbook made from the older one has no such column. */
+  optional?: true;
 }
 
 export const NATURE_LABELS = COST_NATURES.map(costNatureLabel);
@@ -52,6 +54,9 @@ export const TEMPLATE_COLUMNS: readonly TemplateColumn[] = [
   { header: 'Période du', width: 12, numFmt: 'dd/mm/yyyy' },
   { header: 'Période au', width: 12, numFmt: 'dd/mm/yyyy' },
   { header: 'Montant (€)', width: 14, numFmt: '#,##0.00 "€";-#,##0.00 "€"' },
+  { header: 'Prénom de l’apprenti', width: 18, optional: true },
+  { header: 'Nom de l’apprenti', width: 20, optional: true },
+  { header: 'SIRET du CFA pédagogique', width: 18, numFmt: '@', optional: true },
 ];
 
 export interface WorkbookLimits {
@@ -260,7 +265,9 @@ async function readSheet(sheet: ExcelJS.stream.xlsx.WorksheetReader): Promise<Pa
 function checkHeaders(row: ExcelJS.Row | null): void {
   const headers = TEMPLATE_COLUMNS.map((_, i) => normalizeLabel(row ? cellText(row.getCell(i + 1).value) : ''));
   const expected = TEMPLATE_COLUMNS.map((c) => normalizeLabel(c.header));
-  if (headers.some((h, i) => h !== expected[i])) {
+  // An optional column may be missing (a workbook from the older template), never another one.
+  const mismatch = headers.some((h, i) => h !== expected[i] && !(TEMPLATE_COLUMNS[i]?.optional && h === ''));
+  if (mismatch) {
     throw new Refused({
       status: 422,
       code: 'TEMPLATE_MISMATCH',
@@ -295,7 +302,12 @@ function parseRow(cells: ExcelJS.CellValue[]): ImportRow {
   const periodStart = dateAt(cells, 10);
   const periodEnd = dateAt(cells, 11);
   if (periodEnd < periodStart) fail(11, 'la fin de la période précède son début.');
+  const optionalText = (i: number, max: number) => (cellText(cells[i] ?? null) === '' ? undefined : textAt(i, max));
+  const trainingSiret = cellText(cells[15] ?? null) === '' ? undefined : siretAt(15);
   return {
+    apprenticeFirstName: optionalText(13, 100),
+    apprenticeLastName: optionalText(14, 100),
+    trainingSiret,
     cfaSiret: siretAt(0),
     number: textAt(1, 50),
     label: textAt(2),

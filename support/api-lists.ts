@@ -16,6 +16,13 @@ import { PRO_FORMA_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { dashboardQuery } from '../db/dashboard';
 import { proFormaCountQuery, proFormaPageQuery, type ProFormaFilters } from '../db/pro-forma-list';
 import type { Scope } from '../db/pro-forma-summary';
+import {
+  eligiblePageQuery,
+  eligibleRecapQuery,
+  type EligibleFilters,
+  type EligiblePageRequest,
+} from '../db/generation';
+import { parisDate } from '../domain/dates';
 import { validationQueueQueries, type QueueFilters, type QueueRequest, type QueueViewer } from '../db/validation-queue';
 import type { Database } from '../db/schema';
 
@@ -75,6 +82,85 @@ export interface ApiQuery {
   counted?: boolean;
   /** A statement of the validation queue: reads pro_formas by QUEUE_INDEXES only. */
   queue?: boolean;
+  /**
+   * A search of issue 13 (the list's new filters, the eligible installments): reads pro_formas, pro_forma_lines,
+   * contracts and installments through indexes, never by a sequential scan.
+   */
+  search?: boolean;
+}
+
+/** The big tables no search may scan sequentially. */
+export const SEARCHED_TABLES = ['pro_formas', 'pro_forma_lines', 'contracts', 'installments'] as const;
+
+/** The list's searches (issue 13): each new filter's page and total, for a CFA user and for staff. */
+export function searchApiQueries(db: Kysely<Database>, cfaId: string): ApiQuery[] {
+  const cfa: Scope = { cfaId };
+  const staff: Scope = { cfaId: null };
+  const first = { page: 1, pageSize: 50 };
+  const day = (daysAgo: number) => parisDate(new Date(Date.now() - daysAgo * 86_400_000));
+  const searches: [string, ProFormaFilters][] = [
+    ['created between two days', { createdFrom: day(10), createdTo: day(9) }],
+    ['deposited between two days', { depositedFrom: day(20), depositedTo: day(20) }],
+    ['by amount', { minAmountCents: 100_000, maxAmountCents: 101_000 }],
+    ['of a contract', { contractNumber: 'CTR-00000042' }],
+    ['of an apprentice', { apprentice: 'Lina Bertrand' }],
+    ['of an apprentice by one name', { apprentice: 'guéri' }],
+    ['by invoice date', { invoiceDate: day(30) }],
+    ['by free text (a CFA’s name)', { q: 'CFA 7' }],
+    ['by free text (an invoice number)', { q: 'fa-4242' }],
+    ['by free text (a number)', { q: '4242' }],
+    ['filtered by everything', { status: 'VALIDATED', minAmountCents: 1_000, createdFrom: day(60), q: 'FA-1' }],
+  ];
+  return searches.flatMap(([label, filters]) =>
+    [
+      ['CFA', cfa],
+      ['staff', staff],
+    ].flatMap(([who, scope]) => [
+      {
+        name: `${who as string} list ${label}, page 1`,
+        query: proFormaPageQuery(db, scope as Scope, filters, first),
+        search: true,
+      },
+      {
+        name: `${who as string} list ${label}, total`,
+        query: proFormaCountQuery(db, scope as Scope, filters),
+        search: true,
+      },
+    ]),
+  );
+}
+
+/** The eligible installments' statements (page and recap), for each sort and each advanced filter. */
+export function eligibleApiQueries(db: Kysely<Database>, cfaId: string): ApiQuery[] {
+  const today = parisDate(new Date());
+  const first: EligiblePageRequest = { page: 1, pageSize: 50, sort: 'contractNumber', order: 'asc' };
+  const requests: [string, EligibleFilters, Partial<EligiblePageRequest>][] = [
+    ['', {}, {}],
+    [' by amount', {}, { sort: 'amount', order: 'desc' }],
+    [' by apprentice', {}, { sort: 'apprentice' }],
+    [' by period start, page 3', {}, { sort: 'periodStart', page: 3 }],
+    [' of a first name', { apprenticeFirstName: 'lé' }, {}],
+    [' of a last name', { apprenticeLastName: 'MART' }, {}],
+    [' of a teaching SIRET', { trainingSiret: '00000000090000' }, {}],
+    [' of broken contracts', { contractStatus: 'RUPTURE' }, {}],
+    [
+      ' filtered by everything',
+      { apprenticeFirstName: 'l', apprenticeLastName: 'm', contractStatus: 'ENGAGE', startFrom: '2023-01-01' },
+      { sort: 'amount' },
+    ],
+  ];
+  return requests.flatMap(([label, filters, page]) => [
+    {
+      name: `eligible installments${label}, page`,
+      query: eligiblePageQuery(db, cfaId, 'PEDAGOGIE', filters, today, { ...first, ...page }),
+      search: true,
+    },
+    {
+      name: `eligible installments${label}, recap`,
+      query: eligibleRecapQuery(db, cfaId, 'PEDAGOGIE', filters, today),
+      search: true,
+    },
+  ]);
 }
 
 /** A validator of the plans (the synthetic data has no users: no portfolio, no claim). */
@@ -172,6 +258,8 @@ export function apiQueries(db: Kysely<Database>, cfaId: string): ApiQuery[] {
     { name: 'CFA dashboard', query: dashboardQuery(db, cfa), counted: true },
     { name: 'staff dashboard', query: dashboardQuery(db, staff), counted: true },
     ...queueApiQueries(db),
+    ...searchApiQueries(db, cfaId),
+    ...eligibleApiQueries(db, cfaId),
   ];
 }
 

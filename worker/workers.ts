@@ -8,6 +8,7 @@ import type { ReaderPool } from '../extraction/readers';
 import type { Db } from '../db/connect';
 import { createActivities } from '../activities';
 import { createExtractionActivities } from '../activities/extraction';
+import { ensureSchedules } from './schedules';
 
 export const QUEUES = ['main', 'ocr'] as const;
 export type QueueName = (typeof QUEUES)[number];
@@ -47,6 +48,8 @@ export async function createWorkers(deps: WorkerDeps, queues: readonly QueueName
         activities: createActivities({ db: deps.db.db, mailer: createMailer(config.mail) }),
       }),
     );
+    // The daily reminder of expiring mandates (a Temporal Schedule, created once, idempotently).
+    await ensureSchedules(connection, config.temporal.namespace, config.temporal.taskQueue, deps.logger);
   }
   if (queues.includes('ocr')) {
     if (!deps.ocr || !deps.readers) throw new Error('The ocr queue needs an OCR pool and reader processes');

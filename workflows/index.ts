@@ -2,3 +2,4 @@
 export { invoiceWorkflow } from './invoice';
 export { proFormaWorkflow } from './pro-forma';
 export { referenceAlertWorkflow } from './reference-alerts';
+export { mandateExpiryWorkflow } from './mandate-expiry';

@@ -3,6 +3,8 @@ import { DECISION_ORIGINS } from '../../domain/decisions';
 import { CORRECTABLE_FIELDS } from '../../domain/desk';
 import { EXTRACTION_ENGINES } from '../../domain/reading';
 import { PRO_FORMA_ACTIONS } from '../../domain/process';
+import { MAX_AMOUNT_CENTS } from '../../domain/money';
+import { ELIGIBLE_SORTS, EXCLUSION_REASONS } from '../../db/generation';
 import {
   categoryEnum,
   cents,
@@ -25,6 +27,21 @@ import {
   uuid,
 } from './common';
 
+const siretDigits = z
+  .string()
+  .trim()
+  .regex(/^\d{14}$/, 'SIRET attendu : 14 chiffres');
+
+const queryCents = z.coerce
+  .number()
+  .int('Montant en centimes attendu : un nombre entier')
+  .min(-MAX_AMOUNT_CENTS * 10_000)
+  .max(MAX_AMOUNT_CENTS * 10_000);
+
+const selectionRecap = z
+  .object({ count: z.number().int(), invoiceCents: cents, creditCents: cents, totalCents: cents })
+  .strict();
+
 /** The pro formas' inputs and outputs: lists and their filters, eligibility, generation, detail, dashboard. */
 
 const proFormaFilters = {
@@ -42,26 +59,75 @@ const proFormaFilters = {
   stage: stageEnum.optional(),
   category: categoryEnum.optional().describe('Catégorie d’un compteur du tableau de bord'),
   cfaId: uuid.optional().describe('Un seul CFA (personnel de l’Opco)'),
+  createdFrom: isoDate.optional().describe('Générée à partir de ce jour (heure de Paris)'),
+  createdTo: isoDate.optional().describe('Générée au plus tard ce jour (heure de Paris)'),
+  depositedFrom: isoDate.optional().describe('Facture déposée à partir de ce jour (heure de Paris)'),
+  depositedTo: isoDate.optional().describe('Facture déposée au plus tard ce jour (heure de Paris)'),
+  minAmountCents: queryCents.optional().describe('Montant total minimal, en centimes (négatif pour un avoir)'),
+  maxAmountCents: queryCents.optional().describe('Montant total maximal, en centimes'),
+  contractNumber: text(50).optional().describe('Les pro formas portant une ligne de ce contrat'),
+  apprentice: text(100)
+    .optional()
+    .describe('Les pro formas portant une ligne d’un apprenti dont un mot du nom commence ainsi (casse indifférente)'),
+  invoiceDate: isoDate.optional().describe('Date d’émission lue sur la dernière facture déposée'),
+  q: text(100)
+    .optional()
+    .describe('Recherche libre : numéro de pro forma, début du numéro de facture ou partie du nom du CFA'),
 };
 
-export const proFormaListQuery = z.object({ ...proFormaFilters, ...pagination }).strict();
-export const proFormaExportQuery = z.object(proFormaFilters).strict();
+/** Both ends of a range in order (the error names the end that is wrong). */
+function rangesInOrder(
+  value: Record<string, unknown>,
+  ctx: z.RefinementCtx,
+  ranges: [from: string, to: string, label: string][],
+) {
+  for (const [from, to, label] of ranges) {
+    const a = value[from];
+    const b = value[to];
+    if (a !== undefined && b !== undefined && (a as number | string) > (b as number | string)) {
+      ctx.addIssue({ code: 'custom', path: [to], message: `${label} : la fin précède le début` });
+    }
+  }
+}
+
+const LIST_RANGES: [string, string, string][] = [
+  ['createdFrom', 'createdTo', 'Dates de génération'],
+  ['depositedFrom', 'depositedTo', 'Dates de dépôt'],
+  ['minAmountCents', 'maxAmountCents', 'Montants'],
+];
+
+export const proFormaListQuery = z
+  .object({ ...proFormaFilters, ...pagination })
+  .strict()
+  .superRefine((v, ctx) => rangesInOrder(v, ctx, LIST_RANGES));
+export const proFormaExportQuery = z
+  .object(proFormaFilters)
+  .strict()
+  .superRefine((v, ctx) => rangesInOrder(v, ctx, LIST_RANGES));
 
 export const eligibleQuery = z
   .object({
     nature: natureEnum,
     contractNumber: text(50).optional(),
     apprenticeName: text(100).optional().describe('Partie du nom de l’apprenti'),
-    employerSiret: z
-      .string()
-      .trim()
-      .regex(/^\d{14}$/, 'SIRET attendu : 14 chiffres')
-      .optional(),
+    employerSiret: siretDigits.optional().describe('SIRET de l’employeur (adhérent)'),
     startFrom: isoDate.optional().describe('Le contrat débute à partir de cette date'),
     startTo: isoDate.optional().describe('Le contrat débute au plus tard à cette date'),
-    contractStatus: contractStatusEnum.optional(),
+    contractStatus: contractStatusEnum
+      .optional()
+      .describe('Statut du contrat : ENGAGE ou RUPTURE (statut de la rupture)'),
+    apprenticeFirstName: text(100).optional().describe('Début du prénom de l’apprenti (casse indifférente)'),
+    apprenticeLastName: text(100).optional().describe('Début du nom de famille de l’apprenti (casse indifférente)'),
+    trainingSiret: siretDigits.optional().describe('SIRET du CFA pédagogique'),
+    sort: z
+      .enum(ELIGIBLE_SORTS)
+      .default('contractNumber')
+      .describe('Tri : contrat, apprenti, début de période, montant'),
+    order: z.enum(['asc', 'desc']).default('asc'),
+    ...pagination,
   })
-  .strict();
+  .strict()
+  .superRefine((v, ctx) => rangesInOrder(v, ctx, [['startFrom', 'startTo', 'Dates de début du contrat']]));
 
 export const generateRequest = request(
   z
@@ -75,6 +141,14 @@ export const generateRequest = request(
         .optional()
         .describe('Échéances à inclure ; absentes : toutes les échéances éligibles de la nature'),
       settlementMode: settlementEnum.optional().describe('Mode de règlement d’un avoir ; par défaut celui du CFA'),
+      previewToken: z
+        .string()
+        .min(1)
+        .max(200)
+        .optional()
+        .describe(
+          'Le jeton du récapitulatif (POST /api/pro-formas/preview) : 409 PREVIEW_OUTDATED si la sélection a changé',
+        ),
     })
     .strict(),
   'GenerateProFormasRequest',
@@ -99,13 +173,63 @@ export const eligibleResponse = response(
             periodEnd: isoDate,
             amountCents: cents,
             contractStatus: contractStatusEnum,
+            apprenticeFirstName: z.string(),
+            apprenticeLastName: z.string(),
+            trainingSiret: z.string().nullable(),
           })
           .strict(),
       ),
-      recap: z.object({ count: z.number().int(), invoiceCents: cents, creditCents: cents, totalCents: cents }).strict(),
+      total: z.number().int().describe('Échéances de toute la sélection filtrée'),
+      page: z.number().int(),
+      pageSize: z.number().int(),
+      recap: selectionRecap.describe('Sur toute la sélection filtrée, pas seulement la page'),
     })
     .strict(),
   'EligibleInstallments',
+);
+
+export const generationPreviewResponse = response(
+  z
+    .object({
+      nature: natureEnum,
+      included: z.object({ count: z.number().int() }).strict(),
+      excluded: z
+        .object({
+          count: z.number().int(),
+          byReason: z.array(
+            z.object({ reason: z.enum(EXCLUSION_REASONS), label: z.string(), count: z.number().int() }).strict(),
+          ),
+          items: z
+            .array(
+              z.object({ installmentId: z.string(), reason: z.enum(EXCLUSION_REASONS), label: z.string() }).strict(),
+            )
+            .describe('Les échéances sélectionnées écartées (les éligibles non sélectionnées sont seulement comptées)'),
+        })
+        .strict(),
+      recap: selectionRecap,
+      proFormas: z.array(
+        z
+          .object({
+            kind: kindEnum,
+            nature: natureEnum,
+            totalCents: cents,
+            lineCount: z.number().int(),
+            settlementMode: settlementEnum.nullable(),
+          })
+          .strict(),
+      ),
+      generable: z.boolean().describe('Si la génération de cette sélection réussirait maintenant'),
+      blocking: z
+        .object({ code: z.string(), message: z.string() })
+        .strict()
+        .nullable()
+        .describe('Ce que la génération répondrait, quand elle échouerait'),
+      previewToken: z
+        .string()
+        .describe('À joindre à la génération : 409 PREVIEW_OUTDATED si la sélection a changé entre-temps'),
+    })
+    .strict(),
+  'GenerationPreview',
 );
 
 export const generatedResponse = response(

@@ -97,6 +97,28 @@ describe('runControls activity', () => {
     expect(out.results.find((r) => r.code === 'MANDATE_VALID')?.message).toContain('01/01/2027');
   });
 
+  it('names the mandate found in the database, the one lasting longest among those covering the day', async () => {
+    const { cfa, proForma, extraction, sha256 } = await setup();
+    await insertMandate(database.db, cfa.id, '2026-06-01', null);
+    const { id } = await database.db
+      .selectFrom('mandates')
+      .select('id')
+      .where('cfa_id', '=', cfa.id)
+      .where('valid_to', 'is', null)
+      .executeTakeFirstOrThrow();
+    const out = await activities.runControls({
+      proFormaNumber: proForma.number,
+      sha256,
+      extraction,
+      depositedAt: '2026-11-22T10:00:00Z',
+    });
+    expect(out.results.find((r) => r.code === 'MANDATE_VALID')).toMatchObject({
+      outcome: 'PASSED',
+      message: `Mandat de facturation du 01/06/2026, sans date de fin, (n° ${id}) valide à la date du dépôt (22/11/2026).`,
+      evidence: { mandateId: id, validFrom: '2026-06-01', validTo: null },
+    });
+  });
+
   it('fails without retry, as NOT_FOUND, for a pro forma the database does not know', async () => {
     const { extraction, sha256 } = await setup();
     const run = activities.runControls({

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { seedProFormas } from '../../db/synthetic-data';
-import { QUEUE_INDEXES, apiQueries, planOf, scansOf, type PlanNode } from '../../support/api-lists';
+import { QUEUE_INDEXES, SEARCHED_TABLES, apiQueries, planOf, scansOf, type PlanNode } from '../../support/api-lists';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 
 jest.setTimeout(120_000);
@@ -197,6 +197,95 @@ describe('the API’s reads on 100,000 pro formas', () => {
       expect(await indexesOf('validation queue filtered by control, page 1')).toContain(
         'pro_formas_queue_review_codes_idx',
       );
+    });
+  });
+
+  describe('the searches (the list’s new filters, the eligible installments: page and total of each)', () => {
+    const names = () => queries.filter((q) => q.search).map((q) => q.name);
+
+    /** Every sequential scan of a big table in a plan. */
+    function seqScans(found: PlanNode): string[] {
+      return SEARCHED_TABLES.flatMap((table) =>
+        scansOf(found, table)
+          .filter((s) => s.node === 'Seq Scan')
+          .map(() => table),
+      );
+    }
+
+    /** Every index a plan reads (index scans and the bitmap index scans under bitmap heap scans). */
+    function indexesOf(node: PlanNode): string[] {
+      return [...(node['Index Name'] ? [node['Index Name']] : []), ...(node.Plans ?? []).flatMap(indexesOf)];
+    }
+
+    it('has its statements among the API’s queries', () => {
+      expect(names().length).toBeGreaterThanOrEqual(60);
+      expect(names()).toEqual(
+        expect.arrayContaining([
+          'CFA list of an apprentice, total',
+          'staff list by free text (a CFA’s name), page 1',
+          'eligible installments of a teaching SIRET, recap',
+          'eligible installments filtered by everything, page',
+        ]),
+      );
+    });
+
+    it('seeds contracts, installments and lines behind the pro formas', async () => {
+      const count = async (table: 'contracts' | 'installments' | 'pro_forma_lines') =>
+        Number(
+          (
+            await database.db
+              .selectFrom(table)
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      expect(await count('contracts')).toBe(25_001);
+      expect(await count('pro_forma_lines')).toBe(100_000);
+      expect(await count('installments')).toBe(125_001);
+    });
+
+    it('never scans pro_formas, pro_forma_lines, contracts or installments sequentially', async () => {
+      const wrong: Record<string, string[]> = {};
+      for (const name of names()) {
+        const found = await plan(name);
+        const seq = seqScans(found);
+        if (seq.length > 0) wrong[name] = seq;
+        // Each reads pro_formas (the list) or contracts (the eligible installments) at all.
+        const read = name.startsWith('eligible') ? 'contracts' : 'pro_formas';
+        if (scansOf(found, read).length === 0) wrong[name] = [...(wrong[name] ?? []), `no read of ${read}`];
+      }
+      expect(wrong).toEqual({});
+      // The check sees a sequential scan where there is one.
+      const scan = database.db.selectFrom('contracts').select('id').where('employer_name', '=', 'Employeur 1');
+      expect(seqScans(await planOf(database.db, scan))).toEqual(['contracts']);
+    });
+
+    it('counts the rows of a search, not the groups of pro_forma_counts', async () => {
+      for (const name of names().filter((n) => n.endsWith(', total'))) {
+        expect([name, scansOf(await plan(name), 'pro_forma_counts')]).toEqual([name, []]);
+      }
+    });
+
+    it.each([
+      ['staff list of an apprentice, page 1', 'contracts_apprentice_words_idx'],
+      ['staff list of an apprentice by one name, total', 'contracts_apprentice_words_idx'],
+      ['staff list by amount, total', 'pro_formas_total_cents_idx'],
+      ['staff list by invoice date, total', 'pro_formas_invoice_issue_date_idx'],
+      ['staff list deposited between two days, total', 'pro_formas_deposited_at_idx'],
+      ['staff list by free text (an invoice number), total', 'pro_formas_invoice_number_prefix_idx'],
+      ['staff list by free text (a number), total', 'pro_formas_number_key'],
+      ['eligible installments of a first name, page', 'contracts_cfa_first_name_idx'],
+      ['eligible installments of a last name, recap', 'contracts_cfa_last_name_idx'],
+      ['eligible installments of a teaching SIRET, page', 'contracts_cfa_training_siret_idx'],
+      ['eligible installments, recap', 'pro_forma_lines_live_installment_key'],
+    ])('reads the %s through %s', async (name, index) => {
+      expect(indexesOf(await plan(name))).toContain(index);
+    });
+
+    it('reads the contract of a contract search by its number', async () => {
+      const used = indexesOf(await plan('staff list of a contract, page 1'));
+      expect(used.filter((index) => index.startsWith('contracts_number'))).not.toEqual([]);
+      expect(used).toContain('installments_contract_covering_idx');
     });
   });
 });

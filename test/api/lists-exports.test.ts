@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import ExcelJS from 'exceljs';
 import type { NewProFormaRow } from '../../db/schema';
+import { TEMPLATE_COLUMNS } from '../../extraction/contracts-workbook';
 import { nextProFormaNumber } from '../helpers/fixtures';
 import { binary, seedInstallments, startApiStack, type ApiStack, type TestUser } from '../helpers/api';
 
@@ -495,14 +496,70 @@ describe('lists, dashboard and exports', () => {
         'Période du',
         'Période au',
         'Montant (€)',
+        'Prénom de l’apprenti',
+        'Nom de l’apprenti',
+        'SIRET du CFA pédagogique',
       ]);
       expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
-      expect(sheet.autoFilter).toBe('A1:M1');
+      expect(sheet.autoFilter).toBe('A1:P1');
       expect(sheet.getCell('I2').dataValidation).toMatchObject({ type: 'list', formulae: ['"Engagé,Rupture"'] });
       expect(sheet.getCell('J2').dataValidation).toMatchObject({
         type: 'list',
         formulae: ['"Pédagogie,Frais annexes,1ers équipements,Mobilité"'],
       });
+    });
+
+    it('reads the optional first name, last name and teaching SIRET, and still imports a workbook of the older template', async () => {
+      const row = (contract: string) => [
+        api.cfa.siret,
+        contract,
+        'CAP Pâtisserie',
+        'Marie Claire Dubois',
+        'Pâtisserie Lenôtre',
+        '73282932000074',
+        new Date('2026-09-01T00:00:00Z'),
+        new Date('2028-06-30T00:00:00Z'),
+        'Engagé',
+        'Pédagogie',
+        new Date('2026-09-01T00:00:00Z'),
+        new Date('2026-11-30T00:00:00Z'),
+        1200,
+      ];
+      const book = await template();
+      const sheet = book.getWorksheet('Contrats');
+      if (!sheet) throw new Error('no sheet');
+      const current = `DECA-NEW-${crypto.randomBytes(3).toString('hex')}`;
+      sheet.addRow([...row(current), 'Marie Claire', 'Dubois', '73282932000074']);
+      expect((await importBook(book)).body).toMatchObject({ imported: 1, rejected: [] });
+
+      const older = new ExcelJS.Workbook();
+      const oldSheet = older.addWorksheet('Contrats');
+      oldSheet.addRow(TEMPLATE_COLUMNS.filter((c) => !c.optional).map((c) => c.header));
+      const previous = `DECA-OLD-${crypto.randomBytes(3).toString('hex')}`;
+      oldSheet.addRow(row(previous));
+      expect((await importBook(older)).body).toMatchObject({ imported: 1, rejected: [] });
+
+      const rows = await api.deps.db
+        .selectFrom('contracts')
+        .select(['number', 'apprentice_first_name', 'apprentice_last_name', 'training_siret'])
+        .where('number', 'in', [current, previous])
+        .orderBy('number')
+        .execute();
+      expect(rows).toEqual([
+        {
+          number: current,
+          apprentice_first_name: 'Marie Claire',
+          apprentice_last_name: 'Dubois',
+          training_siret: '73282932000074',
+        },
+        // The older template: the full name split at its first space, no teaching SIRET.
+        {
+          number: previous,
+          apprentice_first_name: 'Marie',
+          apprentice_last_name: 'Claire Dubois',
+          training_siret: null,
+        },
+      ]);
     });
 
     it('imports the good rows, reports each refused row and why, and creates nothing twice on a re-import', async () => {
@@ -602,8 +659,15 @@ describe('lists, dashboard and exports', () => {
             periodEnd: '2026-10-31',
             amountCents: 35_050,
             contractStatus: 'ENGAGE',
+            // Split from the imported name on its first space; no teaching SIRET in this workbook.
+            apprenticeFirstName: 'Hugo',
+            apprenticeLastName: 'Bernard',
+            trainingSiret: null,
           },
         ],
+        total: 1,
+        page: 1,
+        pageSize: 50,
         recap: { count: 1, invoiceCents: 35_050, creditCents: 0, totalCents: 35_050 },
       });
 

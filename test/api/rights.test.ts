@@ -44,6 +44,15 @@ describe('rights matrix', () => {
   let awaiting: string;
   let refused: string;
   let template: Buffer;
+  let sharedContract: string;
+  let sharedMandate: string;
+  const mandatePdf = invoicePdf({
+    proFormaNumber: 'PRO-00000000',
+    invoiceNumber: 'MANDAT-1',
+    totalCents: 100,
+    siret: '73282932000074',
+    iban: TEST_IBAN,
+  });
   let sharedInstallment: string;
   const readings = new Map<string, ExtractionResult>();
 
@@ -151,6 +160,21 @@ describe('rights matrix', () => {
     awaiting = await deposited();
     refused = await deposited(1);
     await waitForProForma(api, api.users.cfa, refused, (p) => p.status === 'REFUSED');
+    const { contractNumber } = await seedInstallments(api, api.cfa.id, [50_000]);
+    sharedContract = (
+      await api.stack.database.db
+        .selectFrom('contracts')
+        .select('id')
+        .where('number', '=', contractNumber)
+        .executeTakeFirstOrThrow()
+    ).id;
+    const mandate = await agent
+      .post(`/api/admin/cfas/${api.cfa.id}/mandates/document`)
+      .set(auth)
+      .field('validFrom', '2020-01-01')
+      .attach('file', mandatePdf, 'mandat.pdf');
+    expect(mandate.status).toBe(201);
+    sharedMandate = mandate.body.id;
     template = (await agent.get('/api/admin/imports/contracts/template.xlsx').set(auth).buffer(true).parse(binary))
       .body as Buffer;
   });
@@ -172,6 +196,16 @@ describe('rights matrix', () => {
       send: (a) => a.get('/api/me'),
     },
     {
+      name: 'GET /api/my-cfa',
+      expected: { ...unauthenticated, admin: 403, validator: 403, cfa: 200, 'other CFA': 200 },
+      send: (a) => a.get('/api/my-cfa'),
+    },
+    {
+      name: 'PATCH /api/my-cfa',
+      expected: { ...unauthenticated, admin: 403, validator: 403, cfa: 200, 'other CFA': 200 },
+      send: (a) => a.patch('/api/my-cfa').send({ creditNoteSettlement: 'DEDUCTION' }),
+    },
+    {
       name: 'GET /api/installments/eligible',
       expected: { ...unauthenticated, admin: 403, validator: 403, cfa: 200, 'other CFA': 200 },
       send: (a) => a.get('/api/installments/eligible?nature=PEDAGOGIE'),
@@ -183,6 +217,44 @@ describe('rights matrix', () => {
       send: (a, id) => a.post('/api/pro-formas').send({ nature: 'PEDAGOGIE', installmentIds: [id] }),
       shared: () => sharedInstallment,
       fresh: async () => (await seedInstallments(api, api.cfa.id, [12_300])).installmentIds[0] as string,
+    },
+    {
+      name: 'POST /api/pro-formas/preview',
+      // Creates nothing; the other CFA's preview answers the first CFA's installment excluded (OTHER_CFA).
+      expected: { ...unauthenticated, admin: 403, validator: 403, cfa: 200, 'other CFA': 200 },
+      send: (a, id) => a.post('/api/pro-formas/preview').send({ nature: 'PEDAGOGIE', installmentIds: [id] }),
+      shared: () => sharedInstallment,
+    },
+    {
+      name: 'GET /api/contracts',
+      expected: { ...unauthenticated, admin: 200, validator: 200, cfa: 200, 'other CFA': 200 },
+      send: (a) => a.get('/api/contracts'),
+    },
+    {
+      name: 'GET /api/contracts/:id',
+      expected: { ...unauthenticated, admin: 200, validator: 200, cfa: 200, 'other CFA': 404 },
+      send: (a, id) => a.get(`/api/contracts/${id}`),
+      shared: () => sharedContract,
+    },
+    {
+      name: 'GET /api/mandates',
+      expected: { ...unauthenticated, admin: 200, validator: 200, cfa: 200, 'other CFA': 200 },
+      send: (a) => a.get('/api/mandates'),
+    },
+    {
+      name: 'GET /api/mandates/:id/document',
+      expected: { ...unauthenticated, admin: 200, validator: 200, cfa: 200, 'other CFA': 404 },
+      send: (a, id) => a.get(`/api/mandates/${id}/document`),
+      shared: () => sharedMandate,
+    },
+    {
+      name: 'POST /api/admin/cfas/:cfaId/mandates/document',
+      expected: adminOnly(201),
+      send: (a) =>
+        a
+          .post(`/api/admin/cfas/${api.cfa.id}/mandates/document`)
+          .field('validFrom', '2020-01-01')
+          .attach('file', mandatePdf, 'mandat.pdf'),
     },
     {
       name: 'GET /api/pro-formas',

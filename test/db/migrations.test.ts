@@ -10,6 +10,7 @@ import { createTestDatabase } from '../helpers/database';
 
 const TABLES = [
   'audit_events',
+  'cfa_notification_emails',
   'cfas',
   'contracts',
   'control_results',
@@ -201,6 +202,89 @@ describe.each([
       .where('pro_forma_id', '=', proForma.id)
       .executeTakeFirstOrThrow();
     expect(line.released_at).toBeInstanceOf(Date);
+  });
+
+  it('splits the apprentice’s names, copies the latest reading’s issue date, and searches both (no extension)', async () => {
+    const names = await db
+      .selectFrom('contracts')
+      .select(['apprentice_first_name', 'apprentice_last_name', 'training_siret'])
+      .where('number', '=', 'C-1')
+      .executeTakeFirstOrThrow();
+    expect(names).toEqual({ apprentice_first_name: 'Léa', apprentice_last_name: 'Martin', training_siret: null });
+    await db
+      .updateTable('contracts')
+      .set({ apprentice_name: 'Jean Pierre Dupont' })
+      .where('number', '=', 'C-1')
+      .execute();
+    const words = await sql<{ number: string; first: string; last: string }>`
+      select number, apprentice_first_name as first, apprentice_last_name as last from contracts
+      where to_tsvector('simple', apprentice_name) @@ to_tsquery('simple', 'pier:* & dup:*')
+        and lower(apprentice_last_name) like 'pierre d%'`.execute(db);
+    expect(words.rows).toEqual([{ number: 'C-1', first: 'Jean', last: 'Pierre Dupont' }]);
+    await expect(
+      db.updateTable('contracts').set({ training_siret: '123' }).where('number', '=', 'C-1').execute(),
+    ).rejects.toMatchObject({ code: '23514', constraint: 'contracts_training_siret_check' });
+
+    const proForma = await db
+      .selectFrom('pro_formas')
+      .select('id')
+      .where('number', '=', 'PRO-00000001')
+      .executeTakeFirstOrThrow();
+    const issueDate = async () =>
+      (
+        await db
+          .selectFrom('pro_formas')
+          .select('invoice_issue_date')
+          .where('id', '=', proForma.id)
+          .executeTakeFirstOrThrow()
+      ).invoice_issue_date;
+    for (const [version, read] of [
+      [1, '2026-11-02'],
+      [2, '2026-02-30'],
+      [3, '2026-11-04'],
+    ] as const) {
+      const document = await db
+        .insertInto('documents')
+        .values({
+          pro_forma_id: proForma.id,
+          version,
+          file_name: 'f.pdf',
+          mime_type: 'application/pdf',
+          size_bytes: 10,
+          sha256: String(version).repeat(64),
+          storage_key: String(version).repeat(64),
+          uploaded_by: null,
+          request_id: null,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await db
+        .insertInto('extractions')
+        .values({ document_id: document.id, engine: 'TEXT_LAYER', fields: JSON.stringify({ issueDate: read }) })
+        .execute();
+      // The latest version's reading; an impossible date is no date, and never a failed recording.
+      expect(await issueDate()).toBe(version === 2 ? null : read);
+    }
+  });
+
+  it('gives mandates their signed document, all or nothing, and the expiry reminder its column', async () => {
+    const cfa = await db
+      .insertInto('cfas')
+      .values({ siret: '22345678901234', name: 'CFA', email: 'cfa2@example.fr', iban: 'FR7630006000011234567890189' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const row = await db
+      .insertInto('mandates')
+      .values({ cfa_id: cfa.id, valid_from: '2026-01-01', valid_to: '2026-12-31' })
+      .returning(['document_sha256', 'uploaded_at', 'expiry_notified_at'])
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ document_sha256: null, uploaded_at: null, expiry_notified_at: null });
+    await expect(
+      db
+        .insertInto('mandates')
+        .values({ cfa_id: cfa.id, valid_from: '2026-01-01', valid_to: null, document_sha256: 'a'.repeat(64) })
+        .execute(),
+    ).rejects.toMatchObject({ code: '23514', constraint: 'mandates_document_check' });
   });
 
   it('rolls every migration back, leaving no table, sequence, index or function of ours', async () => {

@@ -108,6 +108,13 @@ describe('runControls', () => {
       'DUPLICATE_DOCUMENT',
     ],
     ['no valid mandate on the deposit date', { mandateValid: false }, 'MANDATE_VALID', 'FAILED', 'MANDATE_INVALID'],
+    [
+      'no mandate found on the deposit date',
+      { mandate: null, mandateValid: false },
+      'MANDATE_VALID',
+      'FAILED',
+      'MANDATE_INVALID',
+    ],
     ['a SIRET failing Luhn', { invoice: invoice({}, { siret: '84123450300017' }) }, 'SIRET', 'FAILED', 'SIRET_INVALID'],
     [
       'another company’s valid SIRET',
@@ -260,5 +267,39 @@ describe('runControls', () => {
   it('refuses with the first failed control’s reason when several fail', () => {
     const f = facts({ mandateValid: false, invoice: invoice({}, { totalCents: 1 }) });
     expect(controlVerdict(runControls(f))).toMatchObject({ kind: 'REFUSE', reasonCode: 'MANDATE_INVALID' });
+  });
+});
+
+describe('the MANDATE_VALID control names the mandate it used', () => {
+  const mandate = { id: '0b6f8c1e-2d3a-4b5c-8d9e-0f1a2b3c4d5e', validFrom: '2026-01-01', validTo: '2026-12-31' };
+
+  it('says which mandate covers the deposit date, in its message and its evidence', () => {
+    const result = runControls(facts({ mandate })).find((r) => r.code === 'MANDATE_VALID');
+    expect(result).toMatchObject({
+      outcome: 'PASSED',
+      message:
+        'Mandat de facturation du 01/01/2026 au 31/12/2026 (n° 0b6f8c1e-2d3a-4b5c-8d9e-0f1a2b3c4d5e) valide à la ' +
+        'date du dépôt (22/11/2026).',
+      evidence: { mandateId: mandate.id, validFrom: '2026-01-01', validTo: '2026-12-31', depositDate: '2026-11-22' },
+    });
+  });
+
+  it('names a mandate without end as such', () => {
+    const result = runControls(facts({ mandate: { ...mandate, validTo: null } })).find(
+      (r) => r.code === 'MANDATE_VALID',
+    );
+    expect(result?.message).toBe(
+      'Mandat de facturation du 01/01/2026, sans date de fin, (n° 0b6f8c1e-2d3a-4b5c-8d9e-0f1a2b3c4d5e) valide à la ' +
+        'date du dépôt (22/11/2026).',
+    );
+  });
+
+  it('fails when the facts found no mandate, whatever the boolean says', () => {
+    const result = runControls(facts({ mandate: null, mandateValid: true })).find((r) => r.code === 'MANDATE_VALID');
+    expect(result).toMatchObject({
+      outcome: 'FAILED',
+      reasonCode: 'MANDATE_INVALID',
+      evidence: { depositDate: '2026-11-22' },
+    });
   });
 });

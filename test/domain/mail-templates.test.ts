@@ -171,3 +171,28 @@ describe('the French e-mails of the pro forma lifecycle', () => {
     });
   });
 });
+
+describe('the reminder of a mandate about to expire (MANDATE_EXPIRING)', () => {
+  const data = {
+    cfaName: 'CFA des Métiers',
+    mandateId: '6f1c1f0e-1111-4222-8333-444455556666',
+    validFrom: '2026-01-01',
+    validTo: '2026-12-31',
+  };
+
+  it('names the mandate and its end date, and asks for a new one, in French', () => {
+    const mail = renderMail('MANDATE_EXPIRING', data);
+    expect(mail.subject).toBe('Votre mandat de facturation expire le 31/12/2026');
+    expect(mail.text).toContain(
+      'Le mandat de facturation du CFA CFA des Métiers (du 01/01/2026 au 31/12/2026, ' +
+        'n° 6f1c1f0e-1111-4222-8333-444455556666) expire le 31/12/2026.',
+    );
+    expect(mail.text).toContain('un nouveau mandat signé (PDF)');
+    expect(`${mail.subject}\n${mail.text}`).not.toMatch(LEAKS);
+  });
+
+  it('renders without “undefined” or “NaN” when a value is missing', () => {
+    const mail = renderMail('MANDATE_EXPIRING', {});
+    expect(`${mail.subject}\n${mail.text}`).not.toMatch(LEAKS);
+  });
+});
