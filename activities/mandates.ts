@@ -43,6 +43,7 @@ export function createMandateActivities({ db, mailer }: { db: Kysely<Database>; 
       await notifications.sendStatusEmail({
         key: `mandate-expiring:${mandate.id}:${mandate.validTo}`,
         template: 'MANDATE_EXPIRING',
+        cfaId: mandate.cfaId,
         to: mandate.cfaEmail,
         data: { ...data },
       });

@@ -11,6 +11,8 @@ export interface SendStatusEmailInput {
   key: string;
   /** The pro forma the e-mail is about; none for an alert about reference data. */
   number?: string;
+  /** The CFA written to, when no pro forma says it (a mandate about to expire): its « Mon CFA » addresses apply. */
+  cfaId?: string;
   template: MailTemplate;
   to: string;
   data: Record<string, unknown>;
@@ -62,7 +64,12 @@ export function createNotificationActivities({ db, mailer }: { db: Kysely<Databa
      * else at the address the workflow knows.
      */
     async sendStatusEmail(input: SendStatusEmailInput): Promise<void> {
-      const recipients = await cfaRecipients(db, { number: input.number }, input.template, input.to);
+      const recipients = await cfaRecipients(
+        db,
+        { number: input.number, cfaId: input.cfaId },
+        input.template,
+        input.to,
+      );
       if (recipients.length === 1 && recipients[0] === input.to) return deliver(input);
       for (const to of recipients) await deliver({ ...input, key: `${input.key}:${to.toLowerCase()}`, to });
     },

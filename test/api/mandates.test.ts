@@ -247,6 +247,19 @@ describe('billing mandates as documents', () => {
         args: [{}],
       }) as Promise<{ sent: number; failed: number }>;
 
+    it('sends the reminder to the address « Mon CFA » gives for it, not to the main one', async () => {
+      const { cfa } = await cfaWithMandates(25);
+      await api.stack.database.db
+        .insertInto('cfa_notification_emails')
+        .values({ cfa_id: cfa.id, email: `juridique-${cfa.siret}@cfa.example`, kinds: ['MANDATE_EXPIRING'] })
+        .execute();
+      expect((await runReminder()).failed).toBe(0);
+      expect(await mailsTo(`juridique-${cfa.siret}@cfa.example`)).toEqual([
+        expect.objectContaining({ template: 'MANDATE_EXPIRING', status: 'SENT' }),
+      ]);
+      expect(await mailsTo(cfa.email)).toEqual([]);
+    });
+
     it('e-mails the CFA once for a mandate ending in 20 days, not for one ending in 60', async () => {
       const { cfa, ids } = await cfaWithMandates(20, 60);
       const [soon, later] = ids as [string, string];
