@@ -62,12 +62,23 @@ describe(`migration ${MIGRATION} on a database holding an installment past the b
     if (before.error) throw before.error;
 
     const cfa = await insertCfa(db);
-    const contract = await db
-      .transaction()
-      .execute((trx) => insertContract(trx, contractOf(cfa.id, 'C-LEGACY'), [installmentOf(Number.MAX_SAFE_INTEGER)]));
-    const legacy = contract.installments[0];
-    if (!legacy) throw new Error('the legacy installment was not inserted');
-    legacyId = legacy.id;
+    // Written as the schema of that time stood (today's repository writes columns added later).
+    const legacy = contractOf(cfa.id, 'C-LEGACY');
+    const installment = installmentOf(Number.MAX_SAFE_INTEGER);
+    const { rows } = await sql<{ id: string }>`
+      with c as (
+        insert into contracts (cfa_id, number, label, apprentice_name, employer_name, employer_siret, start_date,
+                               end_date, status)
+        values (${legacy.cfaId}, ${legacy.number}, ${legacy.label}, ${legacy.apprenticeName}, ${legacy.employerName},
+                ${legacy.employerSiret}, ${legacy.startDate}, ${legacy.endDate}, ${legacy.status})
+        returning id)
+      insert into installments (contract_id, nature, period_start, period_end, amount_cents)
+      select c.id, ${installment.nature}, ${installment.periodStart}, ${installment.periodEnd}, ${installment.amountCents}
+      from c
+      returning id`.execute(db);
+    const inserted = rows[0];
+    if (!inserted) throw new Error('the legacy installment was not inserted');
+    legacyId = inserted.id;
     cfaId = cfa.id;
   });
 
