@@ -1,8 +1,7 @@
 import fs from 'node:fs';
-import { getProFormaQuery } from '../../workflows/pro-forma.messages';
 import { TEST_IBAN } from '../helpers/fixtures';
 import { generatedProForma, programReadings, startApiStack, type ApiStack } from '../helpers/api';
-import { handle, perfectReading } from '../helpers/stack';
+import { perfectReading, waitFor } from '../helpers/stack';
 import { testTemporalAddress } from '../helpers/temporal';
 import {
   inspectStore,
@@ -125,7 +124,7 @@ describe('the API killed in the middle of an upload', () => {
     expect(afterKill.audit.filter((a) => a.action === 'DEPOSIT' || a.action === 'REDEPOSIT')).toEqual([]);
     expect(afterKill.inFlight).toEqual([]);
     expect(afterKill.keys).toEqual([]);
-    const view = await handle(api.stack, proForma.number).query(getProFormaQuery);
+    const view = await waitFor(api.stack, proForma.number, () => true);
     expect(view.status).toBe('AWAITING_INVOICE');
 
     // The API restarted: the client retries the same upload with the same key.
@@ -167,7 +166,7 @@ describe('the API killed in the middle of an upload', () => {
     expect(inspectStore(api.storeDir)).toEqual({ files: [`${digest.slice(0, 2)}/${digest}`], defects: [] });
     // Every reading was of that one file (a second version would have been read too).
     expect(new Set(api.stack.extract.mock.calls.map(([input]) => input.sha256))).toEqual(new Set([digest]));
-    const finalView = await handle(api.stack, proForma.number).query(getProFormaQuery);
+    const finalView = await waitFor(api.stack, proForma.number, () => true);
     expect(finalView).toMatchObject({ status: 'UNDER_VALIDATION', stage: 'AWAITING_DECISION' });
 
     await second.kill();

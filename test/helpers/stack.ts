@@ -273,8 +273,14 @@ export async function waitFor(
   const deadline = Date.now() + timeoutMs;
   let last: ProFormaView | undefined;
   while (Date.now() < deadline) {
-    last = await handle(stack, number).query(getProFormaQuery);
-    if (done(last)) return last;
+    last = await handle(stack, number)
+      .query(getProFormaQuery)
+      .catch((error: unknown) => {
+        // The server refuses a query while it has seen no poller lately (a worker busy or restarting): ask again.
+        if (String((error as { cause?: unknown }).cause ?? error).includes('no poller seen')) return last;
+        throw error;
+      });
+    if (last && done(last)) return last;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out; last state: ${JSON.stringify({ status: last?.status, stage: last?.stage })}`);
