@@ -3,9 +3,11 @@ import type { Kysely } from 'kysely';
 import { cfaRecipients } from '../db/cfa-settings';
 import { createNotificationRepository } from '../db/notifications';
 import { auditExists } from '../db/reference-audit';
+import { armInvitation, markInvitationSent } from '../db/users';
 import type { Database } from '../db/schema';
 import { MAIL_ATTEMPTS, renderMail, type MailDetails, type MailTemplate } from '../domain/mail-templates';
 import type { Mailer } from '../infra/mailer';
+import { generateToken, hashToken } from '../infra/tokens';
 
 export interface SendStatusEmailInput {
   key: string;
@@ -29,6 +31,13 @@ export interface ReferenceAlert {
 export interface AlertAdminsInput extends ReferenceAlert {
   /** The alert's key (its workflow id): each admin's e-mail is keyed `<key>:<admin id>`, so a retry sends it once. */
   key: string;
+}
+
+/** The input of workflows/invitations.ts: the invitation, never its secret. */
+export interface InvitationInput {
+  invitationId: string;
+  /** The page the link opens (`<PUBLIC_URL>/invitation`); the secret follows a `#`, so no server log sees it. */
+  linkBase: string;
 }
 
 export function createNotificationActivities({ db, mailer }: { db: Kysely<Database>; mailer: Mailer }) {
@@ -85,6 +94,35 @@ export function createNotificationActivities({ db, mailer }: { db: Kysely<Databa
           data: input.data,
         });
       }
+    },
+
+    /**
+     * E-mails an invitation link. The secret is made here and only its SHA-256 is stored: the workflow's history, the
+     * API and the database never hold it. An e-mail already sent under the key is not sent again (its link stays the
+     * valid one); a retry after a failed send makes a new secret, so only the link of the e-mail that went out works.
+     * The API opens the invitation inside its transaction: a row not yet visible is retried, and at the last attempt
+     * means the transaction rolled back.
+     */
+    async sendInvitation(input: InvitationInput & { key: string }): Promise<{ sent: boolean }> {
+      if (await notifications.wasSent(input.key)) return { sent: true };
+      const secret = generateToken();
+      const invitation = await armInvitation(db, input.invitationId, hashToken(secret), new Date());
+      if (invitation === 'missing') {
+        if (Context.current().info.attempt >= MAIL_ATTEMPTS) return { sent: false };
+        throw new Error(`invitation ${input.invitationId} is not committed (yet)`);
+      }
+      // Accepted, replaced, cancelled by a revocation, or expired: nothing to send.
+      if (!invitation) return { sent: false };
+      const data: MailDetails['INVITATION'] = {
+        name: invitation.name,
+        link: `${input.linkBase}#${secret}`,
+        expiresAt: invitation.expiresAt.toISOString(),
+        invitedByName: invitation.invitedByName,
+        cfaNames: invitation.cfaNames,
+      };
+      await deliver({ key: input.key, template: 'INVITATION', to: invitation.email, data: { ...data } });
+      await markInvitationSent(db, input.invitationId);
+      return { sent: true };
     },
 
     /**

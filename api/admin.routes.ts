@@ -6,25 +6,18 @@ import {
   createMandate,
   createMandateWithDocument,
   createRefusalReason,
-  createUser,
   findRefusalReason,
-  findUser,
   listCfas,
   listRefusalReasons,
-  listUsers,
-  replaceUserToken,
   retireRefusalReason,
   reviseRefusalReason,
-  revokeUser,
   updateCfa,
-  updateUser,
   type CfaChange,
   type ReasonChangeOutcome,
 } from '../db/admin-queries';
 import { createContract, importContractRow } from '../db/contract-import';
 import { assignPortfolio, listPortfolios } from '../db/portfolios';
 import { maskIban } from '../domain/mail-templates';
-import { generateToken, hashToken } from '../infra/tokens';
 import { auditEndpoints } from './audit.routes';
 import type { User } from './auth';
 import { workflowCalls, type ApiDeps } from './deps';
@@ -41,10 +34,8 @@ import {
   contractResponse,
   createCfaRequest,
   createContractRequest,
-  createdUserResponse,
   createMandateRequest,
   createRefusalReasonRequest,
-  createUserRequest,
   importReportResponse,
   mandateResponse,
   portfolioListResponse,
@@ -57,24 +48,21 @@ import {
   refusalReasonResponse,
   reviseRefusalReasonRequest,
   updateCfaRequest,
-  updateUserRequest,
-  userListResponse,
-  userResponse,
 } from './schemas/admin';
 import { cfaParams, emptyBody, pageQuery, userParams } from './schemas/common';
 
-function pageOf<T>(items: readonly T[], query: { page: number; pageSize: number }) {
+export function pageOf<T>(items: readonly T[], query: { page: number; pageSize: number }) {
   const start = (query.page - 1) * query.pageSize;
   return { items: items.slice(start, start + query.pageSize), total: items.length, ...query };
 }
 
-function unknownCfa(cfaId: string): HttpError {
+export function unknownCfa(cfaId: string): HttpError {
   return new HttpError(422, 'UNKNOWN_CFA', `Aucun CFA ${cfaId}.`, {
     issues: [{ path: 'cfaId', message: 'CFA inconnu' }],
   });
 }
 
-function userNotFound(userId: string): HttpError {
+export function userNotFound(userId: string): HttpError {
   return new HttpError(404, 'NOT_FOUND', `Utilisateur ${userId} introuvable.`);
 }
 
@@ -276,130 +264,6 @@ export function adminEndpoints(deps: ApiDeps): AnyEndpoint[] {
           { actor: user.id },
         );
         reply(201, mandateItem, mandate);
-      },
-    }),
-
-    endpoint({
-      operationId: 'createUser',
-      method: 'post',
-      path: '/api/admin/users',
-      tag: 'Administration',
-      summary: 'Crée un utilisateur et son jeton (montré une seule fois)',
-      right: 'admin:manage',
-      body: createUserRequest,
-      responses: { 201: { description: 'L’utilisateur et son jeton', schema: createdUserResponse } },
-      errors: [409, 422],
-      handle: async ({ user: admin, body, reply }) => {
-        if (body.cfaId !== undefined && !(await cfaExists(deps.db, body.cfaId))) throw unknownCfa(body.cfaId);
-        const token = generateToken();
-        const user = await createUser(
-          deps.db,
-          {
-            role: body.role,
-            name: body.name,
-            email: body.email,
-            cfaId: body.cfaId ?? null,
-            tokenHash: hashToken(token),
-          },
-          { actor: admin.id },
-        );
-        reply(201, createdUserResponse, { ...user, token });
-      },
-    }),
-
-    endpoint({
-      operationId: 'updateUser',
-      method: 'patch',
-      path: '/api/admin/users/:userId',
-      tag: 'Administration',
-      summary: 'Modifie le rôle, le nom, l’e-mail ou le CFA d’un utilisateur',
-      description:
-        'Un utilisateur cfa a exactement un CFA, un admin ou un validator aucun : le CFA est effacé quand un ' +
-        'utilisateur cfa change de rôle, et obligatoire pour qui le devient. Un valideur qui change de rôle quitte ' +
-        'son portefeuille. Le jeton n’est pas changé. Chaque modification est historisée.',
-      right: 'admin:manage',
-      params: userParams,
-      body: updateUserRequest,
-      responses: { 200: { description: 'L’utilisateur', schema: userResponse } },
-      errors: [404, 409, 422],
-      handle: async ({ user: admin, params, body, reply }) => {
-        const current = await findUser(deps.db, params.userId);
-        if (!current) throw userNotFound(params.userId);
-        const role = body.role ?? current.role;
-        const cfaId = body.cfaId !== undefined ? body.cfaId : role === 'cfa' ? current.cfaId : null;
-        if (role === 'cfa' && cfaId === null) {
-          throw new HttpError(422, 'VALIDATION_FAILED', 'Données invalides.', {
-            issues: [{ path: 'cfaId', message: 'cfaId est obligatoire pour un utilisateur cfa' }],
-          });
-        }
-        if (role !== 'cfa' && cfaId !== null) {
-          throw new HttpError(422, 'VALIDATION_FAILED', 'Données invalides.', {
-            issues: [{ path: 'cfaId', message: `cfaId est interdit pour le rôle ${role}` }],
-          });
-        }
-        if (cfaId !== null && cfaId !== current.cfaId && !(await cfaExists(deps.db, cfaId))) throw unknownCfa(cfaId);
-        const user = await updateUser(
-          deps.db,
-          params.userId,
-          {
-            role: body.role,
-            name: body.name,
-            email: body.email,
-            cfaId: cfaId === current.cfaId ? undefined : cfaId,
-          },
-          { actor: admin.id },
-        );
-        if (!user) throw userNotFound(params.userId);
-        reply(200, userResponse, user);
-      },
-    }),
-
-    endpoint({
-      operationId: 'listUsers',
-      method: 'get',
-      path: '/api/admin/users',
-      tag: 'Administration',
-      summary: 'Les utilisateurs (sans leurs jetons)',
-      right: 'admin:manage',
-      query: pageQuery,
-      responses: { 200: { description: 'Une page des utilisateurs', schema: userListResponse } },
-      handle: async ({ query, reply }) => reply(200, userListResponse, pageOf(await listUsers(deps.db), query)),
-    }),
-
-    endpoint({
-      operationId: 'revokeUserToken',
-      method: 'post',
-      path: '/api/admin/users/:userId/revoke',
-      tag: 'Administration',
-      summary: 'Révoque le jeton d’un utilisateur (401 ensuite)',
-      right: 'admin:manage',
-      params: userParams,
-      body: emptyBody,
-      responses: { 200: { description: 'L’utilisateur révoqué', schema: userResponse } },
-      errors: [404],
-      handle: async ({ user: admin, params, reply }) => {
-        const user = await revokeUser(deps.db, params.userId, { actor: admin.id });
-        if (!user) throw userNotFound(params.userId);
-        reply(200, userResponse, user);
-      },
-    }),
-
-    endpoint({
-      operationId: 'replaceUserToken',
-      method: 'post',
-      path: '/api/admin/users/:userId/token',
-      tag: 'Administration',
-      summary: 'Donne un nouveau jeton à un utilisateur (l’ancien cesse de valoir)',
-      right: 'admin:manage',
-      params: userParams,
-      body: emptyBody,
-      responses: { 200: { description: 'L’utilisateur et son nouveau jeton', schema: createdUserResponse } },
-      errors: [404],
-      handle: async ({ user: admin, params, reply }) => {
-        const token = generateToken();
-        const user = await replaceUserToken(deps.db, params.userId, hashToken(token), { actor: admin.id });
-        if (!user) throw userNotFound(params.userId);
-        reply(200, createdUserResponse, { ...user, token });
       },
     }),
 

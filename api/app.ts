@@ -17,6 +17,7 @@ import { errorHandler, notFoundHandler } from './errors';
 import { openApiDocument } from './openapi';
 import { proFormaEndpoints } from './pro-formas.routes';
 import { uploadRateLimit } from './uploads';
+import { accountEndpoints, adminUserEndpoints, cfaUserEndpoints } from './users.routes';
 import { validationQueueEndpoints } from './validation-queue.routes';
 
 export interface AppDeps {
@@ -31,15 +32,18 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Every endpoint of the API, in mounting order (fixed paths such as export.xlsx before `:number`). */
 export function apiEndpoints(deps: ApiDeps): AnyEndpoint[] {
   return [
+    ...accountEndpoints(deps),
     ...documentEndpoints(deps),
     ...proFormaEndpoints(deps),
     ...validationQueueEndpoints(deps),
     ...decisionEndpoints(deps),
     ...metricsEndpoints(deps),
+    ...adminUserEndpoints(deps),
     ...adminEndpoints(deps),
     ...contractEndpoints(deps),
     ...mandateEndpoints(deps),
     ...myCfaEndpoints(deps),
+    ...cfaUserEndpoints(deps),
   ];
 }
 

@@ -1,28 +1,31 @@
 import type { RequestHandler } from 'express';
 import type { Kysely } from 'kysely';
-import { findUserByTokenHash } from '../db/admin-queries';
-import type { Scope } from '../db/pro-forma-summary';
-import type { Database, UserRoleCode } from '../db/schema';
+import type { Scope } from '../db/scope';
+import type { Database } from '../db/schema';
+import { findUserByTokenHash } from '../db/users';
+import { BUNDLES, holds, RIGHTS, ROLES, type Right, type Role } from '../domain/rights';
 import { hashToken } from '../infra/tokens';
 import { HttpError } from './errors';
 
 /**
- * Authentication (bearer tokens: random, shown once, stored as their SHA-256, revocable) and rights. Which role may
- * do what is written once, in RIGHTS; every endpoint names the right it needs and the endpoint runner
- * (api/endpoint.ts) checks it before anything else happens. A CFA user's reads and actions are further limited to
- * its own CFA by `scopeOf`: another CFA's pro forma is not found (404), never "forbidden".
+ * Authentication (bearer tokens: random, shown once, stored as their SHA-256, revocable, expiring) and rights. A
+ * user's rights are its own (domain/rights.ts: each role's usual rights are its bundle); every endpoint names the
+ * right it needs and the endpoint runner (api/endpoint.ts) checks it before anything else happens. A CFA user's reads
+ * and actions are further limited to the CFAs it acts for by `scopeOf`: another CFA's pro forma is not found (404),
+ * never "forbidden".
  */
 
-export const ROLES = ['admin', 'validator', 'cfa'] as const satisfies readonly UserRoleCode[];
-export type Role = (typeof ROLES)[number];
+export type { Right, Role } from '../domain/rights';
 
 export interface User {
   id: string;
   role: Role;
   name: string;
   email: string;
-  /** Set exactly for a CFA user. */
-  cfaId: string | null;
+  rights: readonly Right[];
+  /** The CFAs a CFA user acts for (one or more); none for staff. */
+  cfaIds: readonly string[];
+  tokenExpiresAt: Date | null;
 }
 
 declare module 'express-serve-static-core' {
@@ -32,43 +35,31 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/**
- * The rights table. Validators claim, correct readings and decide (a second approval is a decision by another
- * validator) but never deposit; CFA users deposit, cancel and read their own CFA's data; admins take claims over,
- * cancel or return pro formas for the Opco, manage the reference data, read the audit and the figures, and confirm
- * payments.
- */
-export const RIGHTS = {
-  'me:read': ['admin', 'validator', 'cfa'],
-  'my-cfa:read': ['cfa'],
-  'my-cfa:manage': ['cfa'],
-  'pro-formas:read': ['admin', 'validator', 'cfa'],
-  'installments:read': ['cfa'],
-  'pro-formas:generate': ['cfa'],
-  'pro-formas:deposit': ['cfa'],
-  'pro-formas:cancel': ['cfa'],
-  'pro-formas:decide': ['validator'],
-  'pro-formas:correct': ['validator'],
-  'validation-queue:read': ['validator', 'admin'],
-  'validation:claim': ['validator', 'admin'],
-  'pro-formas:administer': ['admin'],
-  'payments:confirm': ['admin'],
-  'refusal-reasons:read': ['admin', 'validator'],
-  'audit:read': ['admin'],
-  'metrics:read': ['admin'],
-  'admin:manage': ['admin'],
-  'contracts:read': ['cfa', 'validator', 'admin'],
-  'mandates:read': ['cfa', 'validator', 'admin'],
-} as const satisfies Record<string, readonly Role[]>;
-export type Right = keyof typeof RIGHTS;
-
-export function rolesWith(right: Right): readonly Role[] {
-  return RIGHTS[right];
+/** The roles whose usual rights include `right` (the OpenAPI document's `x-roles`). */
+export function rolesWith(right: Right): Role[] {
+  return ROLES.filter((role) => holds(BUNDLES[role], right));
 }
 
-/** What a user may read: a CFA user its own CFA only, staff every CFA. */
+/** What a user may read: a CFA user the CFAs it acts for, staff every CFA. */
 export function scopeOf(user: User): Scope {
-  return { cfaId: user.role === 'cfa' ? user.cfaId : null };
+  return { cfaIds: user.role === 'cfa' ? user.cfaIds : null };
+}
+
+/**
+ * The one CFA an action of a CFA user is for: the one asked (404 unless the user acts for it), else its only CFA; a
+ * user acting for several must say which (422).
+ */
+export function actingCfa(user: User, asked: string | undefined, field = 'cfaId'): string {
+  if (asked !== undefined) {
+    if (user.role === 'cfa' && user.cfaIds.includes(asked)) return asked;
+    throw new HttpError(404, 'NOT_FOUND', `CFA introuvable : ${asked}`);
+  }
+  const [only, ...others] = user.role === 'cfa' ? user.cfaIds : [];
+  if (only !== undefined && others.length === 0) return only;
+  if (only === undefined) throw new HttpError(403, 'FORBIDDEN', 'Réservé aux utilisateurs d’un CFA.');
+  throw new HttpError(422, 'VALIDATION_FAILED', 'Données invalides.', {
+    issues: [{ path: field, message: `Vous agissez pour ${user.cfaIds.length} CFA : précisez lequel (${field}).` }],
+  });
 }
 
 const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]{1,512})$/i;
@@ -77,7 +68,7 @@ function unauthenticated(message: string): HttpError {
   return new HttpError(401, 'UNAUTHENTICATED', message);
 }
 
-/** Resolves `Authorization: Bearer <token>` to a user; 401 when absent, unknown or revoked. */
+/** Resolves `Authorization: Bearer <token>` to a user; 401 when absent, unknown, revoked or expired. */
 export function authenticate(db: Kysely<Database>): RequestHandler {
   return async (req, res, next) => {
     res.setHeader('WWW-Authenticate', 'Bearer realm="api"');
@@ -88,21 +79,32 @@ export function authenticate(db: Kysely<Database>): RequestHandler {
     const found = await findUserByTokenHash(db, hashToken(match[1] as string));
     if (!found) throw unauthenticated('Jeton inconnu.');
     if (found.revoked) throw unauthenticated('Jeton révoqué.');
+    if (found.tokenExpiresAt !== null && found.tokenExpiresAt <= new Date()) {
+      throw unauthenticated('Jeton expiré : demandez-en un nouveau (invitation ou administrateur).');
+    }
     res.removeHeader('WWW-Authenticate');
-    req.user = { id: found.id, role: found.role, name: found.name, email: found.email, cfaId: found.cfaId };
+    req.user = {
+      id: found.id,
+      role: found.role,
+      name: found.name,
+      email: found.email,
+      rights: found.rights,
+      cfaIds: found.cfaIds,
+      tokenExpiresAt: found.tokenExpiresAt,
+    };
     next();
   };
 }
 
-/** 403 unless the authenticated user's role holds `right`. */
+/** 403 unless the authenticated user holds `right`. */
 export function authorize(right: Right): RequestHandler {
   return (req, _res, next) => {
     const user = req.user;
     if (!user) throw unauthenticated('Authentification requise.');
-    if (!(RIGHTS[right] as readonly Role[]).includes(user.role)) {
-      throw new HttpError(403, 'FORBIDDEN', `Votre rôle (${user.role}) ne permet pas cette action.`, {
+    if (!holds(user.rights, right)) {
+      throw new HttpError(403, 'FORBIDDEN', `Vous n’avez pas le droit « ${RIGHTS[right].label} » (${right}).`, {
         role: user.role,
-        allowed: RIGHTS[right],
+        right,
       });
     }
     next();

@@ -26,6 +26,7 @@ export interface ResponseDoc {
 export interface EndpointContext<P, Q, B> {
   req: Request;
   res: Response;
+  /** The authenticated user (a public endpoint that reads it answers 401). */
   user: User;
   params: P;
   query: Q;
@@ -48,7 +49,8 @@ export interface Endpoint<
   tag: string;
   summary: string;
   description?: string;
-  right: Right;
+  /** The right it needs; null for the public endpoints that take no token (accepting an invitation). */
+  right: Right | null;
   params?: P;
   query?: Q;
   body?: B;
@@ -105,7 +107,7 @@ function hasBody(req: Request): boolean {
 export function mountEndpoints(router: Router, endpoints: readonly AnyEndpoint[], options: MountOptions): void {
   const authenticated = authenticate(options.db);
   for (const spec of endpoints) {
-    const chain: RequestHandler[] = [authenticated, authorize(spec.right)];
+    const chain: RequestHandler[] = spec.right === null ? [] : [authenticated, authorize(spec.right)];
     chain.push((req, res, next) => {
       // A path parameter that cannot name anything (`/api/pro-formas/abc`) is an unknown resource.
       res.locals.params = spec.params
@@ -142,7 +144,9 @@ export function mountEndpoints(router: Router, endpoints: readonly AnyEndpoint[]
       await spec.handle({
         req,
         res,
-        user: userOf(req),
+        get user() {
+          return userOf(req);
+        },
         params: res.locals.params,
         query,
         body,

@@ -1,16 +1,15 @@
 import { findCfaSettings, updateCfaSettings, type CfaSettingsView } from '../db/cfa-settings';
 import { CFA_MAIL_KINDS, CFA_MAIL_KIND_LABELS } from '../domain/notification-kinds';
-import type { User } from './auth';
+import { z } from 'zod';
+import { actingCfa } from './auth';
 import type { ApiDeps } from './deps';
 import { endpoint, type AnyEndpoint } from './endpoint';
 import { HttpError } from './errors';
+import { actingCfaId } from './schemas/common';
 import { myCfaResponse, myCfaUpdateRequest } from './schemas/my-cfa';
 
-/** The CFA a CFA user acts for (a right of CFA users only: staff have none). */
-function cfaOf(user: User): string {
-  if (user.cfaId === null) throw new HttpError(403, 'FORBIDDEN', 'Réservé aux utilisateurs d’un CFA.');
-  return user.cfaId;
-}
+/** Which of its CFAs the user means (a user of one CFA need not say). */
+const myCfaQuery = z.object({ cfaId: actingCfaId }).strict();
 
 const answer = (settings: CfaSettingsView | undefined) => {
   if (!settings) throw new HttpError(404, 'NOT_FOUND', 'CFA introuvable.');
@@ -27,8 +26,11 @@ export function myCfaEndpoints(deps: ApiDeps): AnyEndpoint[] {
       tag: 'Mon CFA',
       summary: 'Les réglages de mon CFA (IBAN en lecture seule)',
       right: 'my-cfa:read',
+      query: myCfaQuery,
       responses: { 200: { description: 'Les réglages du CFA', schema: myCfaResponse } },
-      handle: async ({ user, reply }) => reply(200, myCfaResponse, answer(await findCfaSettings(deps.db, cfaOf(user)))),
+      errors: [404, 422],
+      handle: async ({ user, query, reply }) =>
+        reply(200, myCfaResponse, answer(await findCfaSettings(deps.db, actingCfa(user, query.cfaId)))),
     }),
 
     endpoint({
@@ -42,11 +44,16 @@ export function myCfaEndpoints(deps: ApiDeps): AnyEndpoint[] {
         'principale. Le mode de règlement vaut pour les factures d’avoir générées ensuite. Modification tracée ' +
         '(journal des données de référence). L’IBAN n’est pas modifiable par le CFA.',
       right: 'my-cfa:manage',
+      query: myCfaQuery,
       body: myCfaUpdateRequest,
       responses: { 200: { description: 'Les réglages du CFA', schema: myCfaResponse } },
-      errors: [422],
-      handle: async ({ user, body, reply }) =>
-        reply(200, myCfaResponse, answer(await updateCfaSettings(deps.db, cfaOf(user), body, user.id))),
+      errors: [404, 422],
+      handle: async ({ user, query, body, reply }) =>
+        reply(
+          200,
+          myCfaResponse,
+          answer(await updateCfaSettings(deps.db, actingCfa(user, query.cfaId), body, user.id)),
+        ),
     }),
   ];
 }

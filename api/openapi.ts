@@ -140,8 +140,9 @@ function operation(spec: AnyEndpoint): JsonSchema {
     tags: [spec.tag],
     summary: spec.summary,
     ...(spec.description && { description: spec.description }),
-    security: [{ bearer: [] }],
-    'x-roles': rolesWith(spec.right),
+    ...(spec.right === null
+      ? { security: [] }
+      : { security: [{ bearer: [] }], 'x-right': spec.right, 'x-roles': rolesWith(spec.right) }),
     parameters: [...parameters('path', spec.params), ...parameters('query', spec.query), ...headers],
     ...(requestBody && { requestBody }),
     responses,

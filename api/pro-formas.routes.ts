@@ -8,7 +8,7 @@ import type { Scope } from '../db/pro-forma-summary';
 import { parisDate } from '../domain/dates';
 import { assertAllowed, statusLabel } from '../domain/process';
 import { cancelUpdate, getProFormaQuery, proFormaWorkflowId } from '../workflows/pro-forma.messages';
-import { scopeOf, type User } from './auth';
+import { actingCfa, scopeOf, type User } from './auth';
 import { depositInvoice } from './deposits';
 import { generationDeps, nowOf, workflowCalls, type ApiDeps } from './deps';
 import { downloadFileName, sendFile } from './downloads';
@@ -16,7 +16,7 @@ import { generateProFormas, listEligibleInstallments, previewGeneration } from '
 import { endpoint, type AnyEndpoint } from './endpoint';
 import { HttpError } from './errors';
 import { CONTRACT_COLUMNS, CSV_TYPE, PRO_FORMA_COLUMNS, XLSX_TYPE, csv, workbook } from './exports';
-import { documentParams, emptyBody, meResponse, numberParams } from './schemas/common';
+import { documentParams, emptyBody, numberParams } from './schemas/common';
 import {
   dashboardResponse,
   eligibleQuery,
@@ -55,17 +55,6 @@ export function proFormaEndpoints(deps: ApiDeps): AnyEndpoint[] {
   const calls = workflowCalls(deps);
   return [
     endpoint({
-      operationId: 'getMe',
-      method: 'get',
-      path: '/api/me',
-      tag: 'Compte',
-      summary: 'L’utilisateur du jeton',
-      right: 'me:read',
-      responses: { 200: { description: 'L’utilisateur authentifié', schema: meResponse } },
-      handle: async ({ user, reply }) => reply(200, meResponse, user),
-    }),
-
-    endpoint({
       operationId: 'listEligibleInstallments',
       method: 'get',
       path: '/api/installments/eligible',
@@ -79,12 +68,12 @@ export function proFormaEndpoints(deps: ApiDeps): AnyEndpoint[] {
       right: 'installments:read',
       query: eligibleQuery,
       responses: { 200: { description: 'Les échéances et le récapitulatif', schema: eligibleResponse } },
-      errors: [422],
+      errors: [404, 422],
       handle: async ({ user, query, reply }) => {
-        const { nature, page, pageSize, sort, order, ...filters } = query;
+        const { cfaId, nature, page, pageSize, sort, order, ...filters } = query;
         const result = await listEligibleInstallments(
           deps.db,
-          user.cfaId as string,
+          actingCfa(user, cfaId),
           nature,
           filters,
           { page, pageSize, sort, order },
@@ -107,11 +96,11 @@ export function proFormaEndpoints(deps: ApiDeps): AnyEndpoint[] {
       right: 'pro-formas:generate',
       body: generateRequest,
       responses: { 201: { description: 'Les pro formas générées', schema: generatedResponse } },
-      errors: [409, 422, 503],
+      errors: [404, 409, 422, 503],
       handle: async ({ user, body, reply }) => {
         const created = await withTemporalDeadline(calls, () =>
           generateProFormas(generationDeps(deps), {
-            cfaId: user.cfaId as string,
+            cfaId: actingCfa(user, body.cfaId),
             nature: body.nature,
             installmentIds: body.installmentIds,
             settlementMode: body.settlementMode,
@@ -140,10 +129,10 @@ export function proFormaEndpoints(deps: ApiDeps): AnyEndpoint[] {
       right: 'pro-formas:generate',
       body: generateRequest,
       responses: { 200: { description: 'Le récapitulatif', schema: generationPreviewResponse } },
-      errors: [422],
+      errors: [404, 422],
       handle: async ({ user, body, reply }) => {
-        const { previewToken: _ignored, ...selection } = body;
-        const preview = await previewGeneration(deps.db, { cfaId: user.cfaId as string, ...selection }, nowOf(deps));
+        const { previewToken: _ignored, cfaId, ...selection } = body;
+        const preview = await previewGeneration(deps.db, { ...selection, cfaId: actingCfa(user, cfaId) }, nowOf(deps));
         reply(200, generationPreviewResponse, preview);
       },
     }),
@@ -173,7 +162,7 @@ export function proFormaEndpoints(deps: ApiDeps): AnyEndpoint[] {
       path: '/api/pro-formas/export.xlsx',
       tag: 'Exports',
       summary: 'La liste filtrée, en classeur Excel',
-      right: 'pro-formas:read',
+      right: 'pro-formas:export',
       query: proFormaExportQuery,
       responses: { 200: { description: 'Classeur Excel', contentType: XLSX_TYPE } },
       errors: [422],
@@ -189,7 +178,7 @@ export function proFormaEndpoints(deps: ApiDeps): AnyEndpoint[] {
       path: '/api/pro-formas/export.csv',
       tag: 'Exports',
       summary: 'La liste filtrée, en CSV (séparateur « ; », UTF-8 avec BOM)',
-      right: 'pro-formas:read',
+      right: 'pro-formas:export',
       query: proFormaExportQuery,
       responses: { 200: { description: 'CSV pour Excel en français', contentType: CSV_TYPE } },
       errors: [422],

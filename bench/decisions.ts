@@ -8,7 +8,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { sql } from 'kysely';
 import type { ExtractInvoiceFieldsInput } from '../activities/extraction';
 import { generateProFormas } from '../api/generation';
-import { findUserByTokenHash } from '../db/admin-queries';
+import { findUserByTokenHash } from '../db/users';
 import { createDb } from '../db/connect';
 import { findProFormaDetail, findProFormaState } from '../db/pro-forma-detail';
 import { parisDate } from '../domain/dates';
@@ -308,8 +308,8 @@ async function main(): Promise<void> {
     for (const row of rows) {
       const times = await closedLoop(decided.slice(0, row.requests * 2), row.concurrency, async ({ number }) => {
         await findUserByTokenHash(reads.db, tokenHash);
-        await findProFormaState(reads.db, { cfaId: null }, number);
-        await findProFormaDetail(reads.db, { cfaId: null }, number);
+        await findProFormaState(reads.db, { cfaIds: null }, number);
+        await findProFormaDetail(reads.db, { cfaIds: null }, number);
       });
       Object.assign(row, { apiReads: { p50: quantile(times, 0.5), p99: quantile(times, 0.99) } });
     }

@@ -67,8 +67,8 @@ interface Case {
 }
 
 function cases(cfaId: string): Case[] {
-  const staff = { cfaId: null };
-  const cfa = { cfaId };
+  const staff = { cfaIds: null };
+  const cfa = { cfaIds: [cfaId] };
   const first = { page: 1, pageSize: PAGE_SIZE };
   return [
     {

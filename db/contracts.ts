@@ -4,6 +4,7 @@ import type { ProFormaKind, ProFormaStatus } from '../domain/process';
 import { isEligible } from './installment-eligibility';
 import type { Page, PageRequest, Scope } from './pro-forma-summary';
 import type { Database } from './schema';
+import { cfaRestriction } from './scope';
 
 /**
  * The contracts a CFA (or the Opco's staff) reads: searched, sorted and paged by the indexes of migration
@@ -62,8 +63,8 @@ function nextPrefix(prefix: string): string {
 
 function filtered(db: Kysely<Database>, scope: Scope, filters: ContractFilters) {
   let query = db.selectFrom('contracts as c');
-  const cfaId = scope.cfaId ?? filters.cfaId;
-  if (cfaId !== undefined) query = query.where('c.cfa_id', '=', cfaId);
+  const restriction = cfaRestriction('c.cfa_id', scope, filters.cfaId);
+  if (restriction) query = query.where(restriction);
   if (filters.number !== undefined) {
     // The LIKE says what is meant; the byte-wise range (text_pattern_ops operators) lets the planner seek it in
     // contracts_number_pattern_idx / contracts_cfa_id_number_pattern_idx rather than walk the numbers in order.
@@ -200,7 +201,8 @@ export async function contractSchedule(
   today: string,
 ): Promise<{ contract: ContractView; installments: ScheduleRow[] } | undefined> {
   let contractQuery = db.selectFrom('contracts as c').select(COLUMNS).where('c.id', '=', contractId);
-  if (scope.cfaId !== null) contractQuery = contractQuery.where('c.cfa_id', '=', scope.cfaId);
+  const restriction = cfaRestriction('c.cfa_id', scope);
+  if (restriction) contractQuery = contractQuery.where(restriction);
   const contract = await contractQuery.executeTakeFirst();
   if (!contract) return undefined;
   const rows = await scheduleQuery(db, contractId, today).execute();

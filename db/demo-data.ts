@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { BUNDLES } from '../domain/rights';
 import { generateToken, hashToken } from '../infra/tokens';
 import { insertContract, type ContractInput, type InstallmentInput } from './contract-import';
 import type { Database } from './schema';
@@ -82,13 +83,17 @@ export async function seedDemoData(db: Kysely<Database>, logger: Logger): Promis
     const issued: { role: string; email: string; token: string }[] = [];
     for (const u of DEMO_USERS) {
       const token = generateToken();
+      // The demo's tokens do not expire (TOKEN_TTL applies to the tokens the API issues).
       const inserted = await trx
         .insertInto('users')
-        .values({ ...u, cfa_id: u.role === 'cfa' ? cfa.id : null, token_hash: hashToken(token) })
+        .values({ ...u, rights: [...BUNDLES[u.role]], token_hash: hashToken(token) })
         .onConflict((oc) => oc.doNothing())
         .returning('id')
         .executeTakeFirst();
-      if (inserted) issued.push({ role: u.role, email: u.email, token });
+      if (!inserted) continue;
+      if (u.role === 'cfa')
+        await trx.insertInto('user_cfas').values({ user_id: inserted.id, cfa_id: cfa.id }).execute();
+      issued.push({ role: u.role, email: u.email, token });
     }
     return issued;
   });
@@ -108,25 +113,30 @@ export async function seedDemoData(db: Kysely<Database>, logger: Logger): Promis
 const ADMIN_TOKEN_EMAIL = 'admin-token@localhost';
 
 /**
- * The first admin comes from ADMIN_TOKEN: after every start, one admin user holds exactly that token. Changing
- * the variable replaces the token (the old one stops working).
+ * The first admin comes from ADMIN_TOKEN: after every start, one admin user holds exactly that token, with the
+ * admin's rights and no expiry. Changing the variable replaces the token (the old one stops working).
  */
 export async function ensureAdminFromToken(db: Kysely<Database>, token: string): Promise<void> {
   const tokenHash = hashToken(token);
+  const rights = [...BUNDLES.admin];
   await db.transaction().execute(async (trx) => {
     const updated = await trx
       .updateTable('users')
-      .set({ token_hash: tokenHash, revoked_at: null, role: 'admin', cfa_id: null })
+      .set({ token_hash: tokenHash, token_expires_at: null, revoked_at: null, role: 'admin', rights })
       .where('email', '=', ADMIN_TOKEN_EMAIL)
+      .returning('id')
       .executeTakeFirst();
-    if (updated.numUpdatedRows > 0n) return;
+    if (updated) {
+      await trx.deleteFrom('user_cfas').where('user_id', '=', updated.id).execute();
+      return;
+    }
     await trx
       .insertInto('users')
       .values({
         role: 'admin',
         name: 'Administrateur (ADMIN_TOKEN)',
         email: ADMIN_TOKEN_EMAIL,
-        cfa_id: null,
+        rights,
         token_hash: tokenHash,
       })
       .execute();

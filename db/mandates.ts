@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Scope } from './pro-forma-summary';
 import type { Database } from './schema';
+import { cfaRestriction } from './scope';
 
 /**
  * Billing mandates as the CFA and the Opco read them (with their signed document, when one was uploaded), and the
@@ -91,8 +92,8 @@ export async function listMandates(
   filters: { cfaId?: string },
 ): Promise<MandateListItem[]> {
   let query = db.selectFrom('mandates').select(COLUMNS);
-  const cfaId = scope.cfaId ?? filters.cfaId;
-  if (cfaId !== undefined) query = query.where('cfa_id', '=', cfaId);
+  const restriction = cfaRestriction('cfa_id', scope, filters.cfaId);
+  if (restriction) query = query.where(restriction);
   const rows = await query.orderBy('valid_from', 'desc').orderBy('created_at', 'desc').orderBy('id').execute();
   return rows.map(toMandate);
 }
@@ -104,7 +105,8 @@ export async function findMandate(
   id: string,
 ): Promise<MandateListItem | undefined> {
   let query = db.selectFrom('mandates').select(COLUMNS).where('id', '=', id);
-  if (scope.cfaId !== null) query = query.where('cfa_id', '=', scope.cfaId);
+  const restriction = cfaRestriction('cfa_id', scope);
+  if (restriction) query = query.where(restriction);
   const row = await query.executeTakeFirst();
   return row ? toMandate(row) : undefined;
 }

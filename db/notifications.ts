@@ -43,6 +43,16 @@ export function createNotificationRepository(db: Kysely<Database>) {
         .executeTakeFirstOrThrow();
     },
 
+    /** Whether the e-mail keyed `key` went out. */
+    async wasSent(key: string): Promise<boolean> {
+      const row = await db
+        .selectFrom('notifications')
+        .select('status')
+        .where('idempotency_key', '=', key)
+        .executeTakeFirst();
+      return row?.status === 'SENT';
+    },
+
     async recordSent(id: string, sent: { transport: NotificationTransportCode; location: string }): Promise<void> {
       await db
         .updateTable('notifications')

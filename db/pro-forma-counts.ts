@@ -2,6 +2,7 @@ import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool
 import { DASHBOARD, type DashboardCategory } from '../domain/process';
 import type { Scope } from './pro-forma-summary';
 import type { Database } from './schema';
+import { cfaRestriction } from './scope';
 
 /**
  * pro_forma_counts: how many pro formas share a CFA, status, stage, refusal origin, nature, kind and whether an invoice
@@ -33,13 +34,11 @@ function groupInCategory(eb: GroupEb, category: DashboardCategory): Expression<S
 }
 
 /**
- * The scope and the filters as equalities on columns that pro_formas and pro_forma_counts share. Both the scope and a
- * CFA filter apply: a CFA user filtering on another CFA gets nothing, not its own list.
+ * The filters as equalities on columns that pro_formas and pro_forma_counts share (the scope and the CFA filter are
+ * `cfaRestriction`'s).
  */
-export function sharedEqualities(scope: Scope, filters: CountedFilters): [column: string, value: string][] {
+export function sharedEqualities(filters: CountedFilters): [column: string, value: string][] {
   const equalities: [string, string | null | undefined][] = [
-    ['cfa_id', scope.cfaId ?? undefined],
-    ['cfa_id', filters.cfaId],
     ['status', filters.status],
     ['nature', filters.nature],
     ['kind', filters.kind],
@@ -51,8 +50,9 @@ export function sharedEqualities(scope: Scope, filters: CountedFilters): [column
 /** The non-empty groups of the scope matching the filters. */
 export function countedGroups(db: Kysely<Database>, scope: Scope, filters: CountedFilters) {
   let query = db.selectFrom('pro_forma_counts as c').where('c.n', '>', '0');
-  for (const [column, value] of sharedEqualities(scope, filters))
-    query = query.where(sql.ref(`c.${column}`), '=', value);
+  const restriction = cfaRestriction('c.cfa_id', scope, filters.cfaId);
+  if (restriction) query = query.where(restriction);
+  for (const [column, value] of sharedEqualities(filters)) query = query.where(sql.ref(`c.${column}`), '=', value);
   const category = filters.category;
   if (category !== undefined) query = query.where((eb) => groupInCategory(eb, category));
   return query;

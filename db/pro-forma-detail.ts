@@ -20,6 +20,7 @@ import { proFormaLines, type ProFormaLineView } from './pro-forma-lines';
 import { filteredProFormas } from './pro-forma-list';
 import { iso, summaryColumns, toSummary, type ProFormaSummaryView, type Scope } from './pro-forma-summary';
 import type { Database, PaymentKindCode, PaymentStatusCode, RefusalOriginCode } from './schema';
+import { cfaRestriction } from './scope';
 
 /** One pro forma as the read model knows it: its state for the API's checks, and its whole detail. */
 
@@ -123,7 +124,8 @@ export async function findProFormaState(
         .as('latest_uploaded_by'),
     ])
     .where('p.number', '=', number);
-  if (scope.cfaId !== null) query = query.where('p.cfa_id', '=', scope.cfaId);
+  const restriction = cfaRestriction('p.cfa_id', scope);
+  if (restriction) query = query.where(restriction);
   const row = await query.executeTakeFirst();
   if (!row) return undefined;
   return {
@@ -149,7 +151,7 @@ export async function findProFormaDetail(
   const row = await summaryColumns(filteredProFormas(db, scope, { number })).executeTakeFirst();
   if (!row) return undefined;
   const summary = toSummary(row);
-  const staff = scope.cfaId === null;
+  const staff = scope.cfaIds === null;
   const [lines, documents, history, payment, refusal, desk] = await Promise.all([
     proFormaLines(db, row.id),
     proFormaDocuments(db, row.id),

@@ -3,6 +3,7 @@ import { CONTROL_CODES, type ControlCode, type ControlOutcome } from '../domain/
 import type { InvoiceFields } from '../domain/reading';
 import type { Scope } from './pro-forma-summary';
 import type { Database, ExtractionEngineCode } from './schema';
+import { cfaRestriction } from './scope';
 
 /** The invoices deposited on a pro forma: their versions, the reading of the latest, its controls, a file. */
 
@@ -117,7 +118,8 @@ export async function findDocument(db: Kysely<Database>, scope: Scope, number: s
     .select(['d.file_name', 'd.mime_type', 'd.size_bytes', 'd.sha256', 'd.storage_key'])
     .where('p.number', '=', number)
     .where('d.version', '=', version);
-  if (scope.cfaId !== null) query = query.where('p.cfa_id', '=', scope.cfaId);
+  const restriction = cfaRestriction('p.cfa_id', scope);
+  if (restriction) query = query.where(restriction);
   const row = await query.executeTakeFirst();
   return (
     row && {

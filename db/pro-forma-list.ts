@@ -15,6 +15,7 @@ import {
   type Scope,
 } from './pro-forma-summary';
 import type { Database } from './schema';
+import { cfaRestriction } from './scope';
 
 /** The lists of pro formas and their filters (the dashboard's categories among them), paged or for an export. */
 
@@ -91,8 +92,9 @@ function proFormasOfContracts(
 /** Pro formas of the scope matching the filters; the base of the list, its count and its exports. */
 export function filteredProFormas(db: Kysely<Database>, scope: Scope, filters: ProFormaFilters): ProFormaQuery {
   let query: ProFormaQuery = db.selectFrom('pro_formas as p');
-  for (const [column, value] of sharedEqualities(scope, filters))
-    query = query.where(sql.ref(`p.${column}`), '=', value);
+  const restriction = cfaRestriction('p.cfa_id', scope, filters.cfaId);
+  if (restriction) query = query.where(restriction);
+  for (const [column, value] of sharedEqualities(filters)) query = query.where(sql.ref(`p.${column}`), '=', value);
   if (filters.number !== undefined) query = query.where('p.number', '=', filters.number);
   if (filters.invoiceNumber !== undefined) query = query.where('p.invoice_number', '=', filters.invoiceNumber);
   const category = filters.category;

@@ -5,6 +5,7 @@ import { findProFormaDetail, type RefusalDetailView } from './pro-forma-detail';
 import { proFormaLines, type ProFormaLineView } from './pro-forma-lines';
 import { iso, type Scope } from './pro-forma-summary';
 import type { Database, PaymentKindCode, PaymentStatusCode } from './schema';
+import { cfaRestriction } from './scope';
 
 /**
  * What the PDF documents of a pro forma print (documents/): the pro forma itself, its refusal letter and its
@@ -95,7 +96,8 @@ async function findPdfProForma(
       'c.iban as cfa_iban',
     ])
     .where('p.number', '=', number);
-  if (scope.cfaId !== null) query = query.where('p.cfa_id', '=', scope.cfaId);
+  const restriction = cfaRestriction('p.cfa_id', scope);
+  if (restriction) query = query.where(restriction);
   const row = await query.executeTakeFirst();
   if (!row) return undefined;
   return {

@@ -11,10 +11,7 @@ import type { Database, RefusalOriginCode } from './schema';
  * found (the API answers 404, never revealing that it exists).
  */
 
-/** `cfaId` null: staff, every CFA. */
-export interface Scope {
-  cfaId: string | null;
-}
+export type { Scope } from './scope';
 
 export interface PageRequest {
   page: number;

@@ -23,6 +23,10 @@ export const AUDIT_ACTIONS = [
   'UPDATE',
   'REVOKE',
   'TOKEN_REPLACED',
+  // A user's own new token, and an invitation (opened, then accepted).
+  'TOKEN_ROTATED',
+  'INVITE',
+  'INVITATION_ACCEPTED',
   'ASSIGN',
   'NEW_VERSION',
   'RETIRE',

@@ -55,12 +55,34 @@ export interface UsersTable {
   name: string;
   /** Unique without regard to case. */
   email: string;
-  /** Set exactly when role is 'cfa'. */
-  cfa_id: string | null;
-  /** SHA-256 of the token, lowercase hex. */
-  token_hash: string;
+  /** Right codes (domain/rights.ts), each once; `me:read` is never stored (everyone holds it). */
+  rights: string[];
+  /** SHA-256 of the token, lowercase hex; null until an invited user accepts its invitation. */
+  token_hash: string | null;
+  /** Null: the token never expires. */
+  token_expires_at: NullableTimestamp;
   revoked_at: NullableTimestamp;
+  created_by: string | null;
   created_at: Timestamp;
+}
+
+/** The CFAs a CFA user acts for (one or more); staff have none. */
+export interface UserCfasTable {
+  user_id: string;
+  cfa_id: string;
+}
+
+export interface InvitationsTable {
+  id: Generated<string>;
+  user_id: string;
+  /** SHA-256 of the link's secret, set by the activity that e-mails it. */
+  token_hash: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+  expires_at: Date;
+  sent_at: NullableTimestamp;
+  accepted_at: NullableTimestamp;
+  cancelled_at: NullableTimestamp;
 }
 
 export interface MandatesTable {
@@ -381,6 +403,8 @@ export interface Database {
   cfas: CfasTable;
   cfa_notification_emails: CfaNotificationEmailsTable;
   users: UsersTable;
+  user_cfas: UserCfasTable;
+  invitations: InvitationsTable;
   mandates: MandatesTable;
   contracts: ContractsTable;
   installments: InstallmentsTable;

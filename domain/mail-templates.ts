@@ -14,7 +14,13 @@ export type CfaTemplate = (typeof CFA_TEMPLATES)[number];
 export const STAFF_TEMPLATES = ['ESCALATION', 'IBAN_CHANGED'] as const;
 /** Templates sent to a CFA about its reference data, not about a pro forma: a billing mandate about to expire. */
 export const CFA_REFERENCE_TEMPLATES = ['MANDATE_EXPIRING'] as const;
-export type MailTemplate = CfaTemplate | (typeof STAFF_TEMPLATES)[number] | (typeof CFA_REFERENCE_TEMPLATES)[number];
+/** Templates sent to a person about its own account: the invitation that sets its token. */
+export const ACCOUNT_TEMPLATES = ['INVITATION'] as const;
+export type MailTemplate =
+  | CfaTemplate
+  | (typeof STAFF_TEMPLATES)[number]
+  | (typeof CFA_REFERENCE_TEMPLATES)[number]
+  | (typeof ACCOUNT_TEMPLATES)[number];
 
 /** What each template says beyond the pro forma's summary (its number, kind, nature, total and CFA). */
 export interface MailDetails {
@@ -40,6 +46,8 @@ export interface MailDetails {
   };
   /** Not about one pro forma: no summary. Dates YYYY-MM-DD. */
   MANDATE_EXPIRING: { cfaName: string; mandateId: string; validFrom: string; validTo: string };
+  /** Not about one pro forma. `link` holds the one-time secret; `expiresAt` an ISO instant. */
+  INVITATION: { name: string; link: string; expiresAt: string; invitedByName: string | null; cfaNames: string[] };
 }
 
 /** An IBAN hidden but for its last 4 characters, the hidden part by groups of 4: `**** **** … *** 0189`. */
@@ -163,6 +171,21 @@ export function renderMail(template: MailTemplate, data: Data): RenderedMail {
           `(du ${frenchDay(str(data, 'validFrom'))} au ${until}, n° ${str(data, 'mandateId')}) expire le ${until}.\n` +
           `Sans mandat valide à la date du dépôt, vos factures seront refusées. Merci de nous transmettre dès ` +
           `maintenant un nouveau mandat signé (PDF) afin qu’il soit déposé avant cette date.${SIGNATURE}`,
+      };
+    }
+    case 'INVITATION': {
+      const cfas = Array.isArray(data.cfaNames) ? data.cfaNames.map(String) : [];
+      const by = str(data, 'invitedByName');
+      return {
+        subject: 'Votre accès au service de facturation des contrats d’apprentissage',
+        text:
+          `Bonjour ${str(data, 'name')},\n\n` +
+          `${by ? `${by} vous a ouvert` : 'Un accès vous a été ouvert'} au service de facturation des contrats ` +
+          `d’apprentissage${cfas.length > 0 ? ` pour ${cfas.join(', ')}` : ''}.\n\n` +
+          `Pour l’activer, ouvrez ce lien, valable une seule fois jusqu’au ${parisDateTime(str(data, 'expiresAt'))} :\n` +
+          `${str(data, 'link')}\n\n` +
+          `Il vous donne votre jeton d’accès personnel : conservez-le, il ne sera plus affiché. Si vous n’attendiez ` +
+          `pas cette invitation, ignorez ce message.${SIGNATURE}`,
       };
     }
     case 'IBAN_CHANGED': {

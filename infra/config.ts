@@ -95,6 +95,12 @@ export const envSchema = z.object({
   UPLOAD_RATE_WINDOW: duration.prefault('1m'),
   IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).max(104_857_600).default(10_485_760),
 
+  /** How long a token is valid after it is issued (creation, invitation, rotation); 'never' for no expiry. */
+  TOKEN_TTL: z.union([z.literal('never'), duration]).prefault('90d'),
+  /** How long an invitation link can be used. */
+  INVITATION_TTL: duration.prefault('72h'),
+  /** The service's address as users reach it: the base of the links in e-mails (default http://HOST:PORT). */
+  PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }).optional()),
   ADMIN_TOKEN: optionalText.pipe(z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
   /** Unset: true with the embedded database only; a shared PostgreSQL gets demo users only when asked. */
   DEMO_DATA: booleanString.optional(),
@@ -168,6 +174,8 @@ export interface Config {
     fourEyesAboveCentsByNature: Readonly<Record<string, number>>;
     samplingRate: number;
   };
+  /** Users' tokens (null: they never expire) and invitations, and the base of the links sent by e-mail. */
+  accounts: { tokenTtlMs: number | null; invitationTtlMs: number; publicUrl: string };
   adminToken?: string;
   demoData: boolean;
   log: { level: string; format: 'pretty' | 'json' };
@@ -246,6 +254,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       fourEyesAboveCents: e.FOUR_EYES_THRESHOLD === 'off' ? null : Math.round(e.FOUR_EYES_THRESHOLD * 100),
       fourEyesAboveCentsByNature: thresholdsByNature(e.FOUR_EYES_THRESHOLD_BY_NATURE),
       samplingRate: e.SAMPLING_RATE,
+    },
+    accounts: {
+      tokenTtlMs: e.TOKEN_TTL === 'never' ? null : e.TOKEN_TTL,
+      invitationTtlMs: e.INVITATION_TTL,
+      publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
     },
     adminToken: e.ADMIN_TOKEN,
     demoData: e.DEMO_DATA ?? !e.DATABASE_URL,

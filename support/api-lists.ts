@@ -6,7 +6,8 @@ import path from 'node:path';
 import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
 import pg from 'pg';
 import pino from 'pino';
-import { createUser } from '../db/admin-queries';
+import { createUser } from '../db/users';
+import { BUNDLES } from '../domain/rights';
 import { createDb, type Db } from '../db/connect';
 import { migrateToLatest } from '../db/migrate';
 import { ensureTemporalCli } from '../infra/temporal-cli';
@@ -94,8 +95,8 @@ export const SEARCHED_TABLES = ['pro_formas', 'pro_forma_lines', 'contracts', 'i
 
 /** The list's searches (issue 13): each new filter's page and total, for a CFA user and for staff. */
 export function searchApiQueries(db: Kysely<Database>, cfaId: string): ApiQuery[] {
-  const cfa: Scope = { cfaId };
-  const staff: Scope = { cfaId: null };
+  const cfa: Scope = { cfaIds: [cfaId] };
+  const staff: Scope = { cfaIds: null };
   const first = { page: 1, pageSize: 50 };
   const day = (daysAgo: number) => parisDate(new Date(Date.now() - daysAgo * 86_400_000));
   const searches: [string, ProFormaFilters][] = [
@@ -227,8 +228,8 @@ export function queueApiQueries(db: Kysely<Database>): ApiQuery[] {
 
 /** The list pages and counters the API runs, for a CFA user and for staff. */
 export function apiQueries(db: Kysely<Database>, cfaId: string): ApiQuery[] {
-  const cfa: Scope = { cfaId };
-  const staff: Scope = { cfaId: null };
+  const cfa: Scope = { cfaIds: [cfaId] };
+  const staff: Scope = { cfaIds: null };
   const first = { page: 1, pageSize: 50 };
   const page = (scope: Scope, filters: ProFormaFilters, at = first) => proFormaPageQuery(db, scope, filters, at);
   return [
@@ -331,8 +332,10 @@ export async function createBenchUser(
     role,
     name: `Bench ${role}`,
     email: `${role}-${crypto.randomBytes(4).toString('hex')}@bench.example`,
-    cfaId,
+    cfaIds: cfaId === null ? [] : [cfaId],
+    rights: BUNDLES[role],
     tokenHash: hashToken(token),
+    tokenExpiresAt: null,
   });
   return { id: user.id, token };
 }

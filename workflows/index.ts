@@ -3,3 +3,4 @@ export { invoiceWorkflow } from './invoice';
 export { proFormaWorkflow } from './pro-forma';
 export { referenceAlertWorkflow } from './reference-alerts';
 export { mandateExpiryWorkflow } from './mandate-expiry';
+export { invitationWorkflow } from './invitations';

@@ -12,7 +12,6 @@ import {
   pagination,
   request,
   response,
-  roleEnum,
   settlementEnum,
   siret,
   text,
@@ -50,22 +49,6 @@ export const updateCfaRequest = request(
     .strict()
     .refine((v) => Object.values(v).some((x) => x !== undefined), 'Au moins un champ à modifier'),
   'UpdateCfaRequest',
-);
-
-export const createUserRequest = request(
-  z
-    .object({
-      role: roleEnum,
-      name: text(200),
-      email: z.email(),
-      cfaId: uuid.optional().describe('Obligatoire pour le rôle cfa, interdit sinon'),
-    })
-    .strict()
-    .refine((u) => (u.role === 'cfa') === (u.cfaId !== undefined), {
-      message: 'cfaId est obligatoire pour un utilisateur cfa, et interdit pour les autres rôles',
-      path: ['cfaId'],
-    }),
-  'CreateUserRequest',
 );
 
 export const createMandateRequest = request(
@@ -146,22 +129,6 @@ export const cfaResponse = response(
   'Cfa',
 );
 export const cfaListResponse = response(listOf(cfaResponse), 'CfaList');
-
-const userFields = {
-  id: uuid,
-  role: roleEnum,
-  name: z.string(),
-  email: z.string(),
-  cfaId: uuid.nullable(),
-  createdAt: isoDateTime,
-  revokedAt: nullableDateTime,
-};
-export const userResponse = response(z.object(userFields).strict(), 'User');
-export const createdUserResponse = response(
-  z.object({ ...userFields, token: z.string().describe('Jeton porteur, montré une seule fois') }).strict(),
-  'CreatedUser',
-);
-export const userListResponse = response(listOf(userResponse), 'UserList');
 
 export const mandateResponse = response(
   z.object({ id: uuid, cfaId: uuid, validFrom: isoDate, validTo: isoDate.nullable(), createdAt: isoDateTime }).strict(),
@@ -275,25 +242,6 @@ export const reviseRefusalReasonRequest = request(
 );
 
 // ---- Users ------------------------------------------------------------------------------------------------------
-
-export const updateUserRequest = request(
-  z
-    .object({
-      role: roleEnum.optional(),
-      name: text(200).optional(),
-      email: z.email().optional(),
-      cfaId: uuid
-        .nullable()
-        .optional()
-        .describe(
-          'Le CFA d’un utilisateur cfa (obligatoire s’il le devient) ; interdit pour admin et validator (effacé ' +
-            'quand un utilisateur cfa change de rôle)',
-        ),
-    })
-    .strict()
-    .refine((v) => Object.values(v).some((x) => x !== undefined), 'Au moins un champ à modifier'),
-  'UpdateUserRequest',
-);
 
 // ---- Portfolios -------------------------------------------------------------------------------------------------
 

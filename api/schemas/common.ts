@@ -3,7 +3,7 @@ import { CONTRACT_STATUSES, COST_NATURES, SETTLEMENT_MODES } from '../../domain/
 import { isValidIban, isValidSiret, normalizeIban, normalizeSiret } from '../../domain/identifiers';
 import { AMOUNT_BOUND_RULE, MAX_AMOUNT_CENTS } from '../../domain/money';
 import { DASHBOARD_CATEGORIES, PRO_FORMA_KINDS, PRO_FORMA_STAGES, PRO_FORMA_STATUSES } from '../../domain/process';
-import { ROLES } from '../auth';
+import { ROLES } from '../../domain/rights';
 
 /**
  * Every input and output of the API, as zod schemas (this module: the registries, shared values, enums, parameters,
@@ -71,6 +71,11 @@ export const documentParams = z.object({
   number: proFormaNumber,
   version: z.coerce.number().int().min(1).max(1_000_000).describe('Version du document déposé (1, 2, …)'),
 });
+/** The CFA a user acting for several says it acts for (optional for a user of one CFA). */
+export const actingCfaId = uuid
+  .optional()
+  .describe('Le CFA pour lequel agir : obligatoire pour un utilisateur de plusieurs CFA, sinon le sien');
+
 export const cfaParams = z.object({ cfaId: uuid.describe('Identifiant du CFA') });
 export const userParams = z.object({ userId: uuid.describe('Identifiant de l’utilisateur') });
 
@@ -102,11 +107,6 @@ export const listOf = <T extends z.ZodType>(item: T) =>
 
 export const cfaRef = z.object({ id: uuid, siret: z.string(), name: z.string() }).strict();
 export const nullableDateTime = isoDateTime.nullable();
-
-export const meResponse = response(
-  z.object({ id: uuid, role: roleEnum, name: z.string(), email: z.string(), cfaId: uuid.nullable() }).strict(),
-  'Me',
-);
 
 export const healthResponse = response(z.object({ status: z.literal('ok') }).strict(), 'Health');
 export const readyResponse = response(

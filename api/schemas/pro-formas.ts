@@ -6,6 +6,7 @@ import { PRO_FORMA_ACTIONS } from '../../domain/process';
 import { MAX_AMOUNT_CENTS } from '../../domain/money';
 import { ELIGIBLE_SORTS, EXCLUSION_REASONS } from '../../db/generation';
 import {
+  actingCfaId,
   categoryEnum,
   cents,
   cfaRef,
@@ -107,6 +108,7 @@ export const proFormaExportQuery = z
 
 export const eligibleQuery = z
   .object({
+    cfaId: actingCfaId,
     nature: natureEnum,
     contractNumber: text(50).optional(),
     apprenticeName: text(100).optional().describe('Partie du nom de l’apprenti'),
@@ -132,6 +134,7 @@ export const eligibleQuery = z
 export const generateRequest = request(
   z
     .object({
+      cfaId: actingCfaId,
       nature: natureEnum,
       installmentIds: z
         .array(uuid)

@@ -119,7 +119,7 @@ describe('the contracts’ searches on 20,000 contracts and 100,000 installments
   ];
 
   function queriesOf(who: 'cfa' | 'staff', filters: ContractFilters, by: ContractSort, order: SortOrder) {
-    const scope = { cfaId: who === 'cfa' ? seeded.firstCfaId : null };
+    const scope = { cfaIds: who === 'cfa' ? [seeded.firstCfaId] : null };
     return contractListQueries(database.db, scope, filters, { page: 1, pageSize: 50 }, { by, order });
   }
 

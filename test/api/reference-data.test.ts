@@ -9,6 +9,7 @@ import { createNotificationActivities } from '../../activities/notifications';
 import { ibanAlertWorkflowId } from '../../api/admin.routes';
 import { createApp } from '../../api/app';
 import { parisDate } from '../../domain/dates';
+import { BUNDLES } from '../../domain/rights';
 import { MAIL_ATTEMPTS } from '../../domain/mail-templates';
 import { createMailer } from '../../infra/mailer';
 import { hashToken } from '../../infra/tokens';
@@ -209,17 +210,37 @@ describe('reference data', () => {
       expect(me.status).toBe(200);
 
       const rows = await auditOf('USER', id);
-      const base = { role: 'validator', name: 'Valérie', email, cfaId: null, revokedAt: null };
-      const asCfa = { ...base, role: 'cfa', cfaId: api.cfa.id, name: 'Valérie C.' };
-      const back = { ...asCfa, role: 'validator', cfaId: null };
+      const tokenExpiresAt = rows[0]?.after?.tokenExpiresAt;
+      const replacedExpiresAt = rows[4]?.after?.tokenExpiresAt;
+      expect(typeof tokenExpiresAt).toBe('string');
+      expect(typeof replacedExpiresAt).toBe('string');
+      const base = {
+        role: 'validator',
+        name: 'Valérie',
+        email,
+        cfaIds: [],
+        rights: [...BUNDLES.validator],
+        status: 'ACTIVE',
+        tokenExpiresAt,
+        revokedAt: null,
+      };
+      // A change of role gives the new role's rights.
+      const asCfa = { ...base, role: 'cfa', cfaIds: [api.cfa.id], rights: [...BUNDLES.cfa], name: 'Valérie C.' };
+      const back = { ...asCfa, role: 'validator', cfaIds: [], rights: [...BUNDLES.validator] };
       const revokedAt = rows[3]?.after?.revokedAt;
       expect(typeof revokedAt).toBe('string');
+      const revoked = { ...back, status: 'REVOKED', revokedAt };
       expect(rows).toEqual([
         { action: 'CREATE', actor: api.users.admin.id, before: null, after: base },
         { action: 'UPDATE', actor: api.users.admin.id, before: base, after: asCfa },
         { action: 'UPDATE', actor: api.users.admin.id, before: asCfa, after: back },
-        { action: 'REVOKE', actor: api.users.admin.id, before: back, after: { ...back, revokedAt } },
-        { action: 'TOKEN_REPLACED', actor: api.users.admin.id, before: { ...back, revokedAt }, after: back },
+        { action: 'REVOKE', actor: api.users.admin.id, before: back, after: revoked },
+        {
+          action: 'TOKEN_REPLACED',
+          actor: api.users.admin.id,
+          before: revoked,
+          after: { ...back, tokenExpiresAt: replacedExpiresAt },
+        },
       ]);
       const written = JSON.stringify(await db().selectFrom('reference_audit').selectAll().execute());
       for (const token of tokens) {

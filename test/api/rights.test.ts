@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Test } from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { apiEndpoints } from '../../api/app';
+import { GRANTABLE_RIGHTS, mayHold, OWN_ACCOUNT_RIGHT, type Right } from '../../domain/rights';
 import type { ExtractionResult } from '../../extraction/types';
 import { TEST_IBAN, uniqueSiret } from '../helpers/fixtures';
 import { binary, seedInstallments, startApiStack, waitForProForma, type ApiStack, type TestUser } from '../helpers/api';
@@ -31,6 +32,8 @@ interface Row {
   send(agent: TestAgent<Test>, target: string): Test;
   shared?: () => string;
   fresh?: () => Promise<string>;
+  /** The caller's token, when the request spends it (a rotation): a new user like the actor's, each time. */
+  spendsToken?: boolean;
 }
 
 /**
@@ -133,6 +136,26 @@ describe('rights matrix', () => {
 
   async function throwawayUser(): Promise<string> {
     return (await api.createUser('validator')).id;
+  }
+
+  /** A user of the first CFA, for its user managers to change. */
+  async function cfaColleague(): Promise<string> {
+    return (await api.createUser('cfa', api.cfa.id, { rights: ['pro-formas:read'] })).id;
+  }
+
+  const newEmail = () => `u-${crypto.randomBytes(5).toString('hex')}@cfa.example`;
+
+  /** A token like the actor's (same role, rights and CFA) that a request may spend. */
+  async function tokenLike(actor: Actor): Promise<string | undefined> {
+    const users = {
+      admin: api.users.admin,
+      validator: api.users.validator,
+      cfa: api.users.cfa,
+      'other CFA': api.users.otherCfa,
+    };
+    if (!(actor in users)) return tokenOf(actor);
+    const like = users[actor as keyof typeof users];
+    return (await api.createUser(like.role, like.cfaId)).token;
   }
 
   async function freshRefusalReason(): Promise<string> {
@@ -512,6 +535,52 @@ describe('rights matrix', () => {
       send: (a, code) => a.post(`/api/admin/refusal-reasons/${code}/retire`),
       fresh: freshRefusalReason,
     },
+    {
+      name: 'POST /api/admin/users/:userId/invitation',
+      expected: adminOnly(201),
+      send: (a, id) => a.post(`/api/admin/users/${id}/invitation`),
+      fresh: throwawayUser,
+    },
+    {
+      name: 'POST /api/me/token',
+      expected: { ...unauthenticated, admin: 200, validator: 200, cfa: 200, 'other CFA': 200 },
+      send: (a) => a.post('/api/me/token'),
+      spendsToken: true,
+    },
+    {
+      name: 'POST /api/invitations/accept',
+      // Public: no token needed (nor read); an unknown link is unknown to everyone.
+      expected: { none: 404, 'bad token': 404, revoked: 404, admin: 404, validator: 404, cfa: 404, 'other CFA': 404 },
+      send: (a) => a.post('/api/invitations/accept').send({ token: crypto.randomBytes(32).toString('base64url') }),
+    },
+    {
+      name: 'GET /api/my-cfa/users',
+      expected: { ...unauthenticated, admin: 403, validator: 403, cfa: 200, 'other CFA': 200 },
+      send: (a) => a.get('/api/my-cfa/users'),
+    },
+    {
+      name: 'POST /api/my-cfa/users',
+      expected: { ...unauthenticated, admin: 403, validator: 403, cfa: 201, 'other CFA': 201 },
+      send: (a) => a.post('/api/my-cfa/users').send({ name: 'Collègue', email: newEmail(), rights: [] }),
+    },
+    {
+      name: 'PATCH /api/my-cfa/users/:userId',
+      expected: { ...unauthenticated, admin: 403, validator: 403, cfa: 200, 'other CFA': 404 },
+      send: (a, id) => a.patch(`/api/my-cfa/users/${id}`).send({ name: 'Collègue renommé' }),
+      fresh: cfaColleague,
+    },
+    {
+      name: 'POST /api/my-cfa/users/:userId/revoke',
+      expected: { ...unauthenticated, admin: 403, validator: 403, cfa: 200, 'other CFA': 404 },
+      send: (a, id) => a.post(`/api/my-cfa/users/${id}/revoke`),
+      fresh: cfaColleague,
+    },
+    {
+      name: 'POST /api/my-cfa/users/:userId/invitation',
+      expected: { ...unauthenticated, admin: 403, validator: 403, cfa: 201, 'other CFA': 404 },
+      send: (a, id) => a.post(`/api/my-cfa/users/${id}/invitation`),
+      fresh: cfaColleague,
+    },
   ];
 
   it('covers every endpoint of the API', () => {
@@ -532,7 +601,7 @@ describe('rights matrix', () => {
         const expected = row.expected[actor];
         const target = row.fresh && expected < 300 ? await row.fresh() : (row.shared?.() ?? awaiting);
         const { agent } = api.http();
-        const token = tokenOf(actor);
+        const token = row.spendsToken ? await tokenLike(actor) : tokenOf(actor);
         const req = row.send(agent, target);
         if (token) req.set('Authorization', `Bearer ${token}`);
         const res = await req;
@@ -547,6 +616,44 @@ describe('rights matrix', () => {
       expect(got).toEqual(row.expected);
     },
   );
+
+  /**
+   * Every endpoint × every right: a user holding that one right alone (a CFA user of the first CFA when a CFA user may
+   * hold it, else staff) is refused with 403 naming the endpoint's right, unless it is that right; the right alone is
+   * enough to get past the check (any answer but 401 and 403).
+   */
+  describe('every endpoint × every right', () => {
+    const holders = new Map<Right, TestUser>();
+    const rightOf = new Map<string, Right | null>();
+
+    beforeAll(async () => {
+      for (const right of GRANTABLE_RIGHTS) {
+        const role = mayHold('cfa', right) ? 'cfa' : mayHold('validator', right) ? 'validator' : 'admin';
+        holders.set(right, await api.createUser(role, role === 'cfa' ? api.cfa.id : null, { rights: [right] }));
+      }
+      for (const e of apiEndpoints(api.deps)) rightOf.set(`${e.method.toUpperCase()} ${e.path}`, e.right);
+    });
+
+    it.each(rows().map((row) => [row.name, row] as const))('%s needs exactly its right', async (name, row) => {
+      const needed = rightOf.get(name);
+      expect(needed).not.toBeUndefined();
+      const got: Record<string, number | string> = {};
+      const expected: Record<string, number | string> = {};
+      for (const right of GRANTABLE_RIGHTS) {
+        const holder = holders.get(right) as TestUser;
+        const allowed = needed === null || needed === OWN_ACCOUNT_RIGHT || needed === right;
+        const target = allowed && row.fresh ? await row.fresh() : (row.shared?.() ?? awaiting);
+        const token = row.spendsToken
+          ? (await api.createUser(holder.role, holder.cfaId, { rights: [right] })).token
+          : holder.token;
+        const res = await row.send(api.http().agent, target).set('Authorization', `Bearer ${token}`);
+        expected[right] = allowed ? 'allowed' : `403 ${needed}`;
+        got[right] =
+          res.status === 403 ? `403 ${res.body.error?.details?.right}` : res.status === 401 ? 401 : 'allowed';
+      }
+      expect(got).toEqual(expected);
+    });
+  });
 
   it('answers a request without a token with 401 and a Bearer challenge', async () => {
     const res = await api.http().agent.get('/api/pro-formas');
@@ -571,7 +678,7 @@ describe('rights matrix', () => {
   it('stores tokens only as their SHA-256, and replaces a token on demand', async () => {
     const rowsStored = await api.stack.database.db.selectFrom('users').select('token_hash').execute();
     const tokens = Object.values(api.users).map((u) => u.token);
-    expect(rowsStored.some((r) => tokens.includes(r.token_hash))).toBe(false);
+    expect(rowsStored.some((r) => r.token_hash !== null && tokens.includes(r.token_hash))).toBe(false);
     const { agent, auth } = api.http(api.users.admin);
     const user = await api.createUser('validator');
     const replaced = await agent.post(`/api/admin/users/${user.id}/token`).set(auth);

@@ -1,10 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { insertContract, type ContractInput, type InstallmentInput } from '../../db/contract-import';
-import { MIGRATIONS_DIR, createMigrator, migrateToLatest } from '../../db/migrate';
+import { migrateToLatest } from '../../db/migrate';
 import type { Database } from '../../db/schema';
-import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { createTestDatabase, migrateToBefore, type TestDatabase } from '../helpers/database';
 import { insertCfa } from '../helpers/fixtures';
 
 const MIGRATION = '2026_12_01_0001_installment_amount_bound';
@@ -52,14 +50,7 @@ describe(`migration ${MIGRATION} on a database holding an installment past the b
   let cfaId: string;
 
   beforeAll(async () => {
-    const names = fs
-      .readdirSync(MIGRATIONS_DIR)
-      .map((file) => path.basename(file, path.extname(file)))
-      .sort();
-    const previous = names[names.indexOf(MIGRATION) - 1];
-    if (!previous) throw new Error(`no migration before ${MIGRATION} in ${names.join(', ')}`);
-    const before = await createMigrator(db).migrateTo(previous);
-    if (before.error) throw before.error;
+    await migrateToBefore(db, MIGRATION);
 
     const cfa = await insertCfa(db);
     // Written as the schema of that time stood (today's repository writes columns added later).

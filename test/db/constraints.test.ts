@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type {
   CfaRow,
@@ -6,7 +7,6 @@ import type {
   InstallmentRow,
   NewDocumentRow,
   NewProFormaRow,
-  NewUserRow,
   ProFormaRow,
   ProFormaStatusCode,
 } from '../../db/schema';
@@ -438,27 +438,23 @@ describe('documents', () => {
 describe('users', () => {
   const tokenHash = (): string => sha256Of(next());
 
-  it.each<[string, NewUserRow['role'], boolean]>([
-    ['a cfa user without a CFA', 'cfa', false],
-    ['an admin attached to a CFA', 'admin', true],
-    ['a validator attached to a CFA', 'validator', true],
-  ])('refuses %s', async (_case, role, withCfa) => {
+  it('refuses a user twice in the same CFA, and a CFA that does not exist', async () => {
     const cfa = await newCfa();
-    const n = next();
-
+    const user = await db
+      .insertInto('users')
+      .values({ role: 'cfa', name: 'Jeanne', email: `u${next()}@example.fr`, rights: [], token_hash: tokenHash() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db.insertInto('user_cfas').values({ user_id: user.id, cfa_id: cfa.id }).execute();
     await expectRefused(
-      db
-        .insertInto('users')
-        .values({
-          role,
-          name: 'Jeanne',
-          email: `u${n}@example.fr`,
-          cfa_id: withCfa ? cfa.id : null,
-          token_hash: tokenHash(),
-        })
-        .execute(),
-      CHECK,
-      'users_cfa_check',
+      db.insertInto('user_cfas').values({ user_id: user.id, cfa_id: cfa.id }).execute(),
+      UNIQUE,
+      'user_cfas_pkey',
+    );
+    await expectRefused(
+      db.insertInto('user_cfas').values({ user_id: user.id, cfa_id: crypto.randomUUID() }).execute(),
+      FOREIGN_KEY,
+      'user_cfas_cfa_id_fkey',
     );
   });
 
@@ -466,7 +462,13 @@ describe('users', () => {
     await expectRefused(
       db
         .insertInto('users')
-        .values({ role: 'superuser' as 'admin', name: 'Root', email: 'root@example.fr', token_hash: tokenHash() })
+        .values({
+          role: 'superuser' as 'admin',
+          name: 'Root',
+          email: 'root@example.fr',
+          rights: [],
+          token_hash: tokenHash(),
+        })
         .execute(),
       CHECK,
       'users_role_check',
@@ -476,13 +478,13 @@ describe('users', () => {
   it('refuses a second user with the same e-mail in another case', async () => {
     await db
       .insertInto('users')
-      .values({ role: 'validator', name: 'Paul', email: 'paul.durand@example.fr', token_hash: tokenHash() })
+      .values({ role: 'validator', name: 'Paul', email: 'paul.durand@example.fr', rights: [], token_hash: tokenHash() })
       .execute();
 
     await expectRefused(
       db
         .insertInto('users')
-        .values({ role: 'admin', name: 'Paul', email: 'Paul.Durand@Example.fr', token_hash: tokenHash() })
+        .values({ role: 'admin', name: 'Paul', email: 'Paul.Durand@Example.fr', rights: [], token_hash: tokenHash() })
         .execute(),
       UNIQUE,
       'users_email_key',
@@ -493,7 +495,7 @@ describe('users', () => {
     await expectRefused(
       db
         .insertInto('users')
-        .values({ role: 'admin', name: 'Ada', email: 'ada@example.fr', token_hash: 'secret-token' })
+        .values({ role: 'admin', name: 'Ada', email: 'ada@example.fr', rights: [], token_hash: 'secret-token' })
         .execute(),
       CHECK,
       'users_token_hash_check',

@@ -20,6 +20,7 @@ const TABLES = [
   'extractions',
   'idempotency_keys',
   'installments',
+  'invitations',
   'mandates',
   'notifications',
   'payments',
@@ -30,6 +31,7 @@ const TABLES = [
   'reference_audit',
   'refusal_reason_versions',
   'refusal_reasons',
+  'user_cfas',
   'users',
   'validator_portfolios',
 ];

@@ -102,18 +102,18 @@ describe('pro_forma_counts', () => {
     };
     const staffTotal = await proFormaCountQuery(
       database.db,
-      { cfaId: null },
+      { cfaIds: null },
       { status: 'REFUSED' },
     ).executeTakeFirstOrThrow();
     expect(Number(staffTotal.total)).toBe(await rows('REFUSED'));
     const cfaTotal = await proFormaCountQuery(
       database.db,
-      { cfaId: firstCfaId },
+      { cfaIds: [firstCfaId] },
       { status: 'REFUSED' },
     ).executeTakeFirstOrThrow();
     expect(Number(cfaTotal.total)).toBe(await rows('REFUSED', firstCfaId));
     expect(Number(cfaTotal.total)).toBeGreaterThan(0);
-    const [emises] = await dashboardCounters(database.db, { cfaId: null });
+    const [emises] = await dashboardCounters(database.db, { cfaIds: null });
     const deposited = await database.db
       .selectFrom('pro_formas')
       .select((eb) => eb.fn.countAll<string>().as('n'))

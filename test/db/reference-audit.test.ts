@@ -27,7 +27,7 @@ describe('the audit of reference data', () => {
           role: 'admin',
           name: `Admin ${n}`,
           email: `admin${n}@opco.example`,
-          cfa_id: null,
+          rights: [],
           token_hash: hashToken(`token-${n}`),
         })
         .returning('id')

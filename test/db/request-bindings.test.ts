@@ -16,7 +16,7 @@ describe('request bindings on PostgreSQL', () => {
     database = await createTestDatabase();
     const user = await database.db
       .insertInto('users')
-      .values({ role: 'admin', name: 'Admin', email: 'admin@test.example', cfa_id: null, token_hash: hex() })
+      .values({ role: 'admin', name: 'Admin', email: 'admin@test.example', rights: [], token_hash: hex() })
       .returning('id')
       .executeTakeFirstOrThrow();
     userId = user.id;

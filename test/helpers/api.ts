@@ -7,7 +7,9 @@ import pino, { type Logger } from 'pino';
 import request from 'supertest';
 import { createApp } from '../../api/app';
 import type { ApiDeps } from '../../api/deps';
-import { createUser, createMandate } from '../../db/admin-queries';
+import { createMandate } from '../../db/admin-queries';
+import { createUser } from '../../db/users';
+import { BUNDLES, type Right } from '../../domain/rights';
 import type { UserRoleCode } from '../../db/schema';
 import { loadConfig } from '../../infra/config';
 import { FileDocumentStore } from '../../infra/storage';
@@ -49,7 +51,12 @@ export interface ApiStack {
   users: { admin: TestUser; validator: TestUser; cfa: TestUser; otherCfa: TestUser };
   /** supertest on the app, with the token of `as` (none: no Authorization header). */
   http(as?: TestUser): { agent: request.Agent; auth: Record<string, string> };
-  createUser(role: UserRoleCode, cfaId?: string | null): Promise<TestUser>;
+  /** A user of `role` with its role's rights (or `rights`), acting for `cfaId` (or `cfaIds`). */
+  createUser(
+    role: UserRoleCode,
+    cfaId?: string | null,
+    options?: { rights?: readonly Right[]; cfaIds?: readonly string[]; tokenExpiresAt?: Date | null },
+  ): Promise<TestUser>;
   teardown(): Promise<void>;
 }
 
@@ -100,16 +107,19 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
   const cfa = await newCfa(true);
   const otherCfa = await newCfa(true);
 
-  const makeUser = async (role: UserRoleCode, cfaId: string | null = null): Promise<TestUser> => {
+  const makeUser: ApiStack['createUser'] = async (role, cfaId = null, options = {}) => {
     const token = generateToken();
+    const cfaIds = options.cfaIds ?? (cfaId === null ? [] : [cfaId]);
     const user = await createUser(db, {
       role,
       name: `${role} ${crypto.randomBytes(3).toString('hex')}`,
       email: `${role}-${crypto.randomBytes(4).toString('hex')}@test.example`,
-      cfaId,
+      cfaIds,
+      rights: options.rights ?? BUNDLES[role],
       tokenHash: hashToken(token),
+      tokenExpiresAt: options.tokenExpiresAt ?? null,
     });
-    return { id: user.id, role, cfaId, token };
+    return { id: user.id, role, cfaId: cfaIds[0] ?? null, token };
   };
   const users = {
     admin: await makeUser('admin'),

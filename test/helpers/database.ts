@@ -1,8 +1,11 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { createDb, type Db } from '../../db/connect';
-import { migrateToLatest } from '../../db/migrate';
+import { MIGRATIONS_DIR, createMigrator, migrateToLatest } from '../../db/migrate';
+import type { Database } from '../../db/schema';
 
 /** Server used by the tests; each test file gets its own database on it. */
 export const TEST_PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -53,4 +56,16 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
       await withAdmin((admin) => sql.raw(`drop database if exists ${name} with (force)`).execute(admin));
     },
   };
+}
+
+/** Migrates `db` up to the migration just before `migration`: the schema a data migration test writes legacy rows in. */
+export async function migrateToBefore(db: Kysely<Database>, migration: string): Promise<void> {
+  const names = fs
+    .readdirSync(MIGRATIONS_DIR)
+    .map((file) => path.basename(file, path.extname(file)))
+    .sort();
+  const previous = names[names.indexOf(migration) - 1];
+  if (!previous) throw new Error(`no migration before ${migration} in ${names.join(', ')}`);
+  const before = await createMigrator(db).migrateTo(previous);
+  if (before.error) throw before.error;
 }

@@ -576,7 +576,7 @@ describe('proFormaWorkflow', () => {
         .executeUpdate(update, { args: [input], updateId: input.requestId })
         .catch((e: unknown) => e);
       const deps = { db: stack.database.db, temporal: stack.client, callTimeoutMs: 10_000 };
-      const viaApi = await updateProForma(deps, { cfaId: null }, { number }, action, update, input).catch(
+      const viaApi = await updateProForma(deps, { cfaIds: null }, { number }, action, update, input).catch(
         (e: unknown) => e,
       );
       return { direct, viaApi };
@@ -759,7 +759,7 @@ describe('proFormaWorkflow with short timers', () => {
         role: 'validator',
         name: 'Val',
         email: `val-${crypto.randomBytes(3).toString('hex')}@opco.example`,
-        cfa_id: null,
+        rights: [],
         token_hash: crypto.randomBytes(32).toString('hex'),
       })
       .execute();
