@@ -39,7 +39,7 @@ export async function depositInvoice(
     // the latest, and still under validation.
     fallback: digest(user.id, accepted.sha256, depositedOn(state, user, accepted.sha256)),
   });
-  const claim = await claimDepositedContent(deps.db, accepted.sha256);
+  const claim = await claimDepositedContent(deps.db, accepted.sha256, requestId);
   await deps.store.put(file.buffer);
   try {
     await updateProForma(calls, scope, state, 'DEPOSIT_INVOICE', depositInvoiceUpdate, {

@@ -44,16 +44,11 @@ export function myCfaEndpoints(deps: ApiDeps): AnyEndpoint[] {
         'principale. Le mode de règlement vaut pour les factures d’avoir générées ensuite. Modification tracée ' +
         '(journal des données de référence). L’IBAN n’est pas modifiable par le CFA.',
       right: 'my-cfa:manage',
-      query: myCfaQuery,
       body: myCfaUpdateRequest,
       responses: { 200: { description: 'Les réglages du CFA', schema: myCfaResponse } },
       errors: [404, 422],
-      handle: async ({ user, query, body, reply }) =>
-        reply(
-          200,
-          myCfaResponse,
-          answer(await updateCfaSettings(deps.db, actingCfa(user, query.cfaId), body, user.id)),
-        ),
+      handle: async ({ user, body: { cfaId, ...settings }, reply }) =>
+        reply(200, myCfaResponse, answer(await updateCfaSettings(deps.db, actingCfa(user, cfaId), settings, user.id))),
     }),
   ];
 }

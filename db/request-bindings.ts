@@ -40,18 +40,41 @@ async function lockContent(trx: Transaction<Database>, sha256: string): Promise<
   await sql`select pg_advisory_xact_lock(('x' || left(${sha256}, 16))::bit(64)::bigint)`.execute(trx);
 }
 
-/** Records a deposit of `sha256` in flight, before its file is stored; returns the claim's id. */
-export async function claimDepositedContent(db: Kysely<Database>, sha256: string): Promise<string> {
+/** Records a deposit of `sha256` in flight for the request `requestId`, before its file is stored; returns the claim's id. */
+export async function claimDepositedContent(
+  db: Kysely<Database>,
+  sha256: string,
+  requestId: string | null = null,
+): Promise<string> {
   return db.transaction().execute(async (trx) => {
     await lockContent(trx, sha256);
-    const row = await trx.insertInto('deposits_in_flight').values({ sha256 }).returning('id').executeTakeFirstOrThrow();
+    const row = await trx
+      .insertInto('deposits_in_flight')
+      .values({ sha256, request_id: requestId })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     return row.id;
   });
 }
 
-/** The deposit was applied: its document row now holds the file. */
+/**
+ * The deposit was applied: its document row now holds the file. Releases the claim and those of the earlier attempts
+ * of the same request (kept when their Update met its deadline).
+ */
 export async function releaseDepositClaim(db: Kysely<Database>, claimId: string): Promise<void> {
-  await db.deleteFrom('deposits_in_flight').where('id', '=', claimId).execute();
+  await db
+    .deleteFrom('deposits_in_flight')
+    .where((eb) =>
+      eb.or([
+        eb('id', '=', claimId),
+        eb(
+          'request_id',
+          '=',
+          eb.selectFrom('deposits_in_flight as own').select('own.request_id').where('own.id', '=', claimId),
+        ),
+      ]),
+    )
+    .execute();
 }
 
 /**

@@ -386,6 +386,8 @@ export interface IdempotencyKeysTable {
 export interface DepositsInFlightTable {
   id: Generated<string>;
   sha256: string;
+  /** The request (its update id) the deposit belongs to: every attempt of a request claims under it. */
+  request_id: string | null;
   created_at: Timestamp;
 }
 

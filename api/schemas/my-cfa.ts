@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CFA_MAIL_KINDS, CFA_MAIL_KIND_LABELS } from '../../domain/notification-kinds';
-import { request, response, settlementEnum, uuid } from './common';
+import { actingCfaId, request, response, settlementEnum, uuid } from './common';
 
 /** « Mon CFA »: a CFA user's own settings. */
 
@@ -36,6 +36,7 @@ export const myCfaResponse = response(
 export const myCfaUpdateRequest = request(
   z
     .object({
+      cfaId: actingCfaId,
       creditNoteSettlement: settlementEnum.optional(),
       notificationEmails: z
         .array(notificationEmail)
@@ -48,7 +49,7 @@ export const myCfaUpdateRequest = request(
         .describe('Remplace toute la liste ; vide : tous les e-mails à l’adresse principale'),
     })
     .strict()
-    .refine((body) => Object.keys(body).length > 0, 'au moins un réglage à modifier'),
+    .refine((body) => Object.keys(body).some((key) => key !== 'cfaId'), 'au moins un réglage à modifier'),
   'MyCfaUpdate',
   'L’IBAN n’est pas modifiable ici (champ refusé) : un administrateur le modifie.',
 );

@@ -47,6 +47,23 @@ describe('request bindings on PostgreSQL', () => {
     expect(remove).toHaveBeenCalledTimes(1);
   });
 
+  it('releases with an applied deposit the claims its request’s earlier attempts kept, and no other', async () => {
+    const sha256 = hex();
+    const timedOut = await claimDepositedContent(database.db, sha256, 'deposit-request-1');
+    const retried = await claimDepositedContent(database.db, sha256, 'deposit-request-1');
+    const otherRequest = await claimDepositedContent(database.db, sha256, 'deposit-request-2');
+    const unnamed = await claimDepositedContent(database.db, sha256);
+    await releaseDepositClaim(database.db, retried);
+    const left = await database.db
+      .selectFrom('deposits_in_flight')
+      .select('id')
+      .where('sha256', '=', sha256)
+      .orderBy('id')
+      .execute();
+    expect(left.map((r) => r.id).sort()).toEqual([otherRequest, unnamed].sort());
+    expect(left.map((r) => r.id)).not.toContain(timedOut);
+  });
+
   it('makes a new claim of the content wait until a removal under way is over', async () => {
     const sha256 = hex();
     const refused = await claimDepositedContent(database.db, sha256);
