@@ -1,4 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
+import type { BankLine } from '../domain/reconciliation';
 
 /**
  * The bank's answer to a payment file (issue 14): a camt.054 debit/credit notification (booked transfers, returned
@@ -9,24 +10,7 @@ import { XMLParser } from 'fast-xml-parser';
 
 export const MAX_BANK_FILE_BYTES = 10 * 1024 * 1024;
 
-export type BankLineStatus = 'BOOKED' | 'REJECTED' | 'PENDING';
-
-export interface BankLine {
-  /** The transfer's end-to-end id (ours), or null when the bank gave none (`NOTPROVIDED`). */
-  endToEndId: string | null;
-  /** DEBIT: money left the funder's account (a transfer); CREDIT: it came in (a reimbursement, a return). */
-  direction: 'DEBIT' | 'CREDIT';
-  status: BankLineStatus;
-  /** Null in a pain.002 (it carries no amounts per line when the bank omits them). */
-  amountCents: number | null;
-  /** YYYY-MM-DD: the booking date, or the report's date. */
-  date: string | null;
-  /** The bank's own reference of the entry. */
-  bankReference: string | null;
-  /** ISO reason code of a rejection or return (AC04 closed account, AM04 insufficient funds…). */
-  reasonCode: string | null;
-  remittance: string | null;
-}
+export type { BankLine, BankLineStatus } from '../domain/reconciliation';
 
 export interface BankFile {
   kind: 'camt.054' | 'pain.002';
