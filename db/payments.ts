@@ -67,6 +67,7 @@ export function createPaymentRepository(db: Kysely<Database>) {
               cfa_id: proForma.cfa_id,
               kind,
               amount_cents: proForma.total_cents,
+              remaining_cents: kind === 'DEDUCTION' ? proForma.total_cents : null,
               status: 'ORDERED',
               ordered_at: input.at,
             })
@@ -108,7 +109,7 @@ export function createPaymentRepository(db: Kysely<Database>) {
         if (netted.length > 0) {
           await trx
             .updateTable('payments')
-            .set({ status: 'NETTED', netted_in_payment_id: payment.id })
+            .set({ status: 'NETTED', netted_in_payment_id: payment.id, remaining_cents: 0 })
             .where(
               'id',
               'in',
@@ -152,7 +153,7 @@ export function createPaymentRepository(db: Kysely<Database>) {
         }
         await trx
           .updateTable('payments')
-          .set({ status: 'ORDERED', netted_in_payment_id: null })
+          .set((eb) => ({ status: 'ORDERED', netted_in_payment_id: null, remaining_cents: eb.ref('amount_cents') }))
           .where('netted_in_payment_id', '=', order.id)
           .execute();
         await trx.updateTable('payments').set({ status: 'WITHDRAWN' }).where('id', '=', order.id).execute();

@@ -25,7 +25,7 @@ export type ExtractionEngineCode = ExtractionEngine;
 export type ControlOutcomeCode = 'PASSED' | 'FAILED' | 'NEEDS_REVIEW';
 export type DecisionCode = Decision;
 export type PaymentKindCode = 'TRANSFER' | 'DEDUCTION' | 'REIMBURSEMENT';
-export type PaymentStatusCode = 'ORDERED' | 'NETTED' | 'CONFIRMED' | 'WITHDRAWN';
+export type PaymentStatusCode = 'ORDERED' | 'ISSUED' | 'NETTED' | 'CONFIRMED' | 'WITHDRAWN';
 export type NotificationStatusCode = 'PENDING' | 'SENT' | 'FAILED';
 export type NotificationTransportCode = 'SMTP' | 'OUTBOX';
 
@@ -43,6 +43,8 @@ export interface CfasTable {
   email: string;
   /** Normalized: upper case, no spaces. */
   iban: string;
+  /** Needed for an IBAN outside the European Economic Area. */
+  bic: Generated<string | null>;
   trusted: Generated<boolean>;
   credit_note_settlement: Generated<SettlementModeCode>;
   created_at: Timestamp;
@@ -337,9 +339,59 @@ export interface PaymentsTable {
   amount_cents: number;
   status: PaymentStatusCode;
   netted_in_payment_id: string | null;
+  /** A DEDUCTION credit note: what it still has to deduct (negative, 0 once deducted); null for other kinds. */
+  remaining_cents: number | null;
   reference: string | null;
   ordered_at: Timestamp;
   confirmed_at: NullableTimestamp;
+}
+
+export interface PaymentRunsTable {
+  id: Generated<string>;
+  number: string;
+  trigger: 'SCHEDULE' | 'MANUAL';
+  requested_by: string | null;
+  grouping: 'PER_CFA' | 'PER_INVOICE';
+  cutoff: Date;
+  execution_date: string;
+  transfer_count: number;
+  total_cents: number;
+  file_sha256: string | null;
+  file_size: number | null;
+  created_at: Timestamp;
+}
+
+export interface PaymentTransfersTable {
+  id: Generated<string>;
+  run_id: string;
+  cfa_id: string;
+  end_to_end_id: string;
+  amount_cents: number;
+  creditor_name: string;
+  iban: string;
+  bic: string | null;
+  remittance: string;
+  status: 'ISSUED' | 'COMPENSATED' | 'BOOKED' | 'REJECTED';
+  bank_reference: string | null;
+  booked_on: string | null;
+  reject_reason: string | null;
+}
+
+export interface PaymentTransferItemsTable {
+  transfer_id: string;
+  payment_id: string;
+  kind: 'INVOICE' | 'DEDUCTION';
+  amount_cents: number;
+  settled: boolean;
+}
+
+export interface PaymentRunExclusionsTable {
+  id: Generated<string>;
+  run_id: string;
+  cfa_id: string;
+  reason: string;
+  detail: string;
+  pro_forma_numbers: string[];
 }
 
 export interface NotificationsTable {
@@ -423,6 +475,10 @@ export interface Database {
   control_results: ControlResultsTable;
   decisions: DecisionsTable;
   payments: PaymentsTable;
+  payment_runs: PaymentRunsTable;
+  payment_transfers: PaymentTransfersTable;
+  payment_transfer_items: PaymentTransferItemsTable;
+  payment_run_exclusions: PaymentRunExclusionsTable;
   notifications: NotificationsTable;
   audit_events: AuditEventsTable;
   idempotency_keys: IdempotencyKeysTable;

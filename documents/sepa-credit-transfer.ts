@@ -1,7 +1,18 @@
 import path from 'node:path';
 import { create } from 'xmlbuilder2';
+import type { DocumentStore } from '../infra/storage';
+import { validateAgainstSchema } from '../infra/xml-schema';
 import { isValidIban, normalizeIban } from '../domain/identifiers';
-import { isSepaAmount, isSepaId, sepaAmount, toSepaText } from '../domain/sepa';
+import {
+  creditorAccountProblem,
+  isSepaAmount,
+  isSepaId,
+  sepaAmount,
+  toSepaText,
+  type CreditTransferFile,
+} from '../domain/sepa';
+
+export { creditorAccountProblem, type CreditTransfer, type CreditTransferFile, type Party } from '../domain/sepa';
 
 /**
  * The SEPA credit transfer initiation file (ISO 20022 pain.001.001.09 as the EPC restricts it for SCT, rulebook
@@ -12,32 +23,6 @@ import { isSepaAmount, isSepaId, sepaAmount, toSepaText } from '../domain/sepa';
 
 export const PAIN_001_NAMESPACE = 'urn:iso:std:iso:20022:tech:xsd:pain.001.001.09';
 export const PAIN_001_SCHEMA = path.join(__dirname, 'schemas', 'pain.001.001.09-epc-sct-2023.xsd');
-
-export interface Party {
-  name: string;
-  iban: string;
-  /** Optional for an IBAN of the EEA (IBAN only); the debtor's is given. */
-  bic?: string | null;
-}
-
-export interface CreditTransfer {
-  /** Unique per transfer and traceable (the run and the pro formas): at most 35 SEPA characters. */
-  endToEndId: string;
-  amountCents: number;
-  creditor: Party;
-  /** At most 140 characters; transliterated to the SEPA set. */
-  remittance: string;
-}
-
-export interface CreditTransferFile {
-  /** Unique per file: at most 35 SEPA characters. */
-  messageId: string;
-  createdAt: Date;
-  /** Requested execution date, YYYY-MM-DD. */
-  executionDate: string;
-  debtor: Party & { bic: string };
-  transfers: readonly CreditTransfer[];
-}
 
 const BIC = /^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/;
 
@@ -77,6 +62,14 @@ export function creditTransferProblems(file: CreditTransferFile): string[] {
   return problems;
 }
 
+/** The file the schema refused: the run that wrote it records nothing. */
+export class RunFileInvalidError extends Error {
+  constructor(readonly errors: string[]) {
+    super(`the payment file fails the EPC schema: ${errors.slice(0, 5).join('; ')}`);
+    this.name = 'RunFileInvalidError';
+  }
+}
+
 /** The file's XML (UTF-8); throws CreditTransferError naming every problem of its content. */
 export function buildCreditTransferXml(file: CreditTransferFile): string {
   const problems = creditTransferProblems(file);
@@ -103,7 +96,7 @@ export function buildCreditTransferXml(file: CreditTransferFile): string {
   payment.ele('PmtTpInf').ele('SvcLvl').ele('Cd').txt('SEPA');
   payment.ele('ReqdExctnDt').ele('Dt').txt(file.executionDate);
   payment.ele('Dbtr').ele('Nm').txt(toSepaText(file.debtor.name, 70));
-  payment.ele('DbtrAcct').ele('Id').ele('IBAN').txt(compact(file.debtor.iban));
+  payment.ele('DbtrAcct').ele('Id').ele('IBAN').txt(normalizeIban(file.debtor.iban));
   payment.ele('DbtrAgt').ele('FinInstnId').ele('BICFI').txt(file.debtor.bic);
   payment.ele('ChrgBr').txt('SLEV');
 
@@ -113,29 +106,28 @@ export function buildCreditTransferXml(file: CreditTransferFile): string {
     tx.ele('Amt').ele('InstdAmt', { Ccy: 'EUR' }).txt(sepaAmount(t.amountCents));
     if (t.creditor.bic) tx.ele('CdtrAgt').ele('FinInstnId').ele('BICFI').txt(t.creditor.bic);
     tx.ele('Cdtr').ele('Nm').txt(toSepaText(t.creditor.name, 70));
-    tx.ele('CdtrAcct').ele('Id').ele('IBAN').txt(compact(t.creditor.iban));
+    tx.ele('CdtrAcct').ele('Id').ele('IBAN').txt(normalizeIban(t.creditor.iban));
     tx.ele('RmtInf').ele('Ustrd').txt(toSepaText(t.remittance));
   }
   return doc.end({ prettyPrint: true });
 }
 
-const compact = normalizeIban;
+/** Checks the XML against the EPC schema (xmllint) and stores it; throws RunFileInvalidError when it fails. */
+export async function storeValidatedXml(
+  xml: string,
+  store: Pick<DocumentStore, 'put'>,
+): Promise<{ sha256: string; size: number }> {
+  const verdict = await validateAgainstSchema(xml, PAIN_001_SCHEMA);
+  if (!verdict.valid) throw new RunFileInvalidError(verdict.errors);
+  const bytes = Buffer.from(xml, 'utf8');
+  const stored = await store.put(bytes);
+  return { sha256: stored.sha256, size: bytes.byteLength };
+}
 
-/** The SEPA countries of the European Economic Area (and French overseas ones): IBAN only, no BIC needed. */
-const EEA = new Set(
-  (
-    'AT BE BG HR CY CZ DK EE FI FR DE GR HU IS IE IT LV LI LT LU MT NL NO PL PT RO SK SI ES SE ' +
-    'GF GP MQ YT RE PM BL MF AX'
-  ).split(' '),
-);
-/** The other SEPA countries and territories: the beneficiary's BIC is required. */
-const SEPA_OUTSIDE_EEA = new Set('CH GB MC SM VA AD AL MD ME MK RS GI JE GG IM'.split(' '));
-
-/** What a beneficiary account lacks to receive a SEPA transfer, or undefined. */
-export function creditorAccountProblem(party: Pick<Party, 'iban' | 'bic'>): string | undefined {
-  if (!isValidIban(party.iban)) return 'IBAN invalide';
-  const country = compact(party.iban).slice(0, 2);
-  if (EEA.has(country)) return undefined;
-  if (!SEPA_OUTSIDE_EEA.has(country)) return `pays ${country} hors de la zone SEPA`;
-  return party.bic ? undefined : `BIC obligatoire pour un IBAN ${country} (hors Espace économique européen)`;
+/** Writes the file of `content`, checks it against the EPC schema and stores it: a run's `writeFile`. */
+export async function writeCreditTransferFile(
+  content: CreditTransferFile,
+  store: Pick<DocumentStore, 'put'>,
+): Promise<{ sha256: string; size: number }> {
+  return storeValidatedXml(buildCreditTransferXml(content), store);
 }

@@ -1,3 +1,5 @@
+import { isValidIban, normalizeIban } from './identifiers';
+
 /**
  * SEPA credit transfer rules a payment file must keep (EPC SCT customer-to-PSP guidelines, rulebook 2023): the
  * character set of names and references, the lengths, the amount range, the format of amounts.
@@ -104,4 +106,51 @@ export function remittanceInformation(invoices: readonly string[], creditNotes: 
     if (text.length <= SEPA_TEXT_MAX) return text;
   }
   return toSepaText(`Factures +${total}`);
+}
+
+// ---- The content of a credit transfer file (documents/sepa-credit-transfer.ts writes it) --------------------
+
+export interface Party {
+  name: string;
+  iban: string;
+  /** Optional for an IBAN of the EEA (IBAN only); the debtor's is given. */
+  bic?: string | null;
+}
+
+export interface CreditTransfer {
+  /** Unique per transfer and traceable (the run and the pro formas): at most 35 SEPA characters. */
+  endToEndId: string;
+  amountCents: number;
+  creditor: Party;
+  /** At most 140 characters; transliterated to the SEPA set. */
+  remittance: string;
+}
+
+export interface CreditTransferFile {
+  /** Unique per file: at most 35 SEPA characters. */
+  messageId: string;
+  createdAt: Date;
+  /** Requested execution date, YYYY-MM-DD. */
+  executionDate: string;
+  debtor: Party & { bic: string };
+  transfers: readonly CreditTransfer[];
+}
+
+/** The SEPA countries of the European Economic Area (and French overseas ones): IBAN only, no BIC needed. */
+const EEA = new Set(
+  (
+    'AT BE BG HR CY CZ DK EE FI FR DE GR HU IS IE IT LV LI LT LU MT NL NO PL PT RO SK SI ES SE ' +
+    'GF GP MQ YT RE PM BL MF AX'
+  ).split(' '),
+);
+/** The other SEPA countries and territories: the beneficiary's BIC is required. */
+const SEPA_OUTSIDE_EEA = new Set('CH GB MC SM VA AD AL MD ME MK RS GI JE GG IM'.split(' '));
+
+/** What a beneficiary account lacks to receive a SEPA transfer, or undefined. */
+export function creditorAccountProblem(party: Pick<Party, 'iban' | 'bic'>): string | undefined {
+  if (!isValidIban(party.iban)) return 'IBAN invalide';
+  const country = normalizeIban(party.iban).slice(0, 2);
+  if (EEA.has(country)) return undefined;
+  if (!SEPA_OUTSIDE_EEA.has(country)) return `pays ${country} hors de la zone SEPA`;
+  return party.bic ? undefined : `BIC obligatoire pour un IBAN ${country} (hors Espace économique européen)`;
 }

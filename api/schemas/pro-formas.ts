@@ -363,7 +363,7 @@ export const proFormaDetailResponse = response(
         .object({
           kind: z.enum(['TRANSFER', 'DEDUCTION', 'REIMBURSEMENT']),
           amountCents: cents,
-          status: z.enum(['ORDERED', 'NETTED', 'CONFIRMED']),
+          status: z.enum(['ORDERED', 'ISSUED', 'NETTED', 'CONFIRMED']),
           orderedAt: isoDateTime,
           confirmedAt: nullableDateTime,
           reference: z.string().nullable(),

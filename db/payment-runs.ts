@@ -1,0 +1,262 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { parisDate } from '../domain/dates';
+import { planRun, type RunCfa, type RunGrouping } from '../domain/payment-run';
+import { creditorAccountProblem, remittanceInformation, type CreditTransferFile } from '../domain/sepa';
+import type { Database } from './schema';
+
+/**
+ * A payment run, in one transaction (issue 14): the payments awaiting a transfer up to the cut-off and the CFAs'
+ * credit notes still to deduct are locked, netted (domain/payment-run.ts), checked (accounts, EPC limits), written
+ * as a pain.001 file that must pass the EPC schema before it is stored, and recorded: the run, its transfers and their
+ * items, each invoice's payment ISSUED, each credit note's remainder. Anything wrong with the file aborts the whole
+ * run (nothing half-done); a CFA whose account cannot be paid, or a transfer over the EPC limit, is left out with its
+ * reason and the rest goes on. Runs are serialized: a second run never sees what the first one issued.
+ */
+
+export interface RunRequest {
+  trigger: 'SCHEDULE' | 'MANUAL';
+  requestedBy: string | null;
+  grouping: RunGrouping;
+  /** Payments ordered up to this instant are collected. */
+  cutoff: Date;
+  now: Date;
+  /** YYYY-MM-DD. */
+  executionDate: string;
+  debtor: { name: string; iban: string; bic: string };
+}
+
+export interface RunFileDeps {
+  /**
+   * Writes the pain.001 file of the content, checks it against the EPC schema and stores it (content-addressed);
+   * throws when the file is refused (the run is then rolled back whole).
+   */
+  writeFile(content: CreditTransferFile): Promise<{ sha256: string; size: number }>;
+}
+
+/** A pro forma a run settled or put in a transfer: its workflow is told. */
+export interface RunPayment {
+  number: string;
+  kind: 'INVOICE' | 'DEDUCTION';
+  endToEndId: string;
+  /** INVOICE: paid by a transfer in the file (false: compensated whole). DEDUCTION: deducted in full. */
+  settled: boolean;
+}
+
+export interface RunOutcome {
+  id: string;
+  number: string;
+  transferCount: number;
+  totalCents: number;
+  fileSha256: string | null;
+  payments: RunPayment[];
+  excluded: { cfaId: string; reason: string; detail: string; numbers: string[] }[];
+  carried: { number: string; remainingCents: number }[];
+}
+
+async function nextRunNumber(trx: Transaction<Database>, now: Date): Promise<string> {
+  const day = parisDate(now).replaceAll('-', '');
+  const { count } = await trx
+    .selectFrom('payment_runs')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('number', 'like', `RUN-${day}-%`)
+    .executeTakeFirstOrThrow();
+  return `RUN-${day}-${String(Number(count) + 1).padStart(2, '0')}`;
+}
+
+export async function createPaymentRun(db: Kysely<Database>, request: RunRequest, deps: RunFileDeps) {
+  return db.transaction().execute(async (trx): Promise<RunOutcome> => {
+    await sql`select pg_advisory_xact_lock(hashtext('payment-run'))`.execute(trx);
+    const number = await nextRunNumber(trx, request.now);
+
+    const invoices = await trx
+      .selectFrom('payments as p')
+      .innerJoin('pro_formas as pf', 'pf.id', 'p.pro_forma_id')
+      .select(['p.id', 'p.cfa_id', 'p.amount_cents', 'p.ordered_at', 'pf.number'])
+      .where('p.kind', '=', 'TRANSFER')
+      .where('p.status', '=', 'ORDERED')
+      .where('pf.status', '=', 'VALIDATED')
+      .where('p.ordered_at', '<=', request.cutoff)
+      .orderBy('p.ordered_at')
+      .forUpdate('p')
+      .execute();
+    const cfaIds = [...new Set(invoices.map((i) => i.cfa_id))];
+    const deductions =
+      cfaIds.length === 0
+        ? []
+        : await trx
+            .selectFrom('payments as p')
+            .innerJoin('pro_formas as pf', 'pf.id', 'p.pro_forma_id')
+            .select(['p.id', 'p.cfa_id', 'p.remaining_cents', 'p.ordered_at', 'pf.number'])
+            .where('p.kind', '=', 'DEDUCTION')
+            .where('p.status', '=', 'ORDERED')
+            .where('p.remaining_cents', '<', 0)
+            .where('p.cfa_id', 'in', cfaIds)
+            .forUpdate('p')
+            .execute();
+    const cfas =
+      cfaIds.length === 0
+        ? []
+        : await trx.selectFrom('cfas').select(['id', 'name', 'iban', 'bic']).where('id', 'in', cfaIds).execute();
+
+    const excluded: RunOutcome['excluded'] = [];
+    const payable: RunCfa[] = [];
+    for (const cfa of cfas) {
+      const own = invoices.filter((i) => i.cfa_id === cfa.id);
+      const problem = creditorAccountProblem({ iban: cfa.iban, bic: cfa.bic });
+      if (problem) {
+        excluded.push({ cfaId: cfa.id, reason: 'ACCOUNT', detail: problem, numbers: own.map((i) => i.number) });
+        continue;
+      }
+      payable.push({
+        cfaId: cfa.id,
+        invoices: own.map((i) => ({
+          number: i.number,
+          amountCents: i.amount_cents,
+          validatedAt: i.ordered_at.toISOString(),
+        })),
+        deductions: deductions
+          .filter((d) => d.cfa_id === cfa.id)
+          .map((d) => ({
+            number: d.number,
+            remainingCents: -(d.remaining_cents ?? 0),
+            validatedAt: d.ordered_at.toISOString(),
+          })),
+      });
+    }
+    const plan = planRun(payable, request.grouping);
+    for (const refused of plan.refused) {
+      excluded.push({
+        cfaId: refused.cfaId,
+        reason: refused.reason,
+        detail: `virement de ${refused.amountCents} centimes au-delà du plafond SEPA`,
+        numbers: refused.invoices,
+      });
+    }
+
+    const cfaById = new Map(cfas.map((c) => [c.id, c]));
+    const transfers = plan.transfers.map((t, index) => {
+      const cfa = cfaById.get(t.cfaId);
+      if (!cfa) throw new Error(`no CFA ${t.cfaId}`);
+      return {
+        ...t,
+        endToEndId: `${number}-${String(index + 1).padStart(4, '0')}`,
+        cfa,
+        remittance: remittanceInformation(
+          t.invoices.map((i) => i.number),
+          t.deductions.map((d) => d.number),
+        ),
+      };
+    });
+    const inFile = transfers.filter((t) => t.amountCents > 0);
+    const totalCents = inFile.reduce((sum, t) => sum + t.amountCents, 0);
+
+    let file: { sha256: string; size: number } | null = null;
+    if (inFile.length > 0) {
+      const content: CreditTransferFile = {
+        messageId: number,
+        createdAt: request.now,
+        executionDate: request.executionDate,
+        debtor: request.debtor,
+        transfers: inFile.map((t) => ({
+          endToEndId: t.endToEndId,
+          amountCents: t.amountCents,
+          creditor: { name: t.cfa.name, iban: t.cfa.iban, bic: t.cfa.bic },
+          remittance: t.remittance,
+        })),
+      };
+      file = await deps.writeFile(content);
+    }
+
+    const run = await trx
+      .insertInto('payment_runs')
+      .values({
+        number,
+        trigger: request.trigger,
+        requested_by: request.requestedBy,
+        grouping: request.grouping,
+        cutoff: request.cutoff,
+        execution_date: request.executionDate,
+        transfer_count: inFile.length,
+        total_cents: totalCents,
+        file_sha256: file?.sha256 ?? null,
+        file_size: file?.size ?? null,
+        created_at: request.now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+
+    const paymentIdOf = new Map([...invoices, ...deductions].map((p) => [p.number, p.id]));
+    const payments: RunPayment[] = [];
+    for (const t of transfers) {
+      const transfer = await trx
+        .insertInto('payment_transfers')
+        .values({
+          run_id: run.id,
+          cfa_id: t.cfaId,
+          end_to_end_id: t.endToEndId,
+          amount_cents: t.amountCents,
+          creditor_name: t.cfa.name,
+          iban: t.cfa.iban,
+          bic: t.cfa.bic,
+          remittance: t.remittance,
+          status: t.amountCents > 0 ? 'ISSUED' : 'COMPENSATED',
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('payment_transfer_items')
+        .values([
+          ...t.invoices.map((i) => ({
+            transfer_id: transfer.id,
+            payment_id: paymentIdOf.get(i.number) as string,
+            kind: 'INVOICE' as const,
+            amount_cents: i.amountCents,
+            settled: true,
+          })),
+          ...t.deductions.map((d) => ({
+            transfer_id: transfer.id,
+            payment_id: paymentIdOf.get(d.number) as string,
+            kind: 'DEDUCTION' as const,
+            amount_cents: -d.appliedCents,
+            settled: d.settled,
+          })),
+        ])
+        .execute();
+      for (const i of t.invoices) {
+        await trx
+          .updateTable('payments')
+          .set({ status: 'ISSUED' })
+          .where('id', '=', paymentIdOf.get(i.number) as string)
+          .execute();
+        payments.push({ number: i.number, kind: 'INVOICE', endToEndId: t.endToEndId, settled: t.amountCents > 0 });
+      }
+      for (const d of t.deductions) {
+        await trx
+          .updateTable('payments')
+          .set((eb) => ({
+            remaining_cents: eb('remaining_cents', '+', d.appliedCents),
+            ...(d.settled && { status: 'NETTED' as const }),
+          }))
+          .where('id', '=', paymentIdOf.get(d.number) as string)
+          .execute();
+        if (d.settled) payments.push({ number: d.number, kind: 'DEDUCTION', endToEndId: t.endToEndId, settled: true });
+      }
+    }
+    for (const e of excluded) {
+      await trx
+        .insertInto('payment_run_exclusions')
+        .values({ run_id: run.id, cfa_id: e.cfaId, reason: e.reason, detail: e.detail, pro_forma_numbers: e.numbers })
+        .execute();
+    }
+    return {
+      id: run.id,
+      number,
+      transferCount: inFile.length,
+      totalCents,
+      fileSha256: file?.sha256 ?? null,
+      payments,
+      excluded,
+      carried: plan.carried.map((c) => ({ number: c.number, remainingCents: -c.remainingCents })),
+    };
+  });
+}

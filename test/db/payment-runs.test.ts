@@ -1,0 +1,191 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createPaymentRun, type RunRequest } from '../../db/payment-runs';
+import {
+  buildCreditTransferXml,
+  PAIN_001_SCHEMA,
+  RunFileInvalidError,
+  storeValidatedXml,
+  writeCreditTransferFile,
+} from '../../documents/sepa-credit-transfer';
+import type { CreditTransferFile } from '../../domain/sepa';
+import { FileDocumentStore } from '../../infra/storage';
+import { validateAgainstSchema } from '../../infra/xml-schema';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { insertCfa, insertProForma } from '../helpers/fixtures';
+
+/** A Swiss IBAN: SEPA, outside the EEA, so its BIC is required. */
+const CH_IBAN = 'CH9300762011623852957';
+
+let database: TestDatabase;
+let storeDir: string;
+let store: FileDocumentStore;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'runs-'));
+  store = new FileDocumentStore(storeDir);
+});
+afterAll(async () => {
+  await database.drop();
+  fs.rmSync(storeDir, { recursive: true, force: true });
+});
+
+const deps = () => ({ writeFile: (content: CreditTransferFile) => writeCreditTransferFile(content, store) });
+
+const request = (overrides: Partial<RunRequest> = {}): RunRequest => ({
+  trigger: 'MANUAL',
+  requestedBy: null,
+  grouping: 'PER_CFA',
+  cutoff: new Date('2026-12-02T08:00:00Z'),
+  now: new Date('2026-12-02T09:00:00Z'),
+  executionDate: '2026-12-03',
+  debtor: { name: 'Opco Démo', iban: 'FR7630006000011234567890189', bic: 'AGRIFRPP' },
+  ...overrides,
+});
+
+/** A validated pro forma of `cfaId` with its payment as the workflow orders it. */
+async function ordered(cfaId: string, totalCents: number, orderedAt: string, settlement = 'DEDUCTION') {
+  const db = database.db;
+  const kind = totalCents > 0 ? 'INVOICE' : 'CREDIT_NOTE';
+  const proForma = await insertProForma(db, cfaId, {
+    kind,
+    total_cents: totalCents,
+    status: 'VALIDATED',
+    settlement_mode: kind === 'CREDIT_NOTE' ? (settlement as 'DEDUCTION' | 'REMBOURSEMENT') : null,
+  });
+  const paymentKind = kind === 'INVOICE' ? 'TRANSFER' : settlement === 'DEDUCTION' ? 'DEDUCTION' : 'REIMBURSEMENT';
+  await db
+    .insertInto('payments')
+    .values({
+      pro_forma_id: proForma.id,
+      cfa_id: cfaId,
+      kind: paymentKind,
+      amount_cents: totalCents,
+      remaining_cents: paymentKind === 'DEDUCTION' ? totalCents : null,
+      status: 'ORDERED',
+      ordered_at: orderedAt,
+    })
+    .execute();
+  return proForma.number;
+}
+
+async function paymentOf(number: string) {
+  return database.db
+    .selectFrom('payments as p')
+    .innerJoin('pro_formas as pf', 'pf.id', 'p.pro_forma_id')
+    .select(['p.status', 'p.remaining_cents'])
+    .where('pf.number', '=', number)
+    .executeTakeFirstOrThrow();
+}
+
+describe('a payment run', () => {
+  it('nets, checks, writes a schema-valid file, records it, and never pays a pro forma twice', async () => {
+    const db = database.db;
+    const a = await insertCfa(db);
+    const c = await insertCfa(db);
+    const swiss = await insertCfa(db, { iban: CH_IBAN });
+    const i1 = await ordered(a.id, 100_000, '2026-11-20T10:00:00Z');
+    const d1 = await ordered(a.id, -20_000, '2026-11-21T10:00:00Z');
+    const i2 = await ordered(a.id, 50_000, '2026-11-22T10:00:00Z');
+    const d2 = await ordered(a.id, -30_000, '2026-11-23T10:00:00Z');
+    const late = await ordered(a.id, 7_000, '2026-12-02T08:30:00Z');
+    const reimbursement = await ordered(a.id, -41_350, '2026-11-20T10:00:00Z', 'REMBOURSEMENT');
+    const small = await ordered(c.id, 10_000, '2026-11-20T10:00:00Z');
+    const large = await ordered(c.id, -25_000, '2026-11-19T10:00:00Z');
+    const unpayable = await ordered(swiss.id, 9_900, '2026-11-20T10:00:00Z');
+
+    const run = await createPaymentRun(db, request(), deps());
+
+    expect(run.number).toBe('RUN-20261202-01');
+    expect(run.transferCount).toBe(1);
+    expect(run.totalCents).toBe(100_000);
+    expect(run.excluded).toEqual([
+      {
+        cfaId: swiss.id,
+        reason: 'ACCOUNT',
+        detail: 'BIC obligatoire pour un IBAN CH (hors Espace économique européen)',
+        numbers: [unpayable],
+      },
+    ]);
+    expect(run.carried).toEqual([{ number: large, remainingCents: -15_000 }]);
+    expect(run.payments.map((p) => [p.number, p.kind, p.settled]).sort()).toEqual(
+      [
+        [i1, 'INVOICE', true],
+        [i2, 'INVOICE', true],
+        [d1, 'DEDUCTION', true],
+        [d2, 'DEDUCTION', true],
+        // CFA c's invoice is covered whole by its credit note: settled by compensation, no line in the file.
+        [small, 'INVOICE', false],
+      ].sort(),
+    );
+
+    // The stored file is the one recorded, valid against the EPC schema, and pays CFA a the net amount.
+    const xml = (await store.get(run.fileSha256 as string)).toString('utf8');
+    expect(await validateAgainstSchema(xml, PAIN_001_SCHEMA)).toEqual({ valid: true, errors: [] });
+    expect(xml).toContain('<MsgId>RUN-20261202-01</MsgId>');
+    expect(xml).toContain('<InstdAmt Ccy="EUR">1000.00</InstdAmt>');
+    expect(xml).toContain(`<Ustrd>Factures ${i1} ${i2} moins avoirs ${d1} ${d2}</Ustrd>`);
+    expect(xml).not.toContain(unpayable);
+
+    const transfers = await db
+      .selectFrom('payment_transfers')
+      .select(['cfa_id', 'amount_cents', 'status', 'end_to_end_id'])
+      .where('run_id', '=', run.id)
+      .orderBy('amount_cents', 'desc')
+      .execute();
+    // One transfer per CFA, numbered in the run (the order of CFAs is the planner's, by id).
+    expect(transfers).toEqual([
+      {
+        cfa_id: a.id,
+        amount_cents: 100_000,
+        status: 'ISSUED',
+        end_to_end_id: expect.stringMatching(/^RUN-20261202-01-000[12]$/),
+      },
+      {
+        cfa_id: c.id,
+        amount_cents: 0,
+        status: 'COMPENSATED',
+        end_to_end_id: expect.stringMatching(/^RUN-20261202-01-000[12]$/),
+      },
+    ]);
+    expect(new Set(transfers.map((t) => t.end_to_end_id)).size).toBe(2);
+    expect(await paymentOf(i1)).toEqual({ status: 'ISSUED', remaining_cents: null });
+    expect(await paymentOf(d2)).toEqual({ status: 'NETTED', remaining_cents: 0 });
+    expect(await paymentOf(large)).toEqual({ status: 'ORDERED', remaining_cents: -15_000 });
+    expect(await paymentOf(late)).toEqual({ status: 'ORDERED', remaining_cents: null });
+    expect(await paymentOf(reimbursement)).toEqual({ status: 'ORDERED', remaining_cents: null });
+
+    // The same day again: nothing issued twice; the late invoice, now before the cut-off, is paid whole (CFA a has no
+    // credit note left).
+    const again = await createPaymentRun(db, request({ cutoff: new Date('2026-12-02T09:00:00Z') }), deps());
+    expect(again.number).toBe('RUN-20261202-02');
+    expect(again.payments.map((p) => p.number)).toEqual([late]);
+    expect(again.totalCents).toBe(7_000);
+    const third = await createPaymentRun(db, request({ cutoff: new Date('2026-12-02T09:00:00Z') }), deps());
+    expect(third).toMatchObject({ number: 'RUN-20261202-03', transferCount: 0, fileSha256: null, payments: [] });
+  });
+
+  it('records nothing when the file fails the schema (a negative amount forced into it)', async () => {
+    const db = database.db;
+    const cfa = await insertCfa(db);
+    const invoice = await ordered(cfa.id, 12_300, '2026-11-20T10:00:00Z');
+    const before = await db.selectFrom('payment_runs').select('id').execute();
+    await expect(
+      createPaymentRun(
+        db,
+        request({ now: new Date('2026-12-05T09:00:00Z'), cutoff: new Date('2026-12-05T08:00:00Z') }),
+        {
+          writeFile: (content) =>
+            storeValidatedXml(
+              buildCreditTransferXml(content).replace('<InstdAmt Ccy="EUR">', '<InstdAmt Ccy="EUR">-'),
+              store,
+            ),
+        },
+      ),
+    ).rejects.toBeInstanceOf(RunFileInvalidError);
+    expect(await db.selectFrom('payment_runs').select('id').execute()).toEqual(before);
+    expect(await paymentOf(invoice)).toEqual({ status: 'ORDERED', remaining_cents: null });
+  });
+});
