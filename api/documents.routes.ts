@@ -48,7 +48,7 @@ export function documentEndpoints(deps: ApiDeps): AnyEndpoint[] {
       handle: async (ctx) => {
         const data = await proFormaPdfData(deps.db, scopeOf(ctx.user), ctx.params.number);
         if (!data) throw notFound(ctx.params.number);
-        sendFile(ctx, PDF_TYPE, `${data.number}.pdf`, await proFormaPdf(data));
+        sendFile(ctx, PDF_TYPE, `${data.number}.pdf`, await proFormaPdf(data, deps.config.funder));
       },
     }),
 
@@ -81,7 +81,7 @@ export function documentEndpoints(deps: ApiDeps): AnyEndpoint[] {
           ctx,
           PDF_TYPE,
           `refus-${data.proForma.number}.pdf`,
-          await refusalPdf({ proForma: data.proForma, refusal: data.refusal }),
+          await refusalPdf({ proForma: data.proForma, refusal: data.refusal }, deps.config.funder),
         );
       },
     }),
@@ -108,7 +108,7 @@ export function documentEndpoints(deps: ApiDeps): AnyEndpoint[] {
           ctx,
           PDF_TYPE,
           `avis-de-paiement-${proForma.number}.pdf`,
-          await paymentAdvicePdf({ proForma, payment }),
+          await paymentAdvicePdf({ proForma, payment }, deps.config.funder),
         );
       },
     }),

@@ -3,7 +3,7 @@ import PDFDocument from 'pdfkit';
 import { parisDate } from '../domain/dates';
 import { formatIban } from '../domain/identifiers';
 import type { CfaContactView } from '../db/pro-forma-pdf-data';
-import { FUNDER } from './funder';
+import type { FunderIdentity } from './funder';
 
 /**
  * What the PDF documents share (documents/*-pdf.ts): an A4 canvas on pdfkit with an embedded TrueType font (DejaVu
@@ -55,6 +55,8 @@ export interface DocumentInfo {
   subject: string;
   /** A fixed date (the data's own), so that the same data always gives the same bytes. */
   creationDate: Date;
+  /** The document's author: the funder. */
+  author: string;
 }
 
 /** A French calendar date, dd/mm/yyyy: of a YYYY-MM-DD date as is, of an instant in Europe/Paris. */
@@ -80,7 +82,7 @@ export class PdfCanvas {
       info: {
         Title: info.title,
         Subject: info.subject,
-        Author: FUNDER.name,
+        Author: info.author,
         Creator: 'invoice-workflow-service',
         CreationDate: info.creationDate,
       },
@@ -255,10 +257,10 @@ export function amountLine(canvas: PdfCanvas, label: string, value: string, styl
 }
 
 /** The funder's letterhead, top left of the first page; the cursor moves below it. */
-export function letterhead(canvas: PdfCanvas): void {
-  canvas.text(FUNDER.name, MARGIN, MARGIN, { bold: true, size: 14, color: '#1f3a68' });
+export function letterhead(canvas: PdfCanvas, funder: FunderIdentity): void {
+  canvas.text(funder.name, MARGIN, MARGIN, { bold: true, size: 14, color: '#1f3a68' });
   let y = MARGIN + 20;
-  for (const line of [FUNDER.department, ...FUNDER.address, FUNDER.email]) {
+  for (const line of [funder.department, ...funder.address, funder.email]) {
     canvas.text(line, MARGIN, y, { size: 8.5, color: '#333333' });
     y += 11;
   }

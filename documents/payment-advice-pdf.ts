@@ -1,3 +1,4 @@
+import type { FunderIdentity } from './funder';
 import { formatEuros, sumCents } from '../domain/money';
 import type { NettedCreditNoteView, PaymentAdvicePdfData } from '../db/pro-forma-pdf-data';
 import {
@@ -35,7 +36,7 @@ const NETTED_COLUMNS: readonly Column<NettedCreditNoteView>[] = [
   { header: 'Montant déduit', width: 140, align: 'right', value: (n) => formatEuros(n.amountCents) },
 ];
 
-export async function paymentAdvicePdf({ proForma, payment }: PaymentAdvice): Promise<Buffer> {
+export async function paymentAdvicePdf({ proForma, payment }: PaymentAdvice, funder: FunderIdentity): Promise<Buffer> {
   const what = documentKindLabel(proForma.kind).toLowerCase();
   const invoice = proForma.invoiceNumber ? ` n° ${proForma.invoiceNumber}` : '';
   const paidAt = payment.confirmedAt ?? proForma.paidAt ?? payment.orderedAt;
@@ -43,9 +44,10 @@ export async function paymentAdvicePdf({ proForma, payment }: PaymentAdvice): Pr
     title: `Avis de paiement — pro forma ${proForma.number}`,
     subject: `Paiement de votre ${what}${invoice} — pro forma ${proForma.number}`,
     creationDate: new Date(paidAt),
+    author: funder.name,
   });
   const top = MARGIN;
-  letterhead(canvas);
+  letterhead(canvas, funder);
   const width = 250;
   const height = block(canvas, RIGHT - width, top + 92, width, 'Bénéficiaire', cfaLines(proForma.cfa, true));
   canvas.y = Math.max(canvas.y, top + 92 + height) + 18;

@@ -2,7 +2,7 @@ import type { SettlementMode } from '../domain/cost-nature';
 import { formatEuros } from '../domain/money';
 import type { ProFormaLineView } from '../db/pro-forma-lines';
 import type { ProFormaPdfData } from '../db/pro-forma-pdf-data';
-import { FUNDER } from './funder';
+import type { FunderIdentity } from './funder';
 import {
   CONTENT_WIDTH,
   MARGIN,
@@ -46,17 +46,18 @@ const LINE_COLUMNS: readonly Column<ProFormaLineView>[] = [
   { header: 'Montant', width: CONTENT_WIDTH - 428, align: 'right', value: (l) => formatEuros(l.amountCents) },
 ];
 
-export async function proFormaPdf(data: ProFormaPdfData): Promise<Buffer> {
+export async function proFormaPdf(data: ProFormaPdfData, funder: FunderIdentity): Promise<Buffer> {
   const credit = data.kind === 'CREDIT_NOTE';
   const kindLabel = documentKindLabel(data.kind);
   const canvas = new PdfCanvas({
     title: `${kindLabel} pro forma ${data.number}`,
     subject: `${kindLabel} pro forma ${data.number} — ${data.cfa.name} — ${data.natureLabel}`,
     creationDate: new Date(data.createdAt),
+    author: funder.name,
   });
 
   // Header: who issues the model, what it is, its number in large.
-  canvas.text(`Modèle établi par ${FUNDER.name}, à reproduire sur votre papier en-tête`, MARGIN, MARGIN, {
+  canvas.text(`Modèle établi par ${funder.name}, à reproduire sur votre papier en-tête`, MARGIN, MARGIN, {
     size: 8,
     color: '#555555',
   });
@@ -75,9 +76,9 @@ export async function proFormaPdf(data: ProFormaPdfData): Promise<Buffer> {
   const heights = [
     block(canvas, MARGIN, canvas.y, half, 'CFA (émetteur de la facture)', cfaLines(data.cfa, true)),
     block(canvas, MARGIN + half + 12, canvas.y, half, 'Financeur (destinataire)', [
-      FUNDER.name,
-      FUNDER.department,
-      ...FUNDER.address,
+      funder.name,
+      funder.department,
+      ...funder.address,
     ]),
   ];
   canvas.y += Math.max(...heights) + 12;

@@ -1,6 +1,6 @@
 import type { RefusalDetailView } from '../db/pro-forma-detail';
 import type { PdfProFormaView } from '../db/pro-forma-pdf-data';
-import { FUNDER } from './funder';
+import type { FunderIdentity } from './funder';
 import { CONTENT_WIDTH, MARGIN, PdfCanvas, RIGHT, block, cfaLines, frenchDate, letterhead } from './layout';
 import { documentKindLabel } from './pro-forma-pdf';
 
@@ -15,16 +15,17 @@ export interface RefusalLetter {
   refusal: RefusalDetailView;
 }
 
-export function refusalPdf({ proForma, refusal }: RefusalLetter): Promise<Buffer> {
+export function refusalPdf({ proForma, refusal }: RefusalLetter, funder: FunderIdentity): Promise<Buffer> {
   const what = documentKindLabel(proForma.kind).toLowerCase();
   const invoice = proForma.invoiceNumber ? ` n° ${proForma.invoiceNumber}` : '';
   const canvas = new PdfCanvas({
     title: `Refus de votre ${what}${invoice} — pro forma ${proForma.number}`,
     subject: refusal.label,
     creationDate: new Date(refusal.at),
+    author: funder.name,
   });
   const top = MARGIN;
-  letterhead(canvas);
+  letterhead(canvas, funder);
   const width = 230;
   const height = block(canvas, RIGHT - width, top + 92, width, 'Destinataire', cfaLines(proForma.cfa, false));
   canvas.y = Math.max(canvas.y, top + 92 + height) + 18;
@@ -46,7 +47,7 @@ export function refusalPdf({ proForma, refusal }: RefusalLetter): Promise<Buffer
     canvas.flow(refusal.comment, { size: 10 }, 8);
   }
   canvas.y += 10;
-  for (const line of [FUNDER.department, FUNDER.name]) {
+  for (const line of [funder.department, funder.name]) {
     canvas.flow(line, { size: 10 }, 1, MARGIN + CONTENT_WIDTH / 2, CONTENT_WIDTH / 2);
   }
 

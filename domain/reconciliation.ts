@@ -5,7 +5,7 @@
  * applied to nothing: unknown, already applied, twice in the file, an amount that differs, still pending.
  */
 
-/** A line of the bank's answer, as documents/bank-statement.ts reads it. */
+/** A line of the bank's answer, as extraction/bank-statement.ts reads it. */
 export type BankLineStatus = 'BOOKED' | 'REJECTED' | 'PENDING';
 
 export interface BankLine {

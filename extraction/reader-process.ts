@@ -1,5 +1,6 @@
 import { serveChildTasks, type ChildTaskContext } from '../infra/child-pool';
 import type { OcrResult } from '../infra/ocr-pool';
+import { BankFileError, parseBankFile, type BankFileReading } from './bank-statement';
 import { readContractsWorkbook, type WorkbookReading } from './contracts-workbook';
 import { loadPdfJs } from './pdf';
 import { readInvoice, type ExtractionLimits, type ExtractionProgress, type OcrEngine } from './read-invoice';
@@ -8,7 +9,7 @@ import type { ExtractionResult } from './types';
 
 /**
  * The reader process: what parses a user's file runs here, in a child (extraction/readers.ts) of the OCR worker for
- * invoices and of the API for workbooks, never in a process that serves requests or polls Temporal. Its parent kills
+ * invoices and of the API for workbooks and bank files, never in a process that serves requests or polls Temporal. Its parent kills
  * it past its deadline or memory limit.
  */
 
@@ -38,6 +39,16 @@ export const readerTasks = {
 
   async readContractsWorkbook(input: { bytes: Uint8Array }): Promise<WorkbookReading> {
     return readContractsWorkbook(asBuffer(input.bytes));
+  },
+
+  /** The bank's answer to a payment file; a refusal comes back as a value (an error's class does not cross over). */
+  async readBankFile(input: { bytes: Uint8Array }): Promise<BankFileReading> {
+    try {
+      return { ok: true, file: parseBankFile(asBuffer(input.bytes)) };
+    } catch (error) {
+      if (error instanceof BankFileError) return { ok: false, message: error.message };
+      throw error;
+    }
   },
 };
 

@@ -101,6 +101,21 @@ export const envSchema = z.object({
   INVITATION_TTL: duration.prefault('72h'),
   /** The service's address as users reach it: the base of the links in e-mails (default http://HOST:PORT). */
   PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }).optional()),
+  /** The funder (Opco) as documents print it and as the debtor of payment files. Demo values by default. */
+  FUNDER_NAME: z.string().trim().min(1).max(70).default("Opco (financeur de l'apprentissage)"),
+  FUNDER_DEPARTMENT: z.string().trim().min(1).max(140).default('Service Factures apprentissage'),
+  /** Postal address lines separated by `|`. */
+  FUNDER_ADDRESS: z.string().trim().min(1).max(300).default('Adresse postale du financeur|75000 Paris'),
+  FUNDER_EMAIL: z.email().default('factures@opco.example'),
+  FUNDER_IBAN: z
+    .string()
+    .transform((v) => v.replace(/\s+/g, '').toUpperCase())
+    .pipe(z.string().regex(/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/, { message: 'expected an IBAN' }))
+    .default('FR7630006000011234567890189'),
+  FUNDER_BIC: z
+    .string()
+    .regex(/^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/, { message: 'expected a BIC (8 or 11 characters)' })
+    .default('AGRIFRPP'),
   ADMIN_TOKEN: optionalText.pipe(z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
   /** Unset: true with the embedded database only; a shared PostgreSQL gets demo users only when asked. */
   DEMO_DATA: booleanString.optional(),
@@ -173,6 +188,15 @@ export interface Config {
     /** By cost nature code (PEDAGOGIE, FRAIS_ANNEXES, PREMIER_EQUIPEMENT, MOBILITE). */
     fourEyesAboveCentsByNature: Readonly<Record<string, number>>;
     samplingRate: number;
+  };
+  /** The funder: printed on documents, debtor of the payment files. */
+  funder: {
+    name: string;
+    department: string;
+    address: readonly string[];
+    email: string;
+    iban: string;
+    bic: string;
   };
   /** Users' tokens (null: they never expire) and invitations, and the base of the links sent by e-mail. */
   accounts: { tokenTtlMs: number | null; invitationTtlMs: number; publicUrl: string };
@@ -254,6 +278,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       fourEyesAboveCents: e.FOUR_EYES_THRESHOLD === 'off' ? null : Math.round(e.FOUR_EYES_THRESHOLD * 100),
       fourEyesAboveCentsByNature: thresholdsByNature(e.FOUR_EYES_THRESHOLD_BY_NATURE),
       samplingRate: e.SAMPLING_RATE,
+    },
+    funder: {
+      name: e.FUNDER_NAME,
+      department: e.FUNDER_DEPARTMENT,
+      address: e.FUNDER_ADDRESS.split('|')
+        .map((line) => line.trim())
+        .filter((line) => line !== ''),
+      email: e.FUNDER_EMAIL,
+      iban: e.FUNDER_IBAN,
+      bic: e.FUNDER_BIC,
     },
     accounts: {
       tokenTtlMs: e.TOKEN_TTL === 'never' ? null : e.TOKEN_TTL,

@@ -1,7 +1,15 @@
+import { isValidIban } from '../domain/identifiers';
 import { ConfigError, loadConfig, type Config } from '../infra/config';
 import { createLogger, installTemporalRuntimeLogger } from '../infra/logger';
 import { QUEUES, type QueueName } from '../worker/workers';
 import { startService, type ServiceOptions } from './service';
+
+/** What the configuration's schema cannot check without the domain's rules: the funder's IBAN checksum. */
+export function checkDomainRules(config: Config): void {
+  if (!isValidIban(config.funder.iban)) {
+    throw new ConfigError([{ variable: 'FUNDER_IBAN', message: 'not a valid IBAN (length or mod-97 checksum)' }]);
+  }
+}
 
 /** Reads `--queue main|ocr` (repeatable; default: both queues). */
 export function parseQueues(argv: readonly string[]): QueueName[] {
@@ -45,6 +53,7 @@ export async function runProcess(makeOptions: (argv: readonly string[]) => Servi
   let options: ServiceOptions;
   try {
     config = loadConfig();
+    checkDomainRules(config);
     options = makeOptions(process.argv.slice(2));
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);

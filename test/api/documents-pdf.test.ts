@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import request from 'supertest';
-import { FUNDER } from '../../documents/funder';
 import { formatEuros } from '../../domain/money';
 import { openPdf } from '../../extraction/pdf';
 import { readInvoice } from '../../extraction/read-invoice';
@@ -82,12 +81,26 @@ const rowText = (l: SeededLine) =>
       `${calendarDay(l.periodEnd)} ${formatEuros(l.amountCents)}`,
   );
 
+/** The funder as configured (FUNDER_*): the documents print it, nothing else names it. */
+const FUNDER_ENV = {
+  FUNDER_NAME: 'Opco Financement Test',
+  FUNDER_DEPARTMENT: 'Direction des paiements',
+  FUNDER_ADDRESS: '12 rue de la Paix | 75002 Paris',
+  FUNDER_EMAIL: 'paiements@opco-test.example',
+};
+
 describe('PDF documents of a pro forma', () => {
   let api: ApiStack;
   let readings: Map<string, ExtractionResult>;
+  const funder = () => api.deps.config.funder;
 
   beforeAll(async () => {
-    api = await startApiStack();
+    api = await startApiStack({ env: FUNDER_ENV });
+    expect(funder()).toMatchObject({
+      name: 'Opco Financement Test',
+      department: 'Direction des paiements',
+      address: ['12 rue de la Paix', '75002 Paris'],
+    });
     readings = programReadings(api);
     await api.stack.database.db.updateTable('cfas').set({ name: CFA_NAME }).where('id', '=', api.cfa.id).execute();
   });
@@ -234,9 +247,9 @@ describe('PDF documents of a pro forma', () => {
       'Facture pro forma Date : ' + parisDay(proForma.createdAt),
       'Nature de coûts : Pédagogie',
       `${proForma.number} Type : Facture`,
-      `${CFA_NAME} ${FUNDER.name}`,
-      `SIRET : ${api.cfa.siret} ${FUNDER.department}`,
-      `IBAN : ${FORMATTED_IBAN} ${FUNDER.address[1]}`,
+      `${CFA_NAME} ${funder().name}`,
+      `SIRET : ${api.cfa.siret} ${funder().department}`,
+      `IBAN : ${FORMATTED_IBAN} ${funder().address[1]}`,
       'N° de contrat Apprenti Employeur Période Montant',
       // By contract, then period.
       ...lines.map(rowText),
@@ -388,7 +401,7 @@ describe('PDF documents of a pro forma', () => {
       expect(res.headers['content-disposition']).toBe(`attachment; filename=refus-${proForma.number}.pdf`);
       const text = await textOf(res.body as Buffer);
       expectLines(text, [
-        FUNDER.name,
+        funder().name,
         CFA_NAME,
         `SIRET : ${api.cfa.siret}`,
         `Le ${parisDay(refusal.at)}`,
@@ -477,7 +490,7 @@ describe('PDF documents of a pro forma', () => {
       expect(res.headers['content-disposition']).toBe(`attachment; filename=avis-de-paiement-${invoice.number}.pdf`);
       const text = await textOf(res.body as Buffer);
       expectLines(text, [
-        FUNDER.name,
+        funder().name,
         CFA_NAME,
         `SIRET : ${api.cfa.siret}`,
         `IBAN : ${FORMATTED_IBAN}`,

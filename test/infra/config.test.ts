@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, envSchema, loadConfig, temporalAddress } from '../../infra/config';
+import { checkDomainRules } from '../../service/run';
 
 const cwd = '/srv/app';
 
@@ -94,6 +95,27 @@ describe('loadConfig', () => {
     expect(configError({ TEMPORAL_TLS_CERT_PATH: '/certs/client.pem' }).issues[0]?.variable).toBe(
       'TEMPORAL_TLS_KEY_PATH',
     );
+  });
+
+  it('reads the funder, its address by lines, and refuses an IBAN whose checksum fails at start', () => {
+    const config = loadConfig(
+      {
+        FUNDER_NAME: 'Opco Test',
+        FUNDER_ADDRESS: '1 rue A | 75001 Paris',
+        FUNDER_IBAN: 'fr76 3000 6000 0112 3456 7890 189',
+      },
+      cwd,
+    );
+    expect(config.funder).toMatchObject({
+      name: 'Opco Test',
+      address: ['1 rue A', '75001 Paris'],
+      iban: 'FR7630006000011234567890189',
+      bic: 'AGRIFRPP',
+    });
+    expect(() => checkDomainRules(config)).not.toThrow();
+    const wrong = loadConfig({ FUNDER_IBAN: 'FR7630006000011234567890188' }, cwd);
+    expect(() => checkDomainRules(wrong)).toThrow(/FUNDER_IBAN/);
+    expect(configError({ FUNDER_BIC: 'agri' }).issues.map((i) => i.variable)).toEqual(['FUNDER_BIC']);
   });
 
   it('returns a frozen configuration', () => {

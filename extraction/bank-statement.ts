@@ -19,6 +19,9 @@ export interface BankFile {
   lines: BankLine[];
 }
 
+/** What a reader process answers for a bank file. */
+export type BankFileReading = { ok: true; file: BankFile } | { ok: false; message: string };
+
 export class BankFileError extends Error {
   constructor(message: string) {
     super(message);

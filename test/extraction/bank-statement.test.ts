@@ -1,4 +1,5 @@
-import { BankFileError, MAX_BANK_FILE_BYTES, parseBankFile } from '../../documents/bank-statement';
+import { BankFileError, MAX_BANK_FILE_BYTES, parseBankFile } from '../../extraction/bank-statement';
+import { createReaderPool, type ReaderPool } from '../../extraction/readers';
 
 const bytes = (xml: string) => Buffer.from(xml, 'utf8');
 
@@ -139,5 +140,21 @@ describe('the bank’s answers', () => {
 
   it('refuses a file over its size limit before reading it', () => {
     expect(() => parseBankFile(new Uint8Array(MAX_BANK_FILE_BYTES + 1))).toThrow(/au plus/);
+  });
+});
+
+/** Where an admin's upload is read: a reader process, under a deadline and a memory cap. */
+describe('the bank’s answers in a reader process', () => {
+  let readers: ReaderPool;
+  beforeAll(() => {
+    readers = createReaderPool({ size: 1, deadlineMs: 30_000, memoryLimitMb: 512 });
+  });
+  afterAll(() => readers.close());
+
+  it('reads a camt.054 there, and answers a hostile file with its refusal', async () => {
+    const read = await readers.run('readBankFile', { bytes: bytes(camt054(booked)) });
+    expect(read.value).toMatchObject({ ok: true, file: { kind: 'camt.054', lines: [{ status: 'BOOKED' }, {}] } });
+    const refused = await readers.run('readBankFile', { bytes: bytes('<!DOCTYPE x><Document/>') });
+    expect(refused.value).toEqual({ ok: false, message: 'Le fichier déclare une DTD : refusé.' });
   });
 });
