@@ -1,5 +1,5 @@
-import { XMLParser } from 'fast-xml-parser';
 import type { BankLine } from '../domain/reconciliation';
+import { createXmlParser } from './facturx';
 
 /**
  * The bank's answer to a payment file (issue 14): a camt.054 debit/credit notification (booked transfers, returned
@@ -31,20 +31,7 @@ export class BankFileError extends Error {
 
 type Node = Record<string, unknown>;
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  removeNSPrefix: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  processEntities: false,
-  isArray: (_name, _path, _isLeaf, isAttribute) => !isAttribute,
-  alwaysCreateTextNode: true,
-  textNodeName: '#text',
-});
+const parser = createXmlParser();
 
 function children(node: unknown, name: string): Node[] {
   if (!node || typeof node !== 'object') return [];

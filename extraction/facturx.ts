@@ -82,20 +82,28 @@ export async function readFacturX(doc: PdfDocument): Promise<FacturXDocument | n
   return null;
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  removeNSPrefix: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  // Every element becomes an array and every text a '#text' node: one shape to walk, whatever the profile.
-  isArray: (_name, _path, _isLeaf, isAttribute) => !isAttribute,
-  alwaysCreateTextNode: true,
-  textNodeName: '#text',
-});
+/**
+ * The XML parser of users' XML (Factur-X attachments, bank files): namespaces dropped, values kept as text, attributes
+ * as `@name`; every element becomes an array and every text a '#text' node, one shape to walk whatever the profile.
+ * Callers refuse any DOCTYPE first (no entity expansion, no external entity).
+ */
+export function createXmlParser(): XMLParser {
+  return new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@',
+    removeNSPrefix: true,
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues: true,
+    ignoreDeclaration: true,
+    ignorePiTags: true,
+    isArray: (_name, _path, _isLeaf, isAttribute) => !isAttribute,
+    alwaysCreateTextNode: true,
+    textNodeName: '#text',
+  });
+}
+
+const parser = createXmlParser();
 
 /**
  * Parses a CII XML (Factur-X / ZUGFeRD 2.x, ZUGFeRD 1.0, Order-X) into fields; null when the root is not one

@@ -36,7 +36,7 @@ const received = `
   <Ntry>
     <Amt Ccy="EUR">413.50</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-12-04</Dt></BookgDt>
     <NtryDtls><TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs>
-      <RmtInf><Ustrd>Remboursement avoir PRO-00000002</Ustrd></RmtInf></TxDtls></NtryDtls>
+      <RmtInf><Ustrd>Remboursement avoir PRO-00000002 &amp; solde</Ustrd></RmtInf></TxDtls></NtryDtls>
   </Ntry>`;
 
 const pending = `
@@ -86,7 +86,7 @@ describe('the bank’s answers', () => {
         date: '2026-12-04',
         bankReference: null,
         reasonCode: null,
-        remittance: 'Remboursement avoir PRO-00000002',
+        remittance: 'Remboursement avoir PRO-00000002 & solde',
       },
       {
         endToEndId: 'RUN-20261202-01-4',
