@@ -17,6 +17,8 @@ export interface CfaView {
   name: string;
   email: string;
   iban: string;
+  /** Needed to pay an IBAN outside the European Economic Area. */
+  bic: string | null;
   trusted: boolean;
   creditNoteSettlement: SettlementMode;
   createdAt: string;
@@ -28,6 +30,7 @@ export interface NewCfa {
   name: string;
   email: string;
   iban: string;
+  bic?: string | null;
   trusted: boolean;
   creditNoteSettlement: SettlementMode;
 }
@@ -38,6 +41,7 @@ const CFA_COLUMNS = [
   'name',
   'email',
   'iban',
+  'bic',
   'trusted',
   'credit_note_settlement',
   'created_at',
@@ -50,6 +54,7 @@ function toCfa(row: {
   name: string;
   email: string;
   iban: string;
+  bic: string | null;
   trusted: boolean;
   credit_note_settlement: SettlementMode;
   created_at: Date;
@@ -61,6 +66,7 @@ function toCfa(row: {
     name: row.name,
     email: row.email,
     iban: row.iban,
+    bic: row.bic,
     trusted: row.trusted,
     creditNoteSettlement: row.credit_note_settlement,
     createdAt: row.created_at.toISOString(),
@@ -75,6 +81,8 @@ function cfaSnapshot(cfa: CfaView): JsonRecord {
     name: cfa.name,
     email: cfa.email,
     iban: cfa.iban,
+    // Only once set: the snapshots written before the BIC existed compare equal to today's.
+    ...(cfa.bic !== null && { bic: cfa.bic }),
     trusted: cfa.trusted,
     creditNoteSettlement: cfa.creditNoteSettlement,
   };
@@ -100,6 +108,7 @@ export async function createCfa(db: Kysely<Database>, cfa: NewCfa, options: Chan
           name: cfa.name,
           email: cfa.email,
           iban: cfa.iban,
+          bic: cfa.bic ?? null,
           trusted: cfa.trusted,
           credit_note_settlement: cfa.creditNoteSettlement,
         })
@@ -152,6 +161,7 @@ export async function updateCfa(
         ...(changes.name !== undefined && { name: changes.name }),
         ...(changes.email !== undefined && { email: changes.email }),
         ...(changes.iban !== undefined && { iban: changes.iban }),
+        ...(changes.bic !== undefined && { bic: changes.bic }),
         ...(changes.trusted !== undefined && { trusted: changes.trusted }),
         ...(changes.creditNoteSettlement !== undefined && { credit_note_settlement: changes.creditNoteSettlement }),
         updated_at: new Date(),

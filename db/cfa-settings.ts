@@ -12,6 +12,7 @@ export interface CfaSettingsView {
   email: string;
   /** Read-only for the CFA: an admin changes it (audited, admins alerted). */
   iban: string;
+  bic: string | null;
   creditNoteSettlement: SettlementModeCode;
   notificationEmails: NotificationEmail[];
 }
@@ -30,7 +31,7 @@ export interface CfaSettingsChange {
 export async function findCfaSettings(db: Kysely<Database>, cfaId: string): Promise<CfaSettingsView | undefined> {
   const cfa = await db
     .selectFrom('cfas')
-    .select(['id', 'siret', 'name', 'email', 'iban', 'credit_note_settlement'])
+    .select(['id', 'siret', 'name', 'email', 'iban', 'bic', 'credit_note_settlement'])
     .where('id', '=', cfaId)
     .executeTakeFirst();
   if (!cfa) return undefined;
@@ -40,6 +41,7 @@ export async function findCfaSettings(db: Kysely<Database>, cfaId: string): Prom
     name: cfa.name,
     email: cfa.email,
     iban: cfa.iban,
+    bic: cfa.bic,
     creditNoteSettlement: cfa.credit_note_settlement,
     notificationEmails: await notificationEmails(db, cfaId),
   };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  bic,
   cents,
   contractStatusEnum,
   iban,
@@ -30,6 +31,7 @@ export const createCfaRequest = request(
       name: text(200),
       email: z.email(),
       iban,
+      bic: bic.optional(),
       trusted: z.boolean().default(false).describe('CFA de confiance : validé sans humain quand tout est conforme'),
       creditNoteSettlement: settlementEnum.default('DEDUCTION'),
     })
@@ -43,6 +45,7 @@ export const updateCfaRequest = request(
       name: text(200).optional(),
       email: z.email().optional(),
       iban: iban.optional(),
+      bic: bic.nullable().optional(),
       trusted: z.boolean().optional(),
       creditNoteSettlement: settlementEnum.optional(),
     })
@@ -120,6 +123,7 @@ export const cfaResponse = response(
       name: z.string(),
       email: z.string(),
       iban: z.string(),
+      bic: z.string().nullable(),
       trusted: z.boolean(),
       creditNoteSettlement: settlementEnum,
       createdAt: isoDateTime,

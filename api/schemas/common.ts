@@ -53,6 +53,12 @@ export const iban = z
   .trim()
   .refine(isValidIban, 'IBAN invalide (clé ISO 13616 mod 97)')
   .transform(normalizeIban);
+export const bic = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/, 'BIC invalide (8 ou 11 caractères)')
+  .describe('BIC de la banque : obligatoire pour payer un IBAN hors de l’Espace économique européen');
 export const text = (max: number) => z.string().trim().min(1).max(max);
 
 export const statusEnum = z.enum(PRO_FORMA_STATUSES);

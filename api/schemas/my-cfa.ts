@@ -23,6 +23,7 @@ export const myCfaResponse = response(
       name: z.string(),
       email: z.string().describe('Adresse principale : reçoit les e-mails qu’aucune adresse de la liste ne reçoit'),
       iban: z.string().describe('Lecture seule : un administrateur le modifie (modification tracée)'),
+      bic: z.string().nullable().describe('Lecture seule, comme l’IBAN'),
       creditNoteSettlement: settlementEnum.describe('Mode de règlement par défaut des factures d’avoir'),
       notificationEmails: z.array(notificationEmail),
       mailKinds: z

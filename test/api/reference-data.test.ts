@@ -72,7 +72,7 @@ describe('reference data', () => {
       iban: overrides.iban ?? TEST_IBAN,
     });
     expect(res.status).toBe(201);
-    return res.body as { id: string; siret: string; name: string; iban: string };
+    return res.body as { id: string; siret: string; name: string; iban: string; bic: string | null };
   }
 
   describe('the audit of each change', () => {
@@ -127,6 +127,24 @@ describe('reference data', () => {
           },
         },
       ]);
+    });
+
+    it('records a CFA’s BIC (upper case, checked), audits it, and shows it read-only in « Mon CFA »', async () => {
+      const cfa = await newCfa({ iban: 'CH9300762011623852957' });
+      expect(cfa).toMatchObject({ bic: null });
+      const refused = await admin().patch(`/api/admin/cfas/${cfa.id}`, { bic: 'UBS' });
+      expect(refused.status).toBe(422);
+      const set = await admin().patch(`/api/admin/cfas/${cfa.id}`, { bic: 'ubswchzh80a' });
+      expect(set.body.bic).toBe('UBSWCHZH80A');
+      const [, update] = await auditOf('CFA', cfa.id);
+      expect(update?.before).not.toHaveProperty('bic');
+      expect(update?.after).toMatchObject({ bic: 'UBSWCHZH80A', iban: 'CH9300762011623852957' });
+      const user = await api.createUser('cfa', cfa.id);
+      const mine = await as(user).get('/api/my-cfa');
+      expect(mine.body).toMatchObject({ iban: 'CH9300762011623852957', bic: 'UBSWCHZH80A' });
+      expect((await as(user).patch('/api/my-cfa', { bic: 'AGRIFRPP' })).status).toBe(422);
+      const cleared = await admin().patch(`/api/admin/cfas/${cfa.id}`, { bic: null });
+      expect(cleared.body.bic).toBeNull();
     });
 
     it('audits a mandate created; a refused one writes nothing', async () => {

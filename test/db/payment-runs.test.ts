@@ -167,6 +167,23 @@ describe('a payment run', () => {
     expect(third).toMatchObject({ number: 'RUN-20261202-03', transferCount: 0, fileSha256: null, payments: [] });
   });
 
+  it('pays an IBAN outside the EEA once its CFA has a BIC', async () => {
+    const db = database.db;
+    const swiss = await insertCfa(db, { iban: CH_IBAN });
+    await db.updateTable('cfas').set({ bic: 'UBSWCHZH80A' }).where('id', '=', swiss.id).execute();
+    const invoice = await ordered(swiss.id, 9_900, '2026-11-20T10:00:00Z');
+    const run = await createPaymentRun(
+      db,
+      request({ now: new Date('2026-12-04T09:00:00Z'), cutoff: new Date('2026-12-04T08:00:00Z') }),
+      deps(),
+    );
+    expect(run.payments.map((p) => p.number)).toContain(invoice);
+    expect(run.excluded.flatMap((e) => e.numbers)).not.toContain(invoice);
+    const xml = (await store.get(run.fileSha256 as string)).toString('utf8');
+    expect(xml).toContain('<BICFI>UBSWCHZH80A</BICFI>');
+    expect(xml).toContain(`<IBAN>${CH_IBAN}</IBAN>`);
+  });
+
   it('records nothing when the file fails the schema (a negative amount forced into it)', async () => {
     const db = database.db;
     const cfa = await insertCfa(db);
