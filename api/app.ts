@@ -17,6 +17,7 @@ import { errorHandler, notFoundHandler } from './errors';
 import { openApiDocument } from './openapi';
 import { proFormaEndpoints } from './pro-formas.routes';
 import { uploadRateLimit } from './uploads';
+import { paymentRunEndpoints } from './payment-runs.routes';
 import { accountEndpoints, adminUserEndpoints, cfaUserEndpoints } from './users.routes';
 import { validationQueueEndpoints } from './validation-queue.routes';
 
@@ -40,6 +41,7 @@ export function apiEndpoints(deps: ApiDeps): AnyEndpoint[] {
     ...metricsEndpoints(deps),
     ...adminUserEndpoints(deps),
     ...adminEndpoints(deps),
+    ...paymentRunEndpoints(deps),
     ...contractEndpoints(deps),
     ...mandateEndpoints(deps),
     ...myCfaEndpoints(deps),

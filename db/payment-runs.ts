@@ -260,3 +260,174 @@ export async function createPaymentRun(db: Kysely<Database>, request: RunRequest
     };
   });
 }
+
+// ---- Reads: the runs, their transfers and what each pays or deducts ----------------------------------------------
+
+export interface PaymentRunSummary {
+  id: string;
+  number: string;
+  trigger: 'SCHEDULE' | 'MANUAL';
+  grouping: RunGrouping;
+  cutoff: string;
+  executionDate: string;
+  transferCount: number;
+  totalCents: number;
+  fileSha256: string | null;
+  createdAt: string;
+}
+
+export interface PaymentTransferView {
+  endToEndId: string;
+  cfa: { id: string; siret: string; name: string };
+  iban: string;
+  bic: string | null;
+  amountCents: number;
+  status: 'ISSUED' | 'COMPENSATED' | 'BOOKED' | 'REJECTED';
+  remittance: string;
+  bankReference: string | null;
+  bookedOn: string | null;
+  rejectReason: string | null;
+  invoices: { number: string; amountCents: number }[];
+  deductions: { number: string; amountCents: number; settled: boolean }[];
+}
+
+export interface PaymentRunDetail extends PaymentRunSummary {
+  transfers: PaymentTransferView[];
+  excluded: { cfa: { id: string; siret: string; name: string }; reason: string; detail: string; numbers: string[] }[];
+}
+
+const RUN_COLUMNS = [
+  'id',
+  'number',
+  'trigger',
+  'grouping',
+  'cutoff',
+  'execution_date',
+  'transfer_count',
+  'total_cents',
+  'file_sha256',
+  'created_at',
+] as const;
+
+function toRun(row: {
+  id: string;
+  number: string;
+  trigger: 'SCHEDULE' | 'MANUAL';
+  grouping: RunGrouping;
+  cutoff: Date;
+  execution_date: string;
+  transfer_count: number;
+  total_cents: number;
+  file_sha256: string | null;
+  created_at: Date;
+}): PaymentRunSummary {
+  return {
+    id: row.id,
+    number: row.number,
+    trigger: row.trigger,
+    grouping: row.grouping,
+    cutoff: row.cutoff.toISOString(),
+    executionDate: row.execution_date,
+    transferCount: row.transfer_count,
+    totalCents: Number(row.total_cents),
+    fileSha256: row.file_sha256,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+/** The runs, newest first, a page of them and their total. */
+export async function listPaymentRuns(
+  db: Kysely<Database>,
+  page: { page: number; pageSize: number },
+): Promise<{ items: PaymentRunSummary[]; total: number }> {
+  const [rows, total] = await Promise.all([
+    db
+      .selectFrom('payment_runs')
+      .select(RUN_COLUMNS)
+      .orderBy('created_at', 'desc')
+      .orderBy('number', 'desc')
+      .limit(page.pageSize)
+      .offset((page.page - 1) * page.pageSize)
+      .execute(),
+    db
+      .selectFrom('payment_runs')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { items: rows.map(toRun), total: Number(total.n) };
+}
+
+/** One run by its number, with its transfers (in end-to-end order) and the CFAs it left out. */
+export async function findPaymentRun(db: Kysely<Database>, number: string): Promise<PaymentRunDetail | undefined> {
+  const run = await db.selectFrom('payment_runs').select(RUN_COLUMNS).where('number', '=', number).executeTakeFirst();
+  if (!run) return undefined;
+  const [transfers, items, excluded] = await Promise.all([
+    db
+      .selectFrom('payment_transfers as t')
+      .innerJoin('cfas as c', 'c.id', 't.cfa_id')
+      .select([
+        't.id',
+        't.end_to_end_id',
+        't.iban',
+        't.bic',
+        't.amount_cents',
+        't.status',
+        't.remittance',
+        't.bank_reference',
+        't.booked_on',
+        't.reject_reason',
+        'c.id as cfa_id',
+        'c.siret',
+        'c.name',
+      ])
+      .where('t.run_id', '=', run.id)
+      .orderBy('t.end_to_end_id')
+      .execute(),
+    db
+      .selectFrom('payment_transfer_items as i')
+      .innerJoin('payment_transfers as t', 't.id', 'i.transfer_id')
+      .innerJoin('payments as p', 'p.id', 'i.payment_id')
+      .innerJoin('pro_formas as pf', 'pf.id', 'p.pro_forma_id')
+      .select(['i.transfer_id', 'i.kind', 'i.amount_cents', 'i.settled', 'pf.number'])
+      .where('t.run_id', '=', run.id)
+      .orderBy('pf.number')
+      .execute(),
+    db
+      .selectFrom('payment_run_exclusions as e')
+      .innerJoin('cfas as c', 'c.id', 'e.cfa_id')
+      .select(['e.reason', 'e.detail', 'e.pro_forma_numbers', 'c.id', 'c.siret', 'c.name'])
+      .where('e.run_id', '=', run.id)
+      .orderBy('c.name')
+      .execute(),
+  ]);
+  return {
+    ...toRun(run),
+    transfers: transfers.map((t) => {
+      const own = items.filter((i) => i.transfer_id === t.id);
+      return {
+        endToEndId: t.end_to_end_id,
+        cfa: { id: t.cfa_id, siret: t.siret, name: t.name },
+        iban: t.iban,
+        bic: t.bic,
+        amountCents: Number(t.amount_cents),
+        status: t.status,
+        remittance: t.remittance,
+        bankReference: t.bank_reference,
+        bookedOn: t.booked_on,
+        rejectReason: t.reject_reason,
+        invoices: own
+          .filter((i) => i.kind === 'INVOICE')
+          .map((i) => ({ number: i.number, amountCents: Number(i.amount_cents) })),
+        deductions: own
+          .filter((i) => i.kind === 'DEDUCTION')
+          .map((i) => ({ number: i.number, amountCents: Number(i.amount_cents), settled: i.settled })),
+      };
+    }),
+    excluded: excluded.map((e) => ({
+      cfa: { id: e.id, siret: e.siret, name: e.name },
+      reason: e.reason,
+      detail: e.detail,
+      numbers: e.pro_forma_numbers,
+    })),
+  };
+}

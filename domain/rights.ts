@@ -34,6 +34,7 @@ export const RIGHTS = {
   'metrics:read': { holders: STAFF, label: 'Consulter les indicateurs' },
   'pro-formas:administer': { holders: ['admin'], label: 'Annuler ou remettre en validation pour l’Opco' },
   'payments:confirm': { holders: ['admin'], label: 'Confirmer les paiements' },
+  'payment-runs:read': { holders: ['admin'], label: 'Consulter les campagnes de paiement et leurs fichiers' },
   'admin:manage': { holders: ['admin'], label: 'Administrer les données de référence et les utilisateurs' },
 } as const satisfies Record<string, { holders: readonly Role[]; label: string }>;
 export type Right = keyof typeof RIGHTS;
@@ -64,6 +65,7 @@ export const BUNDLES: Record<Role, readonly Right[]> = {
     'metrics:read',
     'pro-formas:administer',
     'payments:confirm',
+    'payment-runs:read',
     'admin:manage',
   ],
   validator: [

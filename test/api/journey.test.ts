@@ -73,6 +73,7 @@ describe('the journeys of a CFA and a validator through the API', () => {
       name: 'CFA des Métiers Exemple',
       email: 'facturation@cfa-exemple.example',
       iban: TEST_IBAN,
+      bic: null,
       trusted: false,
       creditNoteSettlement: 'DEDUCTION',
       createdAt: ISO_INSTANT,

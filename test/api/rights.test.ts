@@ -4,7 +4,9 @@ import type TestAgent from 'supertest/lib/agent';
 import { apiEndpoints } from '../../api/app';
 import { GRANTABLE_RIGHTS, mayHold, OWN_ACCOUNT_RIGHT, type Right } from '../../domain/rights';
 import type { ExtractionResult } from '../../extraction/types';
-import { TEST_IBAN, uniqueSiret } from '../helpers/fixtures';
+import { createPaymentRun } from '../../db/payment-runs';
+import { writeCreditTransferFile } from '../../documents/sepa-credit-transfer';
+import { insertCfa, insertOrderedPayment, TEST_IBAN, uniqueSiret } from '../helpers/fixtures';
 import { binary, seedInstallments, startApiStack, waitForProForma, type ApiStack, type TestUser } from '../helpers/api';
 import { invoicePdf } from '../helpers/invoices';
 import { perfectReading } from '../helpers/stack';
@@ -57,6 +59,8 @@ describe('rights matrix', () => {
     iban: TEST_IBAN,
   });
   let sharedInstallment: string;
+  /** A payment run with a file, of a CFA of its own. */
+  let sharedRun: string;
   const readings = new Map<string, ExtractionResult>();
 
   const tokenOf = (actor: Actor): string | undefined => {
@@ -200,6 +204,24 @@ describe('rights matrix', () => {
     sharedMandate = mandate.body.id;
     template = (await agent.get('/api/admin/imports/contracts/template.xlsx').set(auth).buffer(true).parse(binary))
       .body as Buffer;
+    const paid = await insertCfa(api.stack.database.db);
+    await insertOrderedPayment(api.stack.database.db, paid.id, 33_300, '2026-11-20T10:00:00Z');
+    const at = new Date('2026-11-30T09:00:00Z');
+    sharedRun = (
+      await createPaymentRun(
+        api.stack.database.db,
+        {
+          trigger: 'MANUAL',
+          requestedBy: null,
+          grouping: 'PER_CFA',
+          cutoff: at,
+          now: at,
+          executionDate: '2026-11-30',
+          debtor: { name: 'Opco', iban: 'FR7630006000011234567890189', bic: 'AGRIFRPP' },
+        },
+        { writeFile: (content) => writeCreditTransferFile(content, api.store) },
+      )
+    ).number;
   });
   afterAll(() => api.teardown());
 
@@ -552,6 +574,31 @@ describe('rights matrix', () => {
       // Public: no token needed (nor read); an unknown link is unknown to everyone.
       expected: { none: 404, 'bad token': 404, revoked: 404, admin: 404, validator: 404, cfa: 404, 'other CFA': 404 },
       send: (a) => a.post('/api/invitations/accept').send({ token: crypto.randomBytes(32).toString('base64url') }),
+    },
+    { name: 'GET /api/admin/payment-runs', expected: adminOnly(200), send: (a) => a.get('/api/admin/payment-runs') },
+    {
+      name: 'GET /api/admin/payment-runs/:number',
+      expected: adminOnly(200),
+      send: (a, n) => a.get(`/api/admin/payment-runs/${n}`),
+      shared: () => sharedRun,
+    },
+    {
+      name: 'GET /api/admin/payment-runs/:number/file',
+      expected: adminOnly(200),
+      send: (a, n) => a.get(`/api/admin/payment-runs/${n}/file`),
+      shared: () => sharedRun,
+    },
+    {
+      name: 'GET /api/admin/payment-runs/:number/export.xlsx',
+      expected: adminOnly(200),
+      send: (a, n) => a.get(`/api/admin/payment-runs/${n}/export.xlsx`),
+      shared: () => sharedRun,
+    },
+    {
+      name: 'GET /api/admin/payment-runs/:number/export.csv',
+      expected: adminOnly(200),
+      send: (a, n) => a.get(`/api/admin/payment-runs/${n}/export.csv`),
+      shared: () => sharedRun,
     },
     {
       name: 'GET /api/my-cfa/users',

@@ -13,7 +13,7 @@ import type { CreditTransferFile } from '../../domain/sepa';
 import { FileDocumentStore } from '../../infra/storage';
 import { validateAgainstSchema } from '../../infra/xml-schema';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { insertCfa, insertProForma } from '../helpers/fixtures';
+import { insertCfa, insertOrderedPayment } from '../helpers/fixtures';
 
 /** A Swiss IBAN: SEPA, outside the EEA, so its BIC is required. */
 const CH_IBAN = 'CH9300762011623852957';
@@ -46,30 +46,8 @@ const request = (overrides: Partial<RunRequest> = {}): RunRequest => ({
 });
 
 /** A validated pro forma of `cfaId` with its payment as the workflow orders it. */
-async function ordered(cfaId: string, totalCents: number, orderedAt: string, settlement = 'DEDUCTION') {
-  const db = database.db;
-  const kind = totalCents > 0 ? 'INVOICE' : 'CREDIT_NOTE';
-  const proForma = await insertProForma(db, cfaId, {
-    kind,
-    total_cents: totalCents,
-    status: 'VALIDATED',
-    settlement_mode: kind === 'CREDIT_NOTE' ? (settlement as 'DEDUCTION' | 'REMBOURSEMENT') : null,
-  });
-  const paymentKind = kind === 'INVOICE' ? 'TRANSFER' : settlement === 'DEDUCTION' ? 'DEDUCTION' : 'REIMBURSEMENT';
-  await db
-    .insertInto('payments')
-    .values({
-      pro_forma_id: proForma.id,
-      cfa_id: cfaId,
-      kind: paymentKind,
-      amount_cents: totalCents,
-      remaining_cents: paymentKind === 'DEDUCTION' ? totalCents : null,
-      status: 'ORDERED',
-      ordered_at: orderedAt,
-    })
-    .execute();
-  return proForma.number;
-}
+const ordered = (cfaId: string, totalCents: number, orderedAt: string, settlement?: 'DEDUCTION' | 'REMBOURSEMENT') =>
+  insertOrderedPayment(database.db, cfaId, totalCents, orderedAt, settlement);
 
 async function paymentOf(number: string) {
   return database.db

@@ -97,3 +97,34 @@ export async function insertDocument(db: Kysely<Database>, proFormaId: string, s
     .returningAll()
     .executeTakeFirstOrThrow();
 }
+
+/** A validated pro forma of `cfaId` with its payment as the workflow orders it; returns its number. */
+export async function insertOrderedPayment(
+  db: Kysely<Database>,
+  cfaId: string,
+  totalCents: number,
+  orderedAt: string,
+  settlement: 'DEDUCTION' | 'REMBOURSEMENT' = 'DEDUCTION',
+): Promise<string> {
+  const kind = totalCents > 0 ? 'INVOICE' : 'CREDIT_NOTE';
+  const proForma = await insertProForma(db, cfaId, {
+    kind,
+    total_cents: totalCents,
+    status: 'VALIDATED',
+    settlement_mode: kind === 'CREDIT_NOTE' ? settlement : null,
+  });
+  const paymentKind = kind === 'INVOICE' ? 'TRANSFER' : settlement === 'DEDUCTION' ? 'DEDUCTION' : 'REIMBURSEMENT';
+  await db
+    .insertInto('payments')
+    .values({
+      pro_forma_id: proForma.id,
+      cfa_id: cfaId,
+      kind: paymentKind,
+      amount_cents: totalCents,
+      remaining_cents: paymentKind === 'DEDUCTION' ? totalCents : null,
+      status: 'ORDERED',
+      ordered_at: orderedAt,
+    })
+    .execute();
+  return proForma.number;
+}
