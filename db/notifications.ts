@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Right } from '../domain/rights';
 import type { MailTemplate } from '../domain/mail-templates';
 import type { Database, NotificationStatusCode, NotificationTransportCode } from './schema';
 
@@ -18,6 +19,16 @@ export interface Recipient {
 }
 
 export function createNotificationRepository(db: Kysely<Database>) {
+  /** The users holding `right` (rights are per user: domain/rights.ts) whose access is not revoked. */
+  const activeHolders = (right: Right): Promise<Recipient[]> =>
+    db
+      .selectFrom('users')
+      .select(['id', 'email'])
+      .where(sql<boolean>`${right} = any(rights)`)
+      .where('revoked_at', 'is', null)
+      .orderBy('email')
+      .execute();
+
   return {
     /** Records the e-mail as PENDING unless its key is already there; returns its row either way. */
     async openNotification(record: NotificationRecord): Promise<{ id: string; status: NotificationStatusCode }> {
@@ -85,26 +96,14 @@ export function createNotificationRepository(db: Kysely<Database>) {
         .execute();
     },
 
-    /** The validators an overdue decision is escalated to: every one whose access is not revoked. */
+    /** Whom an overdue decision is escalated to: every user who may decide, whose access is not revoked. */
     async activeValidators(): Promise<Recipient[]> {
-      return db
-        .selectFrom('users')
-        .select(['id', 'email'])
-        .where('role', '=', 'validator')
-        .where('revoked_at', 'is', null)
-        .orderBy('email')
-        .execute();
+      return activeHolders('pro-formas:decide');
     },
 
-    /** The admins alerted about a change of reference data (an IBAN): every one whose access is not revoked. */
+    /** Who is alerted about a change of reference data (an IBAN): every user who manages it, not revoked. */
     async activeAdmins(): Promise<Recipient[]> {
-      return db
-        .selectFrom('users')
-        .select(['id', 'email'])
-        .where('role', '=', 'admin')
-        .where('revoked_at', 'is', null)
-        .orderBy('email')
-        .execute();
+      return activeHolders('admin:manage');
     },
   };
 }

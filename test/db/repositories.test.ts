@@ -169,3 +169,39 @@ describe('repository writes run twice', () => {
     expect(rows).toEqual([{ pro_forma_id: proForma.id, status: 'PENDING' }]);
   });
 });
+
+/** Alerts go by right, not by role: rights are per user. */
+describe('the recipients of staff alerts', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(() => database.drop());
+
+  it('are the users holding the right, not revoked, whatever their role', async () => {
+    const db = database.db;
+    const user = (email: string, role: 'admin' | 'validator', rights: string[], revoked = false) =>
+      db
+        .insertInto('users')
+        .values({
+          role,
+          name: email,
+          email,
+          rights,
+          token_hash: crypto.randomBytes(32).toString('hex'),
+          revoked_at: revoked ? new Date() : null,
+        })
+        .execute();
+    await user('a-decides@opco.example', 'validator', ['pro-formas:decide']);
+    await user('b-reads-only@opco.example', 'validator', ['pro-formas:read']);
+    await user('c-admin-decides@opco.example', 'admin', ['admin:manage', 'pro-formas:decide']);
+    await user('d-revoked@opco.example', 'validator', ['pro-formas:decide'], true);
+    await user('e-admin-no-manage@opco.example', 'admin', ['audit:read']);
+    const notifications = createNotificationRepository(db);
+    expect((await notifications.activeValidators()).map((r) => r.email)).toEqual([
+      'a-decides@opco.example',
+      'c-admin-decides@opco.example',
+    ]);
+    expect((await notifications.activeAdmins()).map((r) => r.email)).toEqual(['c-admin-decides@opco.example']);
+  });
+});

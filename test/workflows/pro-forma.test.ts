@@ -759,7 +759,7 @@ describe('proFormaWorkflow with short timers', () => {
         role: 'validator',
         name: 'Val',
         email: `val-${crypto.randomBytes(3).toString('hex')}@opco.example`,
-        rights: [],
+        rights: ['pro-formas:decide'],
         token_hash: crypto.randomBytes(32).toString('hex'),
       })
       .execute();
