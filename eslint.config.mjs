@@ -51,7 +51,8 @@ const layers = {
   documents: { imports: ['domain', 'infra'], types: ['db'] },
   worker: { imports: ['workflows', 'activities', 'extraction', 'db', 'domain', 'infra'] },
   workflows: { imports: ['domain'], types: ['activities', 'extraction', 'db', 'infra'], pure: true },
-  activities: { imports: ['extraction', 'db', 'domain', 'infra'] },
+  // The payment runs' activities write the SEPA file (documents/) and tell the pro formas' workflows (their contract).
+  activities: { imports: [...workflowContract, 'documents', 'extraction', 'db', 'domain', 'infra'] },
   // The contracts workbook parser produces the db's import rows: the one arrow between the two, types only.
   extraction: { imports: ['domain', 'infra'], types: ['db'] },
   db: { imports: ['domain', 'infra'] },

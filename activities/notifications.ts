@@ -125,6 +125,23 @@ export function createNotificationActivities({ db, mailer }: { db: Kysely<Databa
       return { sent: true };
     },
 
+    /** Alerts the users who run the payments that the bank rejected transfers (one e-mail each, idempotent). */
+    async alertPaymentManagers(input: {
+      key: string;
+      data: MailDetails['TRANSFERS_REJECTED'];
+    }): Promise<{ sent: number }> {
+      const managers = await notifications.activePaymentManagers();
+      for (const manager of managers) {
+        await deliver({
+          key: `${input.key}:${manager.id}`,
+          template: 'TRANSFERS_REJECTED',
+          to: manager.email,
+          data: { ...input.data },
+        });
+      }
+      return { sent: managers.length };
+    },
+
     /**
      * Tells every active admin about a sensitive change of reference data (one e-mail each, each idempotent). The API
      * starts the alert inside the change's transaction: until that commits the audit row is not visible, and the

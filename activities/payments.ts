@@ -1,5 +1,10 @@
 import type { Kysely } from 'kysely';
-import { createPaymentRepository, type PaymentConfirmation, type PaymentOrder } from '../db/payments';
+import {
+  createPaymentRepository,
+  type PaymentConfirmation,
+  type PaymentOrder,
+  type PaymentRepository,
+} from '../db/payments';
 import type { Database } from '../db/schema';
 import { withDomainFailures } from './failures';
 
@@ -9,7 +14,7 @@ export type { PaymentConfirmation, PaymentOrder };
 export function createPaymentActivities({ db }: { db: Kysely<Database> }) {
   const payments = createPaymentRepository(db);
   return {
-    async issuePaymentOrder(input: { key: string; number: string; at: string }): Promise<PaymentOrder> {
+    async issuePaymentOrder(input: Parameters<PaymentRepository['issuePaymentOrder']>[0]): Promise<PaymentOrder> {
       return withDomainFailures(payments.issuePaymentOrder(input));
     },
 

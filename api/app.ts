@@ -4,6 +4,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import { MAX_FILE_BYTES } from '../domain/deposit-rules';
+import { MAX_BANK_FILE_BYTES } from '../extraction/bank-statement';
 import { adminEndpoints } from './admin.routes';
 import { contractEndpoints } from './contracts.routes';
 import { decisionEndpoints } from './decisions.routes';
@@ -110,7 +111,7 @@ export function createApp(deps: AppDeps): Express {
 
   const options: MountOptions = {
     db: api.db,
-    uploadLimits: { invoice: MAX_FILE_BYTES, workbook: api.config.api.importMaxBytes },
+    uploadLimits: { invoice: MAX_FILE_BYTES, workbook: api.config.api.importMaxBytes, bankFile: MAX_BANK_FILE_BYTES },
     uploadRateLimit: uploadRateLimit(api.config.api.uploadRateLimit),
     checkResponses: api.checkResponses,
   };

@@ -15,12 +15,14 @@ export interface ApiDeps {
   store: DocumentStore;
   /** Reader processes: the workbooks admins import are parsed there, under a deadline and a memory cap. */
   readers: ReaderPool;
-  config: Pick<Config, 'temporal' | 'timings' | 'desk' | 'api' | 'accounts' | 'funder'>;
+  config: Pick<Config, 'temporal' | 'timings' | 'desk' | 'api' | 'accounts' | 'funder' | 'paymentRuns'>;
   logger: Logger;
   /** Passed to the workflows the API starts (tests shorten their timers). */
   workflowOverrides?: GenerationDeps['workflowOverrides'];
   /** "Now": which installments have started is judged on the Paris date. Injectable for tests. */
   now?: () => Date;
+  /** The payment runs' Schedule (default `payment-runs`; tests use their own on the shared dev server). */
+  paymentRunScheduleId?: string;
   /** Check every JSON answer against its OpenAPI schema (tests). */
   checkResponses?: boolean;
 }

@@ -1,18 +1,100 @@
+import crypto from 'node:crypto';
+import { ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import type { RunInput } from '../activities/payment-runs';
+import { findBankFile, listBankFiles, type BankFile } from '../db/bank-files';
 import { findPaymentRun, listPaymentRuns, type PaymentRunDetail, type PaymentTransferView } from '../db/payment-runs';
 import { maskIban } from '../domain/mail-templates';
+import type { BankFileReading } from '../extraction/bank-statement';
+import { ChildLimitError, ChildPoolUnavailableError } from '../infra/child-pool';
 import type { ApiDeps } from './deps';
 import { sendFile } from './downloads';
 import { endpoint, type AnyEndpoint } from './endpoint';
 import { HttpError } from './errors';
 import { csv, CSV_TYPE, workbook, XLSX_TYPE, type Column } from './exports';
 import { pageQuery } from './schemas/common';
-import { paymentRunDetailResponse, paymentRunListResponse, paymentRunParams } from './schemas/payment-runs';
+import {
+  bankFileListResponse,
+  bankFileParams,
+  bankFileResponse,
+  pauseScheduleRequest,
+  paymentRunDetailResponse,
+  paymentRunListResponse,
+  paymentRunParams,
+  paymentRunScheduleResponse,
+  paymentRunStartedResponse,
+  startPaymentRunRequest,
+} from './schemas/payment-runs';
 
 /**
  * Payment runs for admins (issue 14): the list, a run's detail (its transfers with the invoices they pay and the credit
  * notes they deduct, the CFAs left out and why), its pain.001 file as stored, and its list as XLSX or CSV. IBANs are
- * masked but for their last 4 characters everywhere but in the file the bank receives.
+ * masked but for their last 4 characters everywhere but in the file the bank receives. Admins who run the payments
+ * start a run now, pause or resume the schedule, and upload the bank's answers (camt.054, pain.002): each is stored
+ * first, read in a reader process (deadline, memory cap), then applied by its workflow (workflows/payment-runs.ts).
  */
+
+/** The Schedule the main worker ensures (worker/schedules.ts, PAYMENT_RUN_SCHEDULE_ID). */
+export const PAYMENT_RUN_SCHEDULE = 'payment-runs';
+
+/** How long the API waits for a run or a bank file's workflow before answering 202 (it goes on in Temporal). */
+const WAIT_FOR_WORKFLOW_MS = 60_000;
+
+/** A bank file's lines travel in its workflow's input: beyond this, the bank is asked for smaller files. */
+export const MAX_BANK_FILE_LINES = 2_000;
+
+interface RunResult {
+  number: string;
+  told: number;
+  notTold: { number: string; kind: 'ISSUE' | 'CONFIRM' | 'REJECT'; message: string }[];
+}
+
+interface BankFileResult {
+  id: string;
+  alreadyReceived: boolean;
+  told: number;
+  notTold: RunResult['notTold'];
+}
+
+/** The workflow's result, or undefined when it is still running after the wait. */
+async function resultWithin<T>(handle: WorkflowHandle, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([handle.result() as Promise<T>, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The bank file read in a reader process: a refusal (or a reader stopped at its limits) is a 422 in words. */
+async function readBankFile(deps: ApiDeps, bytes: Buffer): Promise<BankFile> {
+  let reading: BankFileReading;
+  try {
+    reading = (await deps.readers.run('readBankFile', { bytes })).value;
+  } catch (error) {
+    if (error instanceof ChildLimitError) {
+      throw new HttpError(422, 'BANK_FILE_INVALID', 'Le fichier bancaire n’a pas pu être lu dans les limites.', {
+        limit: error.limit,
+      });
+    }
+    if (error instanceof ChildPoolUnavailableError) {
+      throw new HttpError(503, 'READER_UNAVAILABLE', 'La lecture des fichiers est momentanément indisponible.');
+    }
+    throw error;
+  }
+  if (!reading.ok) throw new HttpError(422, 'BANK_FILE_INVALID', `Fichier bancaire illisible : ${reading.message}`);
+  if (reading.file.lines.length > MAX_BANK_FILE_LINES) {
+    throw new HttpError(
+      422,
+      'BANK_FILE_INVALID',
+      `Le fichier compte ${reading.file.lines.length} lignes : au plus ${MAX_BANK_FILE_LINES} par fichier.`,
+      { maxLines: MAX_BANK_FILE_LINES },
+    );
+  }
+  return reading.file;
+}
 
 const TRANSFER_STATUS_LABELS: Record<PaymentTransferView['status'], string> = {
   ISSUED: 'Émis',
@@ -74,6 +156,191 @@ export function paymentRunEndpoints(deps: ApiDeps): AnyEndpoint[] {
       responses: { 200: { description: 'Une page des campagnes', schema: paymentRunListResponse } },
       handle: async ({ query, reply }) =>
         reply(200, paymentRunListResponse, { ...(await listPaymentRuns(deps.db, query)), ...query }),
+    }),
+
+    endpoint({
+      operationId: 'startPaymentRun',
+      method: 'post',
+      path: '/api/admin/payment-runs',
+      tag: 'Paiements',
+      summary: 'Lance une campagne de paiement maintenant',
+      description:
+        'La campagne collecte les pro formas validées en attente de paiement, déduit les avoirs, écrit le fichier ' +
+        'SEPA (vérifié contre le schéma EPC) et passe chaque pro forma au statut « Paiement émis ». 201 avec la ' +
+        'campagne quand elle est faite ; 202 avec l’identifiant de son processus si elle dure plus d’une minute.',
+      right: 'payment-runs:manage',
+      body: startPaymentRunRequest,
+      responses: {
+        201: { description: 'La campagne faite', schema: paymentRunStartedResponse },
+        202: { description: 'La campagne continue dans son processus Temporal' },
+      },
+      handle: async ({ body, user, res, reply }) => {
+        const input: RunInput = {
+          trigger: 'MANUAL',
+          requestedBy: user.id,
+          ...(body.grouping && { grouping: body.grouping }),
+        };
+        const workflowId = `payment-run-${crypto.randomUUID()}`;
+        const handle = await deps.temporal.workflow.start<(input: RunInput) => Promise<RunResult>>(
+          'paymentRunWorkflow',
+          {
+            workflowId,
+            taskQueue: deps.config.temporal.taskQueue,
+            args: [input],
+            staticSummary: `Campagne de paiement lancée par ${user.name}`,
+          },
+        );
+        const result = await resultWithin<RunResult>(handle, WAIT_FOR_WORKFLOW_MS);
+        if (!result) {
+          res
+            .status(202)
+            .json({ workflowId, message: 'La campagne continue : suivez-la dans la liste des campagnes.' });
+          return;
+        }
+        const run = masked(await runOf(deps, result.number));
+        reply(201, paymentRunStartedResponse, { run, told: result.told, notTold: result.notTold });
+      },
+    }),
+
+    endpoint({
+      operationId: 'getPaymentRunSchedule',
+      method: 'get',
+      path: '/api/admin/payment-runs/schedule',
+      tag: 'Paiements',
+      summary: 'La planification des campagnes : suspendue ou non, prochains lancements, derniers lancements',
+      right: 'payment-runs:read',
+      responses: { 200: { description: 'La planification', schema: paymentRunScheduleResponse } },
+      errors: [404],
+      handle: async ({ reply }) => reply(200, paymentRunScheduleResponse, await scheduleView(deps)),
+    }),
+
+    endpoint({
+      operationId: 'pausePaymentRunSchedule',
+      method: 'post',
+      path: '/api/admin/payment-runs/schedule/pause',
+      tag: 'Paiements',
+      summary: 'Suspend la planification des campagnes (les campagnes lancées à la main restent possibles)',
+      right: 'payment-runs:manage',
+      body: pauseScheduleRequest,
+      responses: { 200: { description: 'La planification', schema: paymentRunScheduleResponse } },
+      errors: [404],
+      handle: async ({ body, user, reply }) => {
+        await scheduleHandle(deps).pause(`Suspendue par ${user.name} : ${body.reason}`).catch(scheduleMissing);
+        reply(200, paymentRunScheduleResponse, await scheduleView(deps));
+      },
+    }),
+
+    endpoint({
+      operationId: 'resumePaymentRunSchedule',
+      method: 'post',
+      path: '/api/admin/payment-runs/schedule/resume',
+      tag: 'Paiements',
+      summary: 'Reprend la planification des campagnes',
+      right: 'payment-runs:manage',
+      responses: { 200: { description: 'La planification', schema: paymentRunScheduleResponse } },
+      errors: [404],
+      handle: async ({ user, reply }) => {
+        await scheduleHandle(deps).unpause(`Reprise par ${user.name}`).catch(scheduleMissing);
+        reply(200, paymentRunScheduleResponse, await scheduleView(deps));
+      },
+    }),
+
+    endpoint({
+      operationId: 'uploadBankFile',
+      method: 'post',
+      path: '/api/admin/bank-files',
+      tag: 'Paiements',
+      summary: 'Intègre la réponse de la banque (camt.054 ou pain.002)',
+      description:
+        'multipart/form-data, champ « file ». Le fichier est enregistré, lu, puis chaque ligne est appliquée une ' +
+        'seule fois : virement débité (pro formas payées), rejeté (de nouveau en attente de paiement, IBAN du CFA à ' +
+        'vérifier, administrateurs alertés), remboursement d’un avoir reçu ; les lignes inconnues ou en double sont ' +
+        'signalées. Le même fichier deux fois n’applique rien de plus.',
+      right: 'payment-runs:manage',
+      upload: 'bankFile',
+      responses: {
+        200: { description: 'Le compte rendu ligne par ligne', schema: bankFileResponse },
+        202: { description: 'L’intégration continue dans son processus Temporal' },
+      },
+      errors: [413, 422, 429],
+      handle: async ({ file, user, res, reply }) => {
+        if (!file) throw new HttpError(400, 'FILE_MISSING', 'Aucun fichier reçu.');
+        // Stored before anything else happens; the same bytes are the same bank file (its workflow's id).
+        const stored = await deps.store.put(file.buffer);
+        const bankFile = await readBankFile(deps, file.buffer);
+        const workflowId = `bank-file-${stored.sha256}`;
+        let handle: WorkflowHandle;
+        let again = false;
+        try {
+          handle = await deps.temporal.workflow.start('bankFileWorkflow', {
+            workflowId,
+            taskQueue: deps.config.temporal.taskQueue,
+            args: [
+              {
+                sha256: stored.sha256,
+                fileName: file.originalName,
+                source: 'UPLOAD',
+                uploadedBy: user.id,
+                file: bankFile,
+              },
+            ],
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            staticSummary: `Fichier bancaire ${file.originalName} (${bankFile.kind})`,
+          });
+        } catch (error) {
+          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+          // The same bytes were sent before: their workflow's report, nothing applied again.
+          handle = deps.temporal.workflow.getHandle(workflowId);
+          again = true;
+        }
+        const result = await resultWithin<BankFileResult>(handle, WAIT_FOR_WORKFLOW_MS);
+        if (!result) {
+          res
+            .status(202)
+            .json({ workflowId, message: 'L’intégration continue : suivez-la dans la liste des fichiers.' });
+          return;
+        }
+        const recorded = await findBankFile(deps.db, result.id);
+        if (!recorded) throw new Error(`bank file ${result.id} not recorded`);
+        const { notices: _notices, rejections: _rejections, ...report } = recorded;
+        reply(200, bankFileResponse, {
+          ...report,
+          alreadyReceived: again || result.alreadyReceived,
+          told: again ? 0 : result.told,
+          notTold: result.notTold,
+        });
+      },
+    }),
+
+    endpoint({
+      operationId: 'listBankFiles',
+      method: 'get',
+      path: '/api/admin/bank-files',
+      tag: 'Paiements',
+      summary: 'Les fichiers de la banque intégrés, les plus récents d’abord',
+      right: 'payment-runs:read',
+      query: pageQuery,
+      responses: { 200: { description: 'Une page des fichiers', schema: bankFileListResponse } },
+      handle: async ({ query, reply }) =>
+        reply(200, bankFileListResponse, { ...(await listBankFiles(deps.db, query)), ...query }),
+    }),
+
+    endpoint({
+      operationId: 'getBankFile',
+      method: 'get',
+      path: '/api/admin/bank-files/:id',
+      tag: 'Paiements',
+      summary: 'Un fichier de la banque : ce que chaque ligne a fait',
+      right: 'payment-runs:read',
+      params: bankFileParams,
+      responses: { 200: { description: 'Le compte rendu', schema: bankFileResponse } },
+      errors: [404],
+      handle: async ({ params, reply }) => {
+        const recorded = await findBankFile(deps.db, params.id);
+        if (!recorded) throw new HttpError(404, 'NOT_FOUND', 'Fichier bancaire introuvable.');
+        const { notices: _notices, rejections: _rejections, ...report } = recorded;
+        reply(200, bankFileResponse, report);
+      },
     }),
 
     endpoint({
@@ -142,4 +409,35 @@ export function paymentRunEndpoints(deps: ApiDeps): AnyEndpoint[] {
       },
     }),
   ];
+}
+
+function scheduleHandle(deps: ApiDeps) {
+  return deps.temporal.schedule.getHandle(deps.paymentRunScheduleId ?? PAYMENT_RUN_SCHEDULE);
+}
+
+function scheduleMissing(error: unknown): never {
+  if (error instanceof ScheduleNotFoundError) {
+    throw new HttpError(
+      404,
+      'NOT_FOUND',
+      'La planification des campagnes n’existe pas encore : elle est créée au démarrage du worker principal.',
+    );
+  }
+  throw error;
+}
+
+async function scheduleView(deps: ApiDeps) {
+  const description = await scheduleHandle(deps).describe().catch(scheduleMissing);
+  return {
+    scheduleId: description.scheduleId,
+    paused: description.state.paused,
+    note: description.state.note ?? null,
+    cron: deps.config.paymentRuns.cron,
+    timezone: description.spec.timezone ?? null,
+    nextRunsAt: description.info.nextActionTimes.slice(0, 5).map((d) => d.toISOString()),
+    recentRuns: description.info.recentActions.slice(-5).map((a) => ({
+      scheduledAt: a.scheduledAt.toISOString(),
+      workflowId: a.action.workflow.workflowId,
+    })),
+  };
 }

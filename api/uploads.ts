@@ -15,7 +15,7 @@ import { HttpError } from './errors';
  * accepted: the file, in the field `file`.
  */
 
-export type UploadKind = 'invoice' | 'workbook';
+export type UploadKind = 'invoice' | 'workbook' | 'bankFile';
 
 export interface UploadedFile {
   buffer: Buffer;

@@ -64,7 +64,7 @@ async function notReadyError(deps: WorkflowCallDeps, scope: Scope, number: strin
   return new HttpError(
     409,
     'WORKFLOW_NOT_READY',
-    `Action impossible pour le moment : le traitement de la pro forma au statut « ${statusLabel(state.status, state.kind)} » ` +
+    `Action impossible pour le moment : le traitement de la pro forma au statut « ${statusLabel(state.status, state.kind, state.stage)} » ` +
       'est bloqué par une erreur technique. L’action n’a pas été prise en compte, réessayez plus tard.',
     { status: state.status, stage: state.stage },
     { cause },

@@ -19,6 +19,8 @@ export interface CfaView {
   iban: string;
   /** Needed to pay an IBAN outside the European Economic Area. */
   bic: string | null;
+  /** The bank rejected a transfer to this IBAN: the runs leave the CFA out until an admin checks it or changes it. */
+  ibanFlag: { reason: string; at: string } | null;
   trusted: boolean;
   creditNoteSettlement: SettlementMode;
   createdAt: string;
@@ -42,6 +44,8 @@ const CFA_COLUMNS = [
   'email',
   'iban',
   'bic',
+  'iban_flag',
+  'iban_flagged_at',
   'trusted',
   'credit_note_settlement',
   'created_at',
@@ -55,6 +59,8 @@ function toCfa(row: {
   email: string;
   iban: string;
   bic: string | null;
+  iban_flag: string | null;
+  iban_flagged_at: Date | null;
   trusted: boolean;
   credit_note_settlement: SettlementMode;
   created_at: Date;
@@ -67,6 +73,10 @@ function toCfa(row: {
     email: row.email,
     iban: row.iban,
     bic: row.bic,
+    ibanFlag:
+      row.iban_flag === null
+        ? null
+        : { reason: row.iban_flag, at: (row.iban_flagged_at ?? row.updated_at).toISOString() },
     trusted: row.trusted,
     creditNoteSettlement: row.credit_note_settlement,
     createdAt: row.created_at.toISOString(),
@@ -83,6 +93,8 @@ function cfaSnapshot(cfa: CfaView): JsonRecord {
     iban: cfa.iban,
     // Only once set: the snapshots written before the BIC existed compare equal to today's.
     ...(cfa.bic !== null && { bic: cfa.bic }),
+    // Only while set: an admin who clears it (IBAN checked, or changed) leaves a trace.
+    ...(cfa.ibanFlag !== null && { ibanFlag: cfa.ibanFlag.reason }),
     trusted: cfa.trusted,
     creditNoteSettlement: cfa.creditNoteSettlement,
   };
@@ -144,7 +156,7 @@ export interface CfaChange {
 export async function updateCfa(
   db: Kysely<Database>,
   id: string,
-  changes: Partial<Omit<NewCfa, 'siret'>>,
+  changes: Partial<Omit<NewCfa, 'siret'>> & { ibanChecked?: true },
   options: ChangeOptions & { beforeCommit?: (change: CfaChange) => Promise<void> } = {},
 ): Promise<CfaView | undefined> {
   return db.transaction().execute(async (trx) => {
@@ -161,6 +173,11 @@ export async function updateCfa(
         ...(changes.name !== undefined && { name: changes.name }),
         ...(changes.email !== undefined && { email: changes.email }),
         ...(changes.iban !== undefined && { iban: changes.iban }),
+        // A new IBAN, or the flagged one checked: the runs pay the CFA again.
+        ...((changes.ibanChecked || (changes.iban !== undefined && changes.iban !== current.iban)) && {
+          iban_flag: null,
+          iban_flagged_at: null,
+        }),
         ...(changes.bic !== undefined && { bic: changes.bic }),
         ...(changes.trusted !== undefined && { trusted: changes.trusted }),
         ...(changes.creditNoteSettlement !== undefined && { credit_note_settlement: changes.creditNoteSettlement }),

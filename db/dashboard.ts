@@ -27,7 +27,15 @@ export interface DashboardCounterView {
 export function categoryCondition(eb: ProFormaEb, category: DashboardCategory): Expression<SqlBool> {
   const rule: CategoryRule = DASHBOARD[category];
   const conditions: Expression<SqlBool>[] = [];
-  if (rule.statuses !== undefined) conditions.push(eb('p.status', 'in', [...rule.statuses]));
+  if (rule.statuses !== undefined) {
+    const { orAt } = rule;
+    const inStatuses = eb('p.status', 'in', [...rule.statuses]);
+    conditions.push(
+      orAt === undefined
+        ? inStatuses
+        : eb.or([inStatuses, eb.and([eb('p.status', '=', orAt.status), eb('p.stage', '=', orAt.stage)])]),
+    );
+  }
   if (rule.refusalOrigin !== undefined) conditions.push(eb('p.refusal_origin', '=', rule.refusalOrigin));
   if (rule.deposited !== undefined) conditions.push(eb('p.deposited_at', 'is not', null));
   return eb.and(conditions);
@@ -44,7 +52,7 @@ const ENTERED_AT = {
 /** The dashboard's aggregates per status, refusal origin and deposit, summed over the groups of pro_forma_counts. */
 export function dashboardQuery(db: Kysely<Database>, scope: Scope) {
   return countedGroups(db, scope, {})
-    .select(['c.status', 'c.refusal_origin', 'c.deposited'])
+    .select(['c.status', 'c.stage', 'c.refusal_origin', 'c.deposited'])
     .select((eb) => [
       eb.fn.sum<string>('c.n').as('n'),
       eb.fn.max('c.last_deposited_at').as(ENTERED_AT.depositedAt),
@@ -52,7 +60,7 @@ export function dashboardQuery(db: Kysely<Database>, scope: Scope) {
       eb.fn.max('c.last_refused_at').as(ENTERED_AT.refusedAt),
       eb.fn.max('c.last_paid_at').as(ENTERED_AT.paidAt),
     ])
-    .groupBy(['c.status', 'c.refusal_origin', 'c.deposited']);
+    .groupBy(['c.status', 'c.stage', 'c.refusal_origin', 'c.deposited']);
 }
 
 /** Each category's count and latest entry, over the groups of the dashboard's read. */
@@ -61,7 +69,12 @@ export async function dashboardCounters(db: Kysely<Database>, scope: Scope): Pro
   return DASHBOARD_CATEGORIES.map((category) => {
     const rule = DASHBOARD[category];
     const members = groups.filter((g) =>
-      inCategory(category, { status: g.status, refusalOrigin: g.refusal_origin, deposited: g.deposited }),
+      inCategory(category, {
+        status: g.status,
+        stage: g.stage,
+        refusalOrigin: g.refusal_origin,
+        deposited: g.deposited,
+      }),
     );
     const count = members.reduce((sum, g) => sum + Number(g.n), 0);
     const times = members

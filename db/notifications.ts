@@ -101,6 +101,11 @@ export function createNotificationRepository(db: Kysely<Database>) {
       return activeHolders('pro-formas:decide');
     },
 
+    /** Who is alerted when the bank rejects transfers: every user who runs the payments, not revoked. */
+    async activePaymentManagers(): Promise<Recipient[]> {
+      return activeHolders('payment-runs:manage');
+    },
+
     /** Who is alerted about a change of reference data (an IBAN): every user who manages it, not revoked. */
     async activeAdmins(): Promise<Recipient[]> {
       return activeHolders('admin:manage');

@@ -14,6 +14,8 @@ import type { Database } from './schema';
  */
 
 export interface RunRequest {
+  /** The id of the workflow asking (a retried activity finds its run again instead of making a second one). */
+  requestKey?: string;
   trigger: 'SCHEDULE' | 'MANUAL';
   requestedBy: string | null;
   grouping: RunGrouping;
@@ -38,8 +40,8 @@ export interface RunPayment {
   number: string;
   kind: 'INVOICE' | 'DEDUCTION';
   endToEndId: string;
-  /** INVOICE: paid by a transfer in the file (false: compensated whole). DEDUCTION: deducted in full. */
-  settled: boolean;
+  /** The transfer is 0: the credit notes cover the invoices whole (settled at once, no line in the file). */
+  compensated: boolean;
 }
 
 export interface RunOutcome {
@@ -66,6 +68,14 @@ async function nextRunNumber(trx: Transaction<Database>, now: Date): Promise<str
 export async function createPaymentRun(db: Kysely<Database>, request: RunRequest, deps: RunFileDeps) {
   return db.transaction().execute(async (trx): Promise<RunOutcome> => {
     await sql`select pg_advisory_xact_lock(hashtext('payment-run'))`.execute(trx);
+    if (request.requestKey !== undefined) {
+      const done = await trx
+        .selectFrom('payment_runs')
+        .select('id')
+        .where('request_key', '=', request.requestKey)
+        .executeTakeFirst();
+      if (done) return recordedOutcome(trx, done.id);
+    }
     const number = await nextRunNumber(trx, request.now);
 
     const invoices = await trx
@@ -96,7 +106,11 @@ export async function createPaymentRun(db: Kysely<Database>, request: RunRequest
     const cfas =
       cfaIds.length === 0
         ? []
-        : await trx.selectFrom('cfas').select(['id', 'name', 'iban', 'bic']).where('id', 'in', cfaIds).execute();
+        : await trx
+            .selectFrom('cfas')
+            .select(['id', 'name', 'iban', 'bic', 'iban_flag'])
+            .where('id', 'in', cfaIds)
+            .execute();
 
     const excluded: RunOutcome['excluded'] = [];
     const payable: RunCfa[] = [];
@@ -105,6 +119,12 @@ export async function createPaymentRun(db: Kysely<Database>, request: RunRequest
       const problem = creditorAccountProblem({ iban: cfa.iban, bic: cfa.bic });
       if (problem) {
         excluded.push({ cfaId: cfa.id, reason: 'ACCOUNT', detail: problem, numbers: own.map((i) => i.number) });
+        continue;
+      }
+      // The bank rejected a transfer to this IBAN: nothing more is sent to it until an admin has checked it.
+      if (cfa.iban_flag !== null) {
+        const detail = `IBAN à vérifier : ${cfa.iban_flag}`;
+        excluded.push({ cfaId: cfa.id, reason: 'IBAN_FLAGGED', detail, numbers: own.map((i) => i.number) });
         continue;
       }
       payable.push({
@@ -181,6 +201,7 @@ export async function createPaymentRun(db: Kysely<Database>, request: RunRequest
         file_sha256: file?.sha256 ?? null,
         file_size: file?.size ?? null,
         created_at: request.now,
+        request_key: request.requestKey ?? null,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -228,7 +249,12 @@ export async function createPaymentRun(db: Kysely<Database>, request: RunRequest
           .set({ status: 'ISSUED' })
           .where('id', '=', paymentIdOf.get(i.number) as string)
           .execute();
-        payments.push({ number: i.number, kind: 'INVOICE', endToEndId: t.endToEndId, settled: t.amountCents > 0 });
+        payments.push({
+          number: i.number,
+          kind: 'INVOICE',
+          endToEndId: t.endToEndId,
+          compensated: t.amountCents === 0,
+        });
       }
       for (const d of t.deductions) {
         await trx
@@ -239,7 +265,14 @@ export async function createPaymentRun(db: Kysely<Database>, request: RunRequest
           }))
           .where('id', '=', paymentIdOf.get(d.number) as string)
           .execute();
-        if (d.settled) payments.push({ number: d.number, kind: 'DEDUCTION', endToEndId: t.endToEndId, settled: true });
+        if (d.settled) {
+          payments.push({
+            number: d.number,
+            kind: 'DEDUCTION',
+            endToEndId: t.endToEndId,
+            compensated: t.amountCents === 0,
+          });
+        }
       }
     }
     for (const e of excluded) {
@@ -259,6 +292,55 @@ export async function createPaymentRun(db: Kysely<Database>, request: RunRequest
       carried: plan.carried.map((c) => ({ number: c.number, remainingCents: -c.remainingCents })),
     };
   });
+}
+
+/**
+ * A run already made, as its request found it again: its transfers' pro formas (to tell their workflows again,
+ * which is idempotent) and its exclusions; what it carried is not kept apart (the credit notes' remainders say it).
+ */
+async function recordedOutcome(trx: Transaction<Database>, runId: string): Promise<RunOutcome> {
+  const run = await trx
+    .selectFrom('payment_runs')
+    .select(['id', 'number', 'transfer_count', 'total_cents', 'file_sha256'])
+    .where('id', '=', runId)
+    .executeTakeFirstOrThrow();
+  const items = await trx
+    .selectFrom('payment_transfer_items as i')
+    .innerJoin('payment_transfers as t', 't.id', 'i.transfer_id')
+    .innerJoin('payments as p', 'p.id', 'i.payment_id')
+    .innerJoin('pro_formas as pf', 'pf.id', 'p.pro_forma_id')
+    .select(['i.kind', 'i.settled', 't.end_to_end_id', 't.amount_cents', 'pf.number'])
+    .where('t.run_id', '=', runId)
+    .orderBy('t.end_to_end_id')
+    .orderBy('i.kind', 'desc')
+    .execute();
+  const excluded = await trx
+    .selectFrom('payment_run_exclusions')
+    .select(['cfa_id', 'reason', 'detail', 'pro_forma_numbers'])
+    .where('run_id', '=', runId)
+    .execute();
+  return {
+    id: run.id,
+    number: run.number,
+    transferCount: run.transfer_count,
+    totalCents: Number(run.total_cents),
+    fileSha256: run.file_sha256,
+    payments: items
+      .filter((i) => i.kind === 'INVOICE' || i.settled)
+      .map((i) => ({
+        number: i.number,
+        kind: i.kind,
+        endToEndId: i.end_to_end_id,
+        compensated: Number(i.amount_cents) === 0,
+      })),
+    excluded: excluded.map((e) => ({
+      cfaId: e.cfa_id,
+      reason: e.reason,
+      detail: e.detail,
+      numbers: e.pro_forma_numbers,
+    })),
+    carried: [],
+  };
 }
 
 // ---- Reads: the runs, their transfers and what each pays or deducts ----------------------------------------------

@@ -1,6 +1,11 @@
 import type { Kysely } from 'kysely';
 import { DomainError } from '../domain/errors';
-import type { Database } from './schema';
+import type { Database, PaymentStatusCode } from './schema';
+
+/** Payments that no longer pay anything: taken back (WITHDRAWN), or whose transfer the bank rejected (REJECTED). */
+export const DEAD_PAYMENT_STATUSES = ['WITHDRAWN', 'REJECTED'] as const satisfies readonly PaymentStatusCode[];
+/** The statuses of a pro forma's live payment (one at most). */
+export type LivePaymentStatus = Exclude<PaymentStatusCode, (typeof DEAD_PAYMENT_STATUSES)[number]>;
 
 export interface PaymentOrder {
   kind: 'TRANSFER' | 'DEDUCTION' | 'REIMBURSEMENT';
@@ -25,7 +30,16 @@ export interface PaymentConfirmation {
  */
 export function createPaymentRepository(db: Kysely<Database>) {
   return {
-    async issuePaymentOrder(input: { key: string; number: string; at: string }): Promise<PaymentOrder> {
+    /**
+     * `netNow` (default true, as histories before the payment runs asked): an invoice's transfer is netted at once of
+     * the CFA's outstanding credit notes; false: it is ordered whole and the payment run nets it.
+     */
+    async issuePaymentOrder(input: {
+      key: string;
+      number: string;
+      at: string;
+      netNow?: boolean;
+    }): Promise<PaymentOrder> {
       return db.transaction().execute(async (trx) => {
         const proForma = await trx
           .selectFrom('pro_formas')
@@ -39,7 +53,7 @@ export function createPaymentRepository(db: Kysely<Database>) {
           .selectFrom('payments')
           .select(['id', 'kind', 'amount_cents', 'ordered_at'])
           .where('pro_forma_id', '=', proForma.id)
-          .where('status', '!=', 'WITHDRAWN')
+          .where('status', 'not in', DEAD_PAYMENT_STATUSES)
           .executeTakeFirst();
         if (existing) {
           const netted = await trx
@@ -76,17 +90,20 @@ export function createPaymentRepository(db: Kysely<Database>) {
         }
 
         // Outstanding deductions of the CFA, locked so that two concurrent transfers never net the same one.
-        const deductions = await trx
-          .selectFrom('payments as p')
-          .innerJoin('pro_formas as pf', 'pf.id', 'p.pro_forma_id')
-          .select(['p.id', 'p.amount_cents', 'pf.number'])
-          .where('p.cfa_id', '=', proForma.cfa_id)
-          .where('p.kind', '=', 'DEDUCTION')
-          .where('p.status', '=', 'ORDERED')
-          .where('p.netted_in_payment_id', 'is', null)
-          .orderBy('p.ordered_at')
-          .forUpdate('p')
-          .execute();
+        const deductions =
+          input.netNow === false
+            ? []
+            : await trx
+                .selectFrom('payments as p')
+                .innerJoin('pro_formas as pf', 'pf.id', 'p.pro_forma_id')
+                .select(['p.id', 'p.amount_cents', 'pf.number'])
+                .where('p.cfa_id', '=', proForma.cfa_id)
+                .where('p.kind', '=', 'DEDUCTION')
+                .where('p.status', '=', 'ORDERED')
+                .where('p.netted_in_payment_id', 'is', null)
+                .orderBy('p.ordered_at')
+                .forUpdate('p')
+                .execute();
         let amount = proForma.total_cents;
         const netted: { id: string; number: string; amountCents: number }[] = [];
         for (const d of deductions) {
@@ -136,12 +153,19 @@ export function createPaymentRepository(db: Kysely<Database>) {
         const order = await trx
           .selectFrom('payments as p')
           .innerJoin('pro_formas as pf', 'pf.id', 'p.pro_forma_id')
-          .select(['p.id', 'p.status'])
+          .select(['p.id', 'p.status', 'p.amount_cents', 'p.remaining_cents'])
           .where('pf.number', '=', input.number)
-          .where('p.status', '!=', 'WITHDRAWN')
+          .where('p.status', 'not in', DEAD_PAYMENT_STATUSES)
           .forUpdate('p')
           .executeTakeFirst();
         if (!order) return;
+        if (order.remaining_cents !== null && order.remaining_cents !== order.amount_cents) {
+          throw new DomainError(
+            'PAYMENT_ALREADY_ORDERED',
+            'Cet avoir est déjà en partie déduit d’un virement : il ne peut plus être repris.',
+            { paymentStatus: order.status },
+          );
+        }
         if (order.status !== 'ORDERED') {
           throw new DomainError(
             'PAYMENT_ALREADY_ORDERED',
@@ -165,7 +189,7 @@ export function createPaymentRepository(db: Kysely<Database>) {
         .updateTable('payments')
         .set({ status: 'CONFIRMED', confirmed_at: input.paidAt, reference: input.reference })
         .where('pro_forma_id', '=', (eb) => eb.selectFrom('pro_formas').select('id').where('number', '=', input.number))
-        .where('status', 'not in', ['CONFIRMED', 'WITHDRAWN'])
+        .where('status', 'not in', ['CONFIRMED', ...DEAD_PAYMENT_STATUSES])
         .execute();
     },
   };

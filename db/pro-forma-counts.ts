@@ -27,7 +27,15 @@ type GroupEb = ExpressionBuilder<{ c: Database['pro_forma_counts'] }, 'c'>;
 function groupInCategory(eb: GroupEb, category: DashboardCategory): Expression<SqlBool> {
   const rule = DASHBOARD[category];
   const conditions: Expression<SqlBool>[] = [];
-  if (rule.statuses !== undefined) conditions.push(eb('c.status', 'in', [...rule.statuses]));
+  if (rule.statuses !== undefined) {
+    const { orAt } = rule;
+    const inStatuses = eb('c.status', 'in', [...rule.statuses]);
+    conditions.push(
+      orAt === undefined
+        ? inStatuses
+        : eb.or([inStatuses, eb.and([eb('c.status', '=', orAt.status), eb('c.stage', '=', orAt.stage)])]),
+    );
+  }
   if (rule.refusalOrigin !== undefined) conditions.push(eb('c.refusal_origin', '=', rule.refusalOrigin));
   if (rule.deposited !== undefined) conditions.push(eb('c.deposited', '=', true));
   return eb.and(conditions);

@@ -19,7 +19,8 @@ import { proFormaCorrections, type CorrectionView } from './corrections';
 import { proFormaLines, type ProFormaLineView } from './pro-forma-lines';
 import { filteredProFormas } from './pro-forma-list';
 import { iso, summaryColumns, toSummary, type ProFormaSummaryView, type Scope } from './pro-forma-summary';
-import type { Database, PaymentKindCode, PaymentStatusCode, RefusalOriginCode } from './schema';
+import { DEAD_PAYMENT_STATUSES, type LivePaymentStatus } from './payments';
+import type { Database, PaymentKindCode, RefusalOriginCode } from './schema';
 import { cfaRestriction } from './scope';
 
 /** One pro forma as the read model knows it: its state for the API's checks, and its whole detail. */
@@ -61,7 +62,7 @@ export interface PaymentDetailView {
   kind: PaymentKindCode;
   amountCents: number;
   /** The live order (one taken back when the pro forma returned to validation is not shown). */
-  status: Exclude<PaymentStatusCode, 'WITHDRAWN'>;
+  status: LivePaymentStatus;
   orderedAt: string;
   confirmedAt: string | null;
   reference: string | null;
@@ -160,8 +161,8 @@ export async function findProFormaDetail(
       .selectFrom('payments')
       .select(['kind', 'amount_cents', 'status', 'ordered_at', 'confirmed_at', 'reference'])
       .where('pro_forma_id', '=', row.id)
-      .where('status', '!=', 'WITHDRAWN')
-      .$narrowType<{ status: Exclude<PaymentStatusCode, 'WITHDRAWN'> }>()
+      .where('status', 'not in', DEAD_PAYMENT_STATUSES)
+      .$narrowType<{ status: LivePaymentStatus }>()
       .executeTakeFirst(),
     summary.status === 'REFUSED' ? latestRefusal(db, row.id, summary.number, summary.invoiceNumber) : undefined,
     staff ? deskOf(db, row.id) : undefined,

@@ -4,7 +4,8 @@ import type { ProFormaKind, ProFormaStatus } from '../domain/process';
 import { findProFormaDetail, type RefusalDetailView } from './pro-forma-detail';
 import { proFormaLines, type ProFormaLineView } from './pro-forma-lines';
 import { iso, type Scope } from './pro-forma-summary';
-import type { Database, PaymentKindCode, PaymentStatusCode } from './schema';
+import { DEAD_PAYMENT_STATUSES, type LivePaymentStatus } from './payments';
+import type { Database, PaymentKindCode } from './schema';
 import { cfaRestriction } from './scope';
 
 /**
@@ -58,7 +59,7 @@ export interface PaymentAdvicePdfData {
   /** The live payment (a withdrawn order is not one); null before any payment order. */
   payment: {
     kind: PaymentKindCode;
-    status: Exclude<PaymentStatusCode, 'WITHDRAWN'>;
+    status: LivePaymentStatus;
     /** What the transfer carries: the pro forma's total less the netted credit notes. */
     amountCents: number;
     orderedAt: string;
@@ -167,8 +168,8 @@ export async function paymentAdvicePdfData(
       'intoPf.number as netted_into',
     ])
     .where('pay.pro_forma_id', '=', id)
-    .where('pay.status', '!=', 'WITHDRAWN')
-    .$narrowType<{ status: Exclude<PaymentStatusCode, 'WITHDRAWN'> }>()
+    .where('pay.status', 'not in', DEAD_PAYMENT_STATUSES)
+    .$narrowType<{ status: LivePaymentStatus }>()
     .executeTakeFirst();
   if (!payment) return { proForma, payment: null };
   const netted = await db

@@ -108,7 +108,7 @@ export function toSummary(row: SummaryRow): ProFormaSummaryView {
     natureLabel: costNatureLabel(row.nature),
     totalCents: row.total_cents,
     status: row.status,
-    statusLabel: statusLabel(row.status, row.kind),
+    statusLabel: statusLabel(row.status, row.kind, row.stage),
     stage: row.stage,
     settlementMode: row.settlement_mode,
     invoiceNumber: row.invoice_number,

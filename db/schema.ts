@@ -25,7 +25,7 @@ export type ExtractionEngineCode = ExtractionEngine;
 export type ControlOutcomeCode = 'PASSED' | 'FAILED' | 'NEEDS_REVIEW';
 export type DecisionCode = Decision;
 export type PaymentKindCode = 'TRANSFER' | 'DEDUCTION' | 'REIMBURSEMENT';
-export type PaymentStatusCode = 'ORDERED' | 'ISSUED' | 'NETTED' | 'CONFIRMED' | 'WITHDRAWN';
+export type PaymentStatusCode = 'ORDERED' | 'ISSUED' | 'NETTED' | 'CONFIRMED' | 'WITHDRAWN' | 'REJECTED';
 export type NotificationStatusCode = 'PENDING' | 'SENT' | 'FAILED';
 export type NotificationTransportCode = 'SMTP' | 'OUTBOX';
 
@@ -45,6 +45,9 @@ export interface CfasTable {
   iban: string;
   /** Needed for an IBAN outside the European Economic Area. */
   bic: Generated<string | null>;
+  /** Set (with what the bank said) when the bank rejected a transfer to this IBAN; left out of the runs until cleared. */
+  iban_flag: Generated<string | null>;
+  iban_flagged_at: Generated<Date | null>;
   trusted: Generated<boolean>;
   credit_note_settlement: Generated<SettlementModeCode>;
   created_at: Timestamp;
@@ -359,6 +362,8 @@ export interface PaymentRunsTable {
   file_sha256: string | null;
   file_size: number | null;
   created_at: Timestamp;
+  /** The id of the workflow that made the run: its retried activity finds the run instead of making another. */
+  request_key: string | null;
 }
 
 export interface PaymentTransfersTable {
@@ -392,6 +397,30 @@ export interface PaymentRunExclusionsTable {
   reason: string;
   detail: string;
   pro_forma_numbers: string[];
+}
+
+export interface BankFilesTable {
+  id: Generated<string>;
+  sha256: string;
+  file_name: string;
+  kind: 'camt.054' | 'pain.002';
+  message_id: string;
+  source: 'UPLOAD' | 'FOLDER';
+  uploaded_by: string | null;
+  received_at: Timestamp;
+  applied_count: number;
+  reported_count: number;
+}
+
+export interface BankFileLinesTable {
+  file_id: string;
+  line: number;
+  action: 'BOOK' | 'REJECT' | 'RECEIVE' | null;
+  reason: string | null;
+  end_to_end_id: string | null;
+  pro_forma_number: string | null;
+  amount_cents: number | null;
+  detail: string;
 }
 
 export interface NotificationsTable {
@@ -479,6 +508,8 @@ export interface Database {
   payment_transfers: PaymentTransfersTable;
   payment_transfer_items: PaymentTransferItemsTable;
   payment_run_exclusions: PaymentRunExclusionsTable;
+  bank_files: BankFilesTable;
+  bank_file_lines: BankFileLinesTable;
   notifications: NotificationsTable;
   audit_events: AuditEventsTable;
   idempotency_keys: IdempotencyKeysTable;

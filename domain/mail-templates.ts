@@ -8,10 +8,12 @@ export const CFA_TEMPLATES = [
   'PAID',
   'REMINDER',
   'CANCELLED_BY_OPCO',
+  'PAYMENT_REJECTED',
+  'REPAYMENT_REMINDER',
 ] as const;
 export type CfaTemplate = (typeof CFA_TEMPLATES)[number];
 /** Templates sent to the Opco's staff: validators (an overdue decision), admins (a CFA's IBAN changed). */
-export const STAFF_TEMPLATES = ['ESCALATION', 'IBAN_CHANGED'] as const;
+export const STAFF_TEMPLATES = ['ESCALATION', 'IBAN_CHANGED', 'TRANSFERS_REJECTED'] as const;
 /** Templates sent to a CFA about its reference data, not about a pro forma: a billing mandate about to expire. */
 export const CFA_REFERENCE_TEMPLATES = ['MANDATE_EXPIRING'] as const;
 /** Templates sent to a person about its own account: the invitation that sets its token. */
@@ -30,6 +32,8 @@ export interface MailDetails {
   PAID: { paidAt: string };
   REMINDER: { waitingDays: number; refused: boolean };
   CANCELLED_BY_OPCO: { reason: string };
+  PAYMENT_REJECTED: { reason: string; endToEndId: string };
+  REPAYMENT_REMINDER: { waitingDays: number };
   ESCALATION: { waitingDays: number };
   /** Not about one pro forma: no summary. IBANs already masked (maskIban) or not, they are masked again. */
   IBAN_CHANGED: {
@@ -43,6 +47,11 @@ export interface MailDetails {
     changedByEmail: string;
     /** ISO instant, shown in Europe/Paris time. */
     changedAt: string;
+  };
+  /** Not about one pro forma: the bank rejected transfers of a file (IBANs masked again). */
+  TRANSFERS_REJECTED: {
+    fileName: string;
+    rejections: { cfaName: string; endToEndId: string; reason: string; numbers: string[] }[];
   };
   /** Not about one pro forma: no summary. Dates YYYY-MM-DD. */
   MANDATE_EXPIRING: { cfaName: string; mandateId: string; validFrom: string; validTo: string };
@@ -154,6 +163,40 @@ export function renderMail(template: MailTemplate, data: Data): RenderedMail {
           `Motif : ${str(data, 'reason')}\n\nLes échéances qu’elle portait redeviennent éligibles : vous pouvez ` +
           `générer une nouvelle facture pro forma si nécessaire.${SIGNATURE}`,
       };
+    case 'PAYMENT_REJECTED':
+      return {
+        subject: `Virement rejeté — facture pro forma ${number}`,
+        text:
+          `Madame, monsieur,\n\nLe virement ${str(data, 'endToEndId')} qui réglait la facture pro forma ${summary} a ` +
+          `été rejeté par la banque.\nMotif : ${str(data, 'reason')}\n\nNos services vérifient les coordonnées ` +
+          `bancaires de votre CFA avant un nouveau virement : merci de contrôler l’IBAN indiqué dans « Mon CFA » et de ` +
+          `nous signaler toute erreur.${SIGNATURE}`,
+      };
+    case 'REPAYMENT_REMINDER':
+      return {
+        subject: `Relance — remboursement attendu pour la facture d’avoir ${number}`,
+        text:
+          `Madame, monsieur,\n\nLa facture d’avoir ${summary} est validée depuis ${str(data, 'waitingDays')} ` +
+          `jour(s) et son montant reste à nous rembourser. Merci d’effectuer le virement en indiquant la référence ` +
+          `${number} dans son libellé.${SIGNATURE}`,
+      };
+    case 'TRANSFERS_REJECTED': {
+      const rejections = Array.isArray(data.rejections) ? (data.rejections as Data[]) : [];
+      return {
+        subject: `Alerte — ${rejections.length} virement(s) rejeté(s) par la banque (${str(data, 'fileName')})`,
+        text:
+          `Le fichier bancaire « ${str(data, 'fileName')} » rejette ${rejections.length} virement(s) :\n\n` +
+          rejections
+            .map(
+              (r) =>
+                `- ${str(r, 'endToEndId')} — ${str(r, 'cfaName')} : ${str(r, 'reason')} ` +
+                `(pro formas ${(Array.isArray(r.numbers) ? r.numbers.map(String) : []).join(', ')})`,
+            )
+            .join('\n') +
+          `\n\nLes pro formas concernées attendent le prochain virement ; l’IBAN de chaque CFA est signalé à ` +
+          `vérifier et ses paiements sont suspendus jusqu’à cette vérification.`,
+      };
+    }
     case 'ESCALATION':
       return {
         subject: `Décision en attente — facture pro forma ${number}`,

@@ -14,6 +14,8 @@ export const CFA_MAIL_KIND_LABELS: Record<CfaMailKind, string> = {
   PAID: 'Paiement effectué',
   REMINDER: 'Relance : facture attendue',
   CANCELLED_BY_OPCO: 'Pro forma annulée par l’Opco',
+  PAYMENT_REJECTED: 'Virement rejeté par la banque',
+  REPAYMENT_REMINDER: 'Relance : remboursement d’une facture d’avoir attendu',
   MANDATE_EXPIRING: 'Mandat de facturation bientôt expiré',
 };
 

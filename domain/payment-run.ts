@@ -113,3 +113,54 @@ export function planRun(cfas: readonly RunCfa[], grouping: RunGrouping): RunPlan
   }
   return plan;
 }
+
+// ---- The execution date -------------------------------------------------------------------------------------------
+
+/** Easter Sunday of `year` (Gregorian calendar, anonymous algorithm), as YYYY-MM-DD. */
+function easterSunday(year: number): string {
+  const a = year % 19;
+  const b = Math.floor(year / 100);
+  const c = year % 100;
+  const d = Math.floor(b / 4);
+  const e = b % 4;
+  const f = Math.floor((b + 8) / 25);
+  const g = Math.floor((b - f + 1) / 3);
+  const h = (19 * a + b - d - g + 15) % 30;
+  const i = Math.floor(c / 4);
+  const k = c % 4;
+  const l = (32 + 2 * e + 2 * i - h - k) % 7;
+  const m = Math.floor((a + 11 * h + 22 * l) / 451);
+  const month = Math.floor((h + l - 7 * m + 114) / 31);
+  const day = ((h + l - 7 * m + 114) % 31) + 1;
+  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+const addDays = (date: string, days: number): string =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * Whether SEPA credit transfers settle on `date` (YYYY-MM-DD): a weekday that is not a TARGET2 closing day (1 January,
+ * Good Friday, Easter Monday, 1 May, 25 and 26 December).
+ */
+export function isSettlementDay(date: string): boolean {
+  const weekday = new Date(`${date}T00:00:00Z`).getUTCDay();
+  if (weekday === 0 || weekday === 6) return false;
+  const year = Number(date.slice(0, 4));
+  const easter = easterSunday(year);
+  const closed = [
+    `${year}-01-01`,
+    addDays(easter, -2),
+    addDays(easter, 1),
+    `${year}-05-01`,
+    `${year}-12-25`,
+    `${year}-12-26`,
+  ];
+  return !closed.includes(date);
+}
+
+/** The requested execution date of a run made on `today` (YYYY-MM-DD, Paris): the next settlement day. */
+export function executionDateAfter(today: string): string {
+  let date = addDays(today, 1);
+  while (!isSettlementDay(date)) date = addDays(date, 1);
+  return date;
+}

@@ -30,13 +30,18 @@ export function isFinalStatus(status: ProFormaStatus): boolean {
 export const PRO_FORMA_KINDS = ['INVOICE', 'CREDIT_NOTE'] as const;
 export type ProFormaKind = (typeof PRO_FORMA_KINDS)[number];
 
-/** Where the work is inside UNDER_VALIDATION (and VALIDATED, waiting for the payment). */
+/**
+ * Where the work is inside UNDER_VALIDATION, and inside VALIDATED: the payment awaits a run (AWAITING_PAYMENT), then
+ * its transfer is in a run's file sent to the bank (PAYMENT_ISSUED) until the bank books it (PAID) or rejects it
+ * (AWAITING_PAYMENT again).
+ */
 export const PRO_FORMA_STAGES = [
   'READING',
   'CONTROLLING',
   'AWAITING_DECISION',
   'AWAITING_SECOND_APPROVAL',
   'AWAITING_PAYMENT',
+  'PAYMENT_ISSUED',
 ] as const;
 export type ProFormaStage = (typeof PRO_FORMA_STAGES)[number];
 
@@ -56,9 +61,25 @@ const LABELS: Record<ProFormaStatus, string> = {
   CANCELLED: 'Annulé',
 };
 
-/** French label shown to users; a credit note waits for an "avoir", not a "facture". */
-export function statusLabel(status: ProFormaStatus, kind: ProFormaKind = 'INVOICE'): string {
+/** The payment of a validated pro forma is in a transfer file sent to the bank. */
+export const PAYMENT_ISSUED = { status: 'VALIDATED', stage: 'PAYMENT_ISSUED' } as const satisfies Omit<
+  Position,
+  'kind'
+>;
+
+/**
+ * French label shown to users; a credit note waits for an "avoir", not a "facture"; a validated pro forma whose
+ * transfer is in a file sent to the bank says so (« Paiement émis »), a deducted credit note too.
+ */
+export function statusLabel(
+  status: ProFormaStatus,
+  kind: ProFormaKind = 'INVOICE',
+  stage?: ProFormaStage | null,
+): string {
   if (status === 'AWAITING_INVOICE' && kind === 'CREDIT_NOTE') return "En attente d'avoir";
+  if (status === PAYMENT_ISSUED.status && stage === PAYMENT_ISSUED.stage) {
+    return kind === 'CREDIT_NOTE' ? 'Déduit d’un virement émis' : 'Paiement émis';
+  }
   return LABELS[status];
 }
 
@@ -74,6 +95,8 @@ export const PRO_FORMA_ACTIONS = [
   'STAFF_CANCEL',
   'RETURN_TO_VALIDATION',
   'CONFIRM_PAYMENT',
+  'ISSUE_PAYMENT',
+  'REJECT_PAYMENT',
 ] as const;
 export type ProFormaAction = (typeof PRO_FORMA_ACTIONS)[number];
 
@@ -93,7 +116,14 @@ const ALLOWED: Record<ProFormaStatus, readonly ProFormaAction[]> = {
     'CANCEL',
     'STAFF_CANCEL',
   ],
-  VALIDATED: ['EXPORT_CONTRACTS', 'STAFF_CANCEL', 'RETURN_TO_VALIDATION', 'CONFIRM_PAYMENT'],
+  VALIDATED: [
+    'EXPORT_CONTRACTS',
+    'STAFF_CANCEL',
+    'RETURN_TO_VALIDATION',
+    'CONFIRM_PAYMENT',
+    'ISSUE_PAYMENT',
+    'REJECT_PAYMENT',
+  ],
   PAID: ['EXPORT_CONTRACTS'],
   REFUSED: ['EXPORT_CONTRACTS', 'DEPOSIT_INVOICE', 'CANCEL', 'STAFF_CANCEL'],
   CANCELLED: [],
@@ -129,18 +159,29 @@ const STAGES_OF: Partial<Record<ProFormaAction, readonly ProFormaStage[]>> = {
   CLAIM: QUEUE_STAGES,
   // A reading is corrected before the first approval: the second validator approves what the first one saw.
   CORRECT_READING: [AWAITING_DECISION.stage],
-  // Before the payment is ordered in a transfer file (the payment run of a later stage).
+  // Before the payment is in a transfer file sent to the bank (a payment run).
   RETURN_TO_VALIDATION: ['AWAITING_PAYMENT'],
+  ISSUE_PAYMENT: ['AWAITING_PAYMENT'],
+  REJECT_PAYMENT: ['PAYMENT_ISSUED'],
 };
+
+/**
+ * Once its transfer is in a file sent to the bank, a validated pro forma is neither cancelled nor returned to
+ * validation: the bank's answer (or an admin's confirmation) is awaited.
+ */
+const AT_PAYMENT_ISSUED: readonly ProFormaAction[] = ['EXPORT_CONTRACTS', 'CONFIRM_PAYMENT', 'REJECT_PAYMENT'];
 
 /** The actions allowed where the pro forma stands (a status alone: its actions at any of its stages). */
 export function allowedActions(position: Omit<Position, 'kind'> | ProFormaStatus): readonly ProFormaAction[] {
   if (typeof position === 'string') return ALLOWED[position];
-  return ALLOWED[position.status].filter((action) => isAllowedAtStage(action, position.stage));
+  return ALLOWED[position.status].filter((action) => isAllowedAt(position, action));
 }
 
-function isAllowedAtStage(action: ProFormaAction, stage: ProFormaStage | null): boolean {
+function isAllowedAt({ status, stage }: Omit<Position, 'kind'>, action: ProFormaAction): boolean {
   const stages = STAGES_OF[action];
+  if (status === PAYMENT_ISSUED.status && stage === PAYMENT_ISSUED.stage && !AT_PAYMENT_ISSUED.includes(action)) {
+    return false;
+  }
   return stages === undefined || (stage !== null && stages.includes(stage));
 }
 
@@ -154,6 +195,8 @@ const ACTION_LABELS: Record<ProFormaAction, string> = {
   STAFF_CANCEL: "l'annulation par l'Opco",
   RETURN_TO_VALIDATION: 'le retour en validation',
   CONFIRM_PAYMENT: 'la confirmation de paiement',
+  ISSUE_PAYMENT: "l'émission du paiement",
+  REJECT_PAYMENT: 'le rejet du virement',
 };
 
 /**
@@ -164,9 +207,9 @@ const ACTION_LABELS: Record<ProFormaAction, string> = {
 export function assertAllowed(position: Position | ProFormaStatus, action: ProFormaAction): void {
   const { status, stage, kind }: Omit<Position, 'stage'> & { stage?: ProFormaStage | null } =
     typeof position === 'string' ? { status: position, kind: 'INVOICE' } : position;
-  const allowed = ALLOWED[status].includes(action) && (stage === undefined || isAllowedAtStage(action, stage));
+  const allowed = ALLOWED[status].includes(action) && (stage === undefined || isAllowedAt({ status, stage }, action));
   if (allowed) return;
-  const label = statusLabel(status, kind);
+  const label = statusLabel(status, kind, stage);
   if (action === 'DECIDE') {
     throw new DomainError(
       'NO_DECISION_AWAITED',
@@ -187,11 +230,18 @@ export function assertAllowed(position: Position | ProFormaStatus, action: ProFo
  * Who is alerted when a wait lasts: the CFA is reminded while its invoice is awaited (first or corrected), the
  * validators are alerted while a decision is awaited. Other positions do not wait on a person.
  */
-export type Alert = 'REMIND_CFA' | 'ALERT_VALIDATORS';
+export type Alert = 'REMIND_CFA' | 'ALERT_VALIDATORS' | 'REMIND_REPAYMENT';
 
-export function alertOf(position: Omit<Position, 'kind'>): Alert | undefined {
+/**
+ * `owesRepayment`: a validated REMBOURSEMENT credit note, whose amount the CFA pays back: the CFA is reminded until
+ * its transfer is received.
+ */
+export function alertOf(position: Omit<Position, 'kind'>, owesRepayment = false): Alert | undefined {
   if (position.status === 'AWAITING_INVOICE' || position.status === 'REFUSED') return 'REMIND_CFA';
   if (inQueue(position)) return 'ALERT_VALIDATORS';
+  if (owesRepayment && position.status === 'VALIDATED' && position.stage === 'AWAITING_PAYMENT') {
+    return 'REMIND_REPAYMENT';
+  }
   return undefined;
 }
 
@@ -206,6 +256,8 @@ export interface CategoryRule {
   label: string;
   /** Pro formas of these statuses (every status when absent)… */
   statuses?: readonly ProFormaStatus[];
+  /** …or at this position… */
+  orAt?: { status: ProFormaStatus; stage: ProFormaStage };
   /** …refused with this origin… */
   refusalOrigin?: DecisionOrigin;
   /** …that had an invoice deposited. */
@@ -219,17 +271,19 @@ export const DASHBOARD: Record<DashboardCategory, CategoryRule> = {
   TRANSMISES: { label: 'Transmises', statuses: ['VALIDATED', 'PAID'], enteredAt: 'validatedAt' },
   REFUSEES: { label: 'Refusées', statuses: ['REFUSED'], refusalOrigin: 'AUTOMATIC', enteredAt: 'refusedAt' },
   REJETEES: { label: 'Rejetées', statuses: ['REFUSED'], refusalOrigin: 'MANUAL', enteredAt: 'refusedAt' },
-  PRISES_EN_CHARGE: { label: 'Prises en charge', statuses: ['PAID'], enteredAt: 'paidAt' },
+  // Paid, or paid by a transfer sent to the bank (« paiement émis »).
+  PRISES_EN_CHARGE: { label: 'Prises en charge', statuses: ['PAID'], orAt: PAYMENT_ISSUED, enteredAt: 'paidAt' },
 };
 
 /** Whether a pro forma (or a group of them sharing these values) belongs to `category`. */
 export function inCategory(
   category: DashboardCategory,
-  pf: { status: ProFormaStatus; refusalOrigin: DecisionOrigin | null; deposited: boolean },
+  pf: { status: ProFormaStatus; stage: ProFormaStage | null; refusalOrigin: DecisionOrigin | null; deposited: boolean },
 ): boolean {
   const rule = DASHBOARD[category];
+  const at = rule.orAt !== undefined && pf.status === rule.orAt.status && pf.stage === rule.orAt.stage;
   return (
-    (rule.statuses === undefined || rule.statuses.includes(pf.status)) &&
+    (rule.statuses === undefined || rule.statuses.includes(pf.status) || at) &&
     (rule.refusalOrigin === undefined || rule.refusalOrigin === pf.refusalOrigin) &&
     (rule.deposited === undefined || pf.deposited)
   );
@@ -253,6 +307,8 @@ export const TRANSITION_ACTIONS = [
   'STAFF_CANCEL',
   'RETURN_TO_VALIDATION',
   'CONFIRM_PAYMENT',
+  'ISSUE_PAYMENT',
+  'REJECT_PAYMENT',
 ] as const;
 export type TransitionAction = (typeof TRANSITION_ACTIONS)[number];
 
@@ -280,4 +336,6 @@ export const STAMPS: Record<
   STAFF_CANCEL: { dates: ['cancelledAt'] },
   RETURN_TO_VALIDATION: { dates: [] },
   CONFIRM_PAYMENT: { dates: ['paidAt'] },
+  ISSUE_PAYMENT: { dates: [] },
+  REJECT_PAYMENT: { dates: [] },
 };

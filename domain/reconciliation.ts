@@ -2,7 +2,8 @@
  * The reconciliation of the bank's answer with the payment runs (issue 14), pure: each line of a camt.054 or pain.002
  * either applies to one transfer (booked → paid, rejected → back to awaiting payment) or to one expected receipt (a
  * REMBOURSEMENT credit note the CFA pays back, found by its number in the remittance information), or is reported and
- * applied to nothing: unknown, already applied, twice in the file, an amount that differs, still pending.
+ * applied to nothing: unknown, already applied, twice in the file, an amount that differs, still pending, returned
+ * after booking.
  */
 
 /** A line of the bank's answer, as extraction/bank-statement.ts reads it. */
@@ -47,7 +48,14 @@ export type ReconciliationAction =
   | { kind: 'RECEIVE'; number: string; amountCents: number; date: string | null; bankReference: string | null };
 
 export type ReportReason =
-  'UNKNOWN_TRANSFER' | 'ALREADY_APPLIED' | 'DUPLICATE_IN_FILE' | 'AMOUNT_MISMATCH' | 'PENDING' | 'UNMATCHED_CREDIT';
+  | 'UNKNOWN_TRANSFER'
+  | 'ALREADY_APPLIED'
+  | 'DUPLICATE_IN_FILE'
+  | 'AMOUNT_MISMATCH'
+  | 'PENDING'
+  | 'UNMATCHED_CREDIT'
+  /** The bank returned a transfer it had booked: its pro formas are paid already, someone handles it by hand. */
+  | 'RETURNED_AFTER_BOOKING';
 
 export interface ReconciliationReport {
   actions: { line: number; action: ReconciliationAction }[];
@@ -55,6 +63,49 @@ export interface ReconciliationReport {
 }
 
 const CREDIT_NOTE_NUMBER = /PRO-\d{8}/g;
+
+/** The pro forma numbers a line's remittance information names (a CFA's reimbursement names its credit note). */
+export function namedProFormas(line: Pick<BankLine, 'remittance'>): string[] {
+  return [...new Set(line.remittance?.match(CREDIT_NOTE_NUMBER) ?? [])];
+}
+
+/** The usual ISO 20022 reason codes of a rejected or returned transfer, as the admins read them. */
+const REJECT_REASONS: Readonly<Record<string, string>> = {
+  AC01: 'Numéro de compte incorrect',
+  AC03: 'Numéro de compte du bénéficiaire invalide',
+  AC04: 'Compte clôturé',
+  AC06: 'Compte bloqué',
+  AG01: 'Opération interdite sur ce compte',
+  AG02: 'Code d’opération invalide',
+  AM04: 'Provision insuffisante',
+  AM05: 'Doublon',
+  AM09: 'Montant incorrect',
+  BE04: 'Adresse du bénéficiaire manquante ou incorrecte',
+  CNOR: 'Banque du bénéficiaire non joignable',
+  CUST: 'Demande du client',
+  DNOR: 'Banque du donneur d’ordre non joignable',
+  DUPL: 'Paiement en double',
+  ED05: 'Échec du règlement',
+  FF01: 'Format de fichier invalide',
+  FOCR: 'Retour à la suite d’une demande d’annulation',
+  MD07: 'Titulaire décédé',
+  MS02: 'Refus du bénéficiaire, raison non précisée',
+  MS03: 'Raison non précisée',
+  RC01: 'BIC incorrect',
+  RR01: 'Compte ou identité du donneur d’ordre manquants',
+  RR02: 'Nom ou adresse du donneur d’ordre manquants',
+  RR03: 'Nom ou adresse du bénéficiaire manquants',
+  RR04: 'Motif réglementaire',
+  TM01: 'Reçu après l’heure limite',
+};
+
+/** `AC04 — Compte clôturé`; an unknown code is named as such, a missing one says so. */
+export function rejectReasonLabel(code: string | null): string {
+  if (code === null || code.trim() === '') return 'Motif non précisé';
+  const normalized = code.trim().toUpperCase();
+  const label = REJECT_REASONS[normalized];
+  return label === undefined ? `Motif ${normalized}` : `${normalized} — ${label}`;
+}
 
 export function reconcile(
   lines: readonly BankLine[],
@@ -84,13 +135,15 @@ export function reconcile(
       flag(line, 'UNKNOWN_TRANSFER', id, id === null ? 'virement sans référence' : `aucun virement ${id}`);
       continue;
     }
-    const key = `${transfer.endToEndId}:${bank.status}`;
+    // Money coming back on one of our transfers is a return, whether or not the bank gave its reason.
+    const status = bank.direction === 'CREDIT' && bank.status === 'BOOKED' ? 'REJECTED' : bank.status;
+    const key = `${transfer.endToEndId}:${status}`;
     if (seen.has(key)) {
       flag(line, 'DUPLICATE_IN_FILE', id, `${transfer.endToEndId} figure deux fois dans le fichier`);
       continue;
     }
     seen.add(key);
-    if (bank.status === 'BOOKED') {
+    if (status === 'BOOKED') {
       if (transfer.state !== 'ISSUED') {
         flag(line, 'ALREADY_APPLIED', id, `${transfer.endToEndId} est déjà ${stateLabel(transfer.state)}`);
         continue;
@@ -111,9 +164,20 @@ export function reconcile(
       });
       continue;
     }
-    // REJECTED: refused before booking (pain.002) or returned after it (camt.054).
+    // REJECTED: refused before booking (pain.002), or returned after it (camt.054): the money came back, but the
+    // pro formas were told they are paid; that is for a person to sort out, never undone here.
     if (transfer.state === 'REJECTED') {
       flag(line, 'ALREADY_APPLIED', id, `${transfer.endToEndId} est déjà rejeté`);
+      continue;
+    }
+    if (transfer.state === 'BOOKED') {
+      flag(
+        line,
+        'RETURNED_AFTER_BOOKING',
+        id,
+        `${transfer.endToEndId} retourné par la banque après comptabilisation (${rejectReasonLabel(bank.reasonCode)}) : ` +
+          'les pro formas sont déjà payées, à traiter à la main',
+      );
       continue;
     }
     transfer.state = 'REJECTED';
@@ -125,8 +189,7 @@ export function reconcile(
   return report;
 
   function receive(line: number, bank: BankLine): void {
-    const named = [...new Set(bank.remittance?.match(CREDIT_NOTE_NUMBER) ?? [])];
-    const matching = named
+    const matching = namedProFormas(bank)
       .map((number) => owed.get(number))
       .filter((r): r is ExpectedReceipt => r !== undefined && r.amountCents === bank.amountCents);
     const receipt = matching.find((r) => !r.received);

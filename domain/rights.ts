@@ -35,6 +35,10 @@ export const RIGHTS = {
   'pro-formas:administer': { holders: ['admin'], label: 'Annuler ou remettre en validation pour l’Opco' },
   'payments:confirm': { holders: ['admin'], label: 'Confirmer les paiements' },
   'payment-runs:read': { holders: ['admin'], label: 'Consulter les campagnes de paiement et leurs fichiers' },
+  'payment-runs:manage': {
+    holders: ['admin'],
+    label: 'Lancer les campagnes de paiement, suspendre leur planification, intégrer les relevés bancaires',
+  },
   'admin:manage': { holders: ['admin'], label: 'Administrer les données de référence et les utilisateurs' },
 } as const satisfies Record<string, { holders: readonly Role[]; label: string }>;
 export type Right = keyof typeof RIGHTS;
@@ -66,6 +70,7 @@ export const BUNDLES: Record<Role, readonly Right[]> = {
     'pro-formas:administer',
     'payments:confirm',
     'payment-runs:read',
+    'payment-runs:manage',
     'admin:manage',
   ],
   validator: [

@@ -101,6 +101,20 @@ export const envSchema = z.object({
   INVITATION_TTL: duration.prefault('72h'),
   /** The service's address as users reach it: the base of the links in e-mails (default http://HOST:PORT). */
   PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }).optional()),
+  /** Payment runs: when the schedule starts one (cron, Europe/Paris), 'off' for none (runs started by admins only). */
+  PAYMENT_RUN_CRON: z
+    .string()
+    .trim()
+    .regex(/^(off|(\S+\s+){4}\S+)$/, { message: 'expected a five-field cron expression or off' })
+    .default('0 10 * * 1-5'),
+  /** One transfer per CFA (its invoices together) or per invoice. */
+  PAYMENT_RUN_GROUPING: z.enum(['PER_CFA', 'PER_INVOICE']).default('PER_CFA'),
+  /** A run pays what was validated at least this long before it started (0s: everything validated so far). */
+  PAYMENT_RUN_CUTOFF: duration.prefault('0s'),
+  /** A CFA owing a REMBOURSEMENT credit note is reminded this long after its validation, then at the same interval. */
+  REPAYMENT_REMINDER_AFTER: duration.prefault('15d'),
+  /** A folder watched for the bank's camt.054 / pain.002 files (none by default). */
+  BANK_FILES_DIR: optionalText,
   /** The funder (Opco) as documents print it and as the debtor of payment files. Demo values by default. */
   FUNDER_NAME: z.string().trim().min(1).max(70).default("Opco (financeur de l'apprentissage)"),
   FUNDER_DEPARTMENT: z.string().trim().min(1).max(140).default('Service Factures apprentissage'),
@@ -180,6 +194,15 @@ export interface Config {
     escalateAfterMs: number;
     /** A reading whose worker stops heartbeating (every second) this long is taken over by another worker. */
     ocrHeartbeatTimeoutMs: number;
+    /** A CFA owing a REMBOURSEMENT credit note is reminded at this interval until its transfer is received. */
+    repaymentReminderAfterMs: number;
+  };
+  /** Payment runs: the schedule (null: none), the grouping of transfers, the cut-off, the bank files' folder. */
+  paymentRuns: {
+    cron: string | null;
+    grouping: 'PER_CFA' | 'PER_INVOICE';
+    cutoffMs: number;
+    bankFilesDir?: string;
   };
   /** The validation desk: claims, four eyes (cents; null: off) per cost nature, sampling of trusted CFAs. */
   desk: {
@@ -272,6 +295,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       reminderAfterMs: e.REMINDER_AFTER,
       escalateAfterMs: e.ESCALATE_AFTER,
       ocrHeartbeatTimeoutMs: e.OCR_HEARTBEAT_TIMEOUT,
+      repaymentReminderAfterMs: e.REPAYMENT_REMINDER_AFTER,
+    },
+    paymentRuns: {
+      cron: e.PAYMENT_RUN_CRON === 'off' ? null : e.PAYMENT_RUN_CRON,
+      grouping: e.PAYMENT_RUN_GROUPING,
+      cutoffMs: e.PAYMENT_RUN_CUTOFF,
+      bankFilesDir: e.BANK_FILES_DIR === undefined ? undefined : path.resolve(cwd, e.BANK_FILES_DIR),
     },
     desk: {
       claimTtlMs: e.CLAIM_TTL,

@@ -1,5 +1,6 @@
-import { Client, ScheduleAlreadyRunning, type ConnectionLike } from '@temporalio/client';
+import { Client, ScheduleAlreadyRunning, type ConnectionLike, type ScheduleSpec } from '@temporalio/client';
 import type { Logger } from 'pino';
+import type { RunInput } from '../activities/payment-runs';
 import type { MandateExpiryInput } from '../workflows/mandate-expiry';
 
 /**
@@ -9,6 +10,7 @@ import type { MandateExpiryInput } from '../workflows/mandate-expiry';
  */
 
 export const MANDATE_EXPIRY_SCHEDULE_ID = 'mandate-expiry-reminder';
+export const PAYMENT_RUN_SCHEDULE_ID = 'payment-runs';
 
 export interface EnsureScheduleOptions {
   taskQueue: string;
@@ -55,17 +57,80 @@ export async function ensureMandateExpirySchedule(client: Client, options: Ensur
   return false;
 }
 
+export interface PaymentRunScheduleOptions {
+  taskQueue: string;
+  /** Five-field cron expression in Europe/Paris (PAYMENT_RUN_CRON); null: the schedule is paused (runs by hand only). */
+  cron: string | null;
+  /** Tests: a schedule id of their own, and a spec of seconds. */
+  scheduleId?: string;
+  spec?: ScheduleSpec;
+}
+
+const RUNS_OFF_NOTE = 'PAYMENT_RUN_CRON=off : campagnes lancées à la main uniquement';
+
+/**
+ * The payment runs (workflows/payment-runs.ts), every working day at 10:00 Europe/Paris by default: two runs never
+ * overlap, and one that an outage made miss catches up within the hour. An existing schedule follows the
+ * configuration (its time, its task queue); `off` pauses it. An admin may pause it too (the API): a restart leaves
+ * that pause alone.
+ */
+export async function ensurePaymentRunSchedule(client: Client, options: PaymentRunScheduleOptions): Promise<boolean> {
+  const scheduleId = options.scheduleId ?? PAYMENT_RUN_SCHEDULE_ID;
+  const spec: ScheduleSpec = options.spec ?? {
+    cronExpressions: [options.cron ?? '0 10 * * 1-5'],
+    timezone: 'Europe/Paris',
+  };
+  const input: RunInput = { trigger: 'SCHEDULE', requestedBy: null };
+  try {
+    await client.schedule.create({
+      scheduleId,
+      spec,
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'paymentRunWorkflow',
+        workflowId: `${scheduleId}-run`,
+        taskQueue: options.taskQueue,
+        args: [input],
+        staticSummary: 'Campagne de paiement planifiée',
+      },
+      policies: { overlap: 'SKIP', catchupWindow: '1 hour' },
+      state: options.cron === null ? { paused: true, note: RUNS_OFF_NOTE } : undefined,
+      memo: { description: 'Campagne de paiement : virements SEPA des pro formas validées, avoirs déduits.' },
+    });
+    return true;
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+  }
+  const handle = client.schedule.getHandle(scheduleId);
+  await handle.update((previous) => ({
+    ...previous,
+    spec,
+    action:
+      previous.action.type === 'startWorkflow' ? { ...previous.action, taskQueue: options.taskQueue } : previous.action,
+  }));
+  if (options.cron === null) await handle.pause(RUNS_OFF_NOTE);
+  return false;
+}
+
 /** At the main worker's start: ensures the schedules, logging (not throwing) a failure, which the next start retries. */
 export async function ensureSchedules(
   connection: ConnectionLike,
   namespace: string,
-  taskQueue: string,
+  options: { taskQueue: string; paymentRunCron: string | null },
   logger: Logger,
 ): Promise<void> {
+  const client = new Client({ connection, namespace });
+  const { taskQueue } = options;
   try {
-    const created = await ensureMandateExpirySchedule(new Client({ connection, namespace }), { taskQueue });
+    const created = await ensureMandateExpirySchedule(client, { taskQueue });
     logger.info({ scheduleId: MANDATE_EXPIRY_SCHEDULE_ID, created }, 'mandate expiry schedule ensured');
   } catch (error) {
     logger.error({ err: error, scheduleId: MANDATE_EXPIRY_SCHEDULE_ID }, 'mandate expiry schedule not ensured');
+  }
+  try {
+    const created = await ensurePaymentRunSchedule(client, { taskQueue, cron: options.paymentRunCron });
+    logger.info({ scheduleId: PAYMENT_RUN_SCHEDULE_ID, created }, 'payment run schedule ensured');
+  } catch (error) {
+    logger.error({ err: error, scheduleId: PAYMENT_RUN_SCHEDULE_ID }, 'payment run schedule not ensured');
   }
 }

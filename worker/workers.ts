@@ -6,7 +6,9 @@ import { createMailer } from '../infra/mailer';
 import type { OcrPool } from '../infra/ocr-pool';
 import type { ReaderPool } from '../extraction/readers';
 import type { Db } from '../db/connect';
+import { Client } from '@temporalio/client';
 import { createActivities } from '../activities';
+import { paymentRunSettings } from '../activities/payment-runs';
 import { createExtractionActivities } from '../activities/extraction';
 import { ensureSchedules } from './schedules';
 
@@ -45,11 +47,22 @@ export async function createWorkers(deps: WorkerDeps, queues: readonly QueueName
         ...common,
         taskQueue: config.temporal.taskQueue,
         workflowsPath: require.resolve('../workflows'),
-        activities: createActivities({ db: deps.db.db, mailer: createMailer(config.mail) }),
+        activities: createActivities({
+          db: deps.db.db,
+          mailer: createMailer(config.mail),
+          store: deps.store,
+          client: new Client({ connection, namespace: config.temporal.namespace }),
+          paymentRuns: paymentRunSettings(config),
+        }),
       }),
     );
-    // The daily reminder of expiring mandates (a Temporal Schedule, created once, idempotently).
-    await ensureSchedules(connection, config.temporal.namespace, config.temporal.taskQueue, deps.logger);
+    // The daily reminder of expiring mandates and the payment runs (Temporal Schedules, created once, idempotently).
+    await ensureSchedules(
+      connection,
+      config.temporal.namespace,
+      { taskQueue: config.temporal.taskQueue, paymentRunCron: config.paymentRuns.cron },
+      deps.logger,
+    );
   }
   if (queues.includes('ocr')) {
     if (!deps.ocr || !deps.readers) throw new Error('The ocr queue needs an OCR pool and reader processes');

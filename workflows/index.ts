@@ -4,3 +4,4 @@ export { proFormaWorkflow } from './pro-forma';
 export { referenceAlertWorkflow } from './reference-alerts';
 export { mandateExpiryWorkflow } from './mandate-expiry';
 export { invitationWorkflow } from './invitations';
+export { paymentRunWorkflow, bankFileWorkflow } from './payment-runs';

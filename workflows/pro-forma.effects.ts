@@ -31,7 +31,9 @@ export function createEffects({ proForma, cfa }: ProFormaWorkflowInput, state: P
   };
 
   function showDetails(): void {
-    const lines = [`**${statusLabel(state.status, proForma.kind)}**${state.stage ? ` · étape ${state.stage}` : ''}`];
+    const lines = [
+      `**${statusLabel(state.status, proForma.kind, state.stage)}**${state.stage ? ` · étape ${state.stage}` : ''}`,
+    ];
     if (state.document) lines.push('', `Facture v${state.document.version} : ${state.document.fileName}`);
     if (state.controls) lines.push('', controlsTable(state.controls));
     if (state.refusal) lines.push('', `Motif de refus : ${state.refusal.label}`);
@@ -139,9 +141,11 @@ export function createEffects({ proForma, cfa }: ProFormaWorkflowInput, state: P
       await readModel.recordDecision({ key: keyOf('decision'), number, version, ...decision });
     },
 
-    async orderPayment(): Promise<void> {
+    /** `netNow`: the CFA's credit notes are netted into this order (histories before the payment runs). */
+    async orderPayment({ netNow }: { netNow: boolean }): Promise<void> {
       const at = new Date().toISOString();
-      state.payment = await readModel.issuePaymentOrder({ key: keyOf('payment-order'), number, at });
+      const key = keyOf('payment-order');
+      state.payment = await readModel.issuePaymentOrder(netNow ? { key, number, at } : { key, number, at, netNow });
     },
 
     async confirmPayment(paidAt: string, reference: string | null): Promise<void> {

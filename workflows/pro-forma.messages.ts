@@ -32,6 +32,8 @@ export interface Timings {
   escalateAfterMs: number;
   /** A reading whose OCR worker stops heartbeating this long is handed to another worker (default 1 minute). */
   ocrHeartbeatTimeoutMs?: number;
+  /** A CFA owing a REMBOURSEMENT credit note is reminded at this interval until it is received (default 15 days). */
+  repaymentReminderAfterMs?: number;
 }
 
 /** The validation desk's rules for this pro forma, fixed at its creation from the configuration. */
@@ -87,6 +89,10 @@ export interface PaymentView {
   orderedAt: string;
   paidAt?: string;
   reference?: string | null;
+  /** The payment run whose file holds the transfer that pays (or deducts) it, while the bank's answer is awaited. */
+  issued?: { runNumber: string; endToEndId: string; at: string } | null;
+  /** The bank's latest rejection of a transfer of it (the payment then awaits the next run). */
+  rejected?: { endToEndId: string; reason: string; at: string } | null;
 }
 
 /**
@@ -195,6 +201,23 @@ export interface ConfirmPaymentInput {
   reference?: string;
 }
 
+/** A payment run put the pro forma's transfer (or the one deducting this credit note) in its file. */
+export interface PaymentIssuedInput {
+  requestId: string;
+  actor: Actor;
+  runNumber: string;
+  endToEndId: string;
+}
+
+/** The bank rejected the transfer: the payment awaits the next run. */
+export interface PaymentRejectedInput {
+  requestId: string;
+  actor: Actor;
+  endToEndId: string;
+  /** In words (the bank's reason code and its French label). */
+  reason: string;
+}
+
 /**
  * The workflow's signature (workflows/pro-forma.ts checks that it conforms): a client starts it by this type, under
  * the name `proFormaWorkflow`, without importing the workflow's code, which belongs to the worker's sandbox.
@@ -210,4 +233,6 @@ export const releaseClaimUpdate = defineUpdate<ProFormaView, [ReleaseClaimInput]
 export const correctReadingUpdate = defineUpdate<ProFormaView, [CorrectReadingInput]>('correctReading');
 export const staffCancelUpdate = defineUpdate<ProFormaView, [StaffActionInput]>('staffCancel');
 export const returnToValidationUpdate = defineUpdate<ProFormaView, [StaffActionInput]>('returnToValidation');
+export const paymentIssuedUpdate = defineUpdate<ProFormaView, [PaymentIssuedInput]>('paymentIssued');
+export const paymentRejectedUpdate = defineUpdate<ProFormaView, [PaymentRejectedInput]>('paymentRejected');
 export const getProFormaQuery = defineQuery<ProFormaView>('getProForma');

@@ -12,6 +12,8 @@ import {
   decideUpdate,
   depositInvoiceUpdate,
   getProFormaQuery,
+  paymentIssuedUpdate,
+  paymentRejectedUpdate,
   returnToValidationUpdate,
   staffCancelUpdate,
   type CancelInput,
@@ -19,6 +21,8 @@ import {
   type CorrectReadingInput,
   type DecideInput,
   type DepositInvoiceInput,
+  type PaymentIssuedInput,
+  type PaymentRejectedInput,
   type ProFormaState,
   type ProFormaView,
   type StaffActionInput,
@@ -38,7 +42,9 @@ export type Request =
   | { action: 'CANCEL'; input: CancelInput }
   | { action: 'STAFF_CANCEL'; input: StaffActionInput }
   | { action: 'RETURN_TO_VALIDATION'; input: StaffActionInput }
-  | { action: 'CONFIRM_PAYMENT'; input: ConfirmPaymentInput };
+  | { action: 'CONFIRM_PAYMENT'; input: ConfirmPaymentInput }
+  | { action: 'ISSUE_PAYMENT'; input: PaymentIssuedInput }
+  | { action: 'REJECT_PAYMENT'; input: PaymentRejectedInput };
 
 type InputOf<A extends Request['action']> = Extract<Request, { action: A }>['input'];
 
@@ -119,6 +125,8 @@ export function openInbox(state: ProFormaState, position: () => Position, view: 
   accept(staffCancelUpdate, 'STAFF_CANCEL', (input) => assertReason(input.reason, 'reason'));
   accept(returnToValidationUpdate, 'RETURN_TO_VALIDATION', (input) => assertReason(input.reason, 'reason'));
   accept(confirmPaymentUpdate, 'CONFIRM_PAYMENT');
+  accept(paymentIssuedUpdate, 'ISSUE_PAYMENT');
+  accept(paymentRejectedUpdate, 'REJECT_PAYMENT', (input) => assertReason(input.reason, 'reason'));
   setHandler(getProFormaQuery, view);
 
   return {

@@ -39,9 +39,16 @@ import { CfaSiretKey, InvoiceNumberKey, ProFormaNumberKey } from './search-attri
 const _declaredSignature: ProFormaWorkflow = proFormaWorkflow;
 
 const DAY_MS = 86_400_000;
+const DEFAULT_REPAYMENT_REMINDER_MS = 15 * DAY_MS;
 
 /** Histories begun before the validation desk replay without its sampling and four eyes (patched() marks the others). */
 const VALIDATION_DESK = 'validation-desk';
+/**
+ * Histories begun before the payment runs replay as they were: their payment order netted the credit notes at once,
+ * and a REMBOURSEMENT credit note waited without reminders. Both kinds take the runs' Updates (paymentIssued,
+ * paymentRejected), which their histories never held.
+ */
+const PAYMENT_RUNS = 'payment-runs';
 
 /**
  * One pro forma, from its creation to PAID or CANCELLED (domain.md): await an invoice → its invoice workflow reads
@@ -55,6 +62,9 @@ const VALIDATION_DESK = 'validation-desk';
 export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<ProFormaView> {
   const { proForma, cfa, timings } = input;
   const deskRules = patched(VALIDATION_DESK);
+  const runs = patched(PAYMENT_RUNS);
+  /** A validated REMBOURSEMENT credit note: the CFA pays it back, reminded until its transfer is received. */
+  const owesRepayment = runs && proForma.kind === 'CREDIT_NOTE' && proForma.settlementMode === 'REMBOURSEMENT';
   const policy = input.desk ?? DEFAULT_DESK_POLICY;
   const state: ProFormaState = input.carried ?? initialState();
   const position = (): Position => ({ status: state.status, stage: state.stage, kind: proForma.kind });
@@ -65,7 +75,7 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
     nature: proForma.nature,
     totalCents: proForma.totalCents,
     settlementMode: proForma.settlementMode,
-    statusLabel: statusLabel(state.status, proForma.kind),
+    statusLabel: statusLabel(state.status, proForma.kind, state.stage),
     createdAt: proForma.createdAt,
     cfa: { id: cfa.id, siret: cfa.siret, name: cfa.name },
   });
@@ -104,16 +114,10 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
       // comes first.
       if (inQueue(state)) request = await awaitDecision();
     }
-    // 5. The payment is ordered, then its confirmation awaited; an admin may take it back before the transfer.
-    if (state.payment === null) await effects.orderPayment();
-    const next = await nextRequest();
-    if (next.action === 'CONFIRM_PAYMENT') return confirmPayment(next);
-    if (next.action !== 'STAFF_CANCEL' && next.action !== 'RETURN_TO_VALIDATION') {
-      throw new Error(`${next.action} taken while a payment is awaited`);
-    }
-    if (!(await withdrawPayment(next))) continue;
-    if (next.action === 'STAFF_CANCEL') return cancel(next);
-    await returnToValidation(next);
+    // 5. The payment is ordered; a payment run puts it in a transfer file, the bank books it (paid) or rejects it
+    // (ordered again); an admin may confirm it by hand, or take it back before a run.
+    const paid = await awaitPayment();
+    if (paid) return paid;
   }
 
   // ---- Phases -----------------------------------------------------------------------------------------------------
@@ -339,6 +343,61 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
     return done();
   }
 
+  /**
+   * Awaits the payment of a validated pro forma: the pro forma once paid or cancelled, undefined once returned to
+   * validation.
+   */
+  async function awaitPayment(): Promise<ProFormaView | undefined> {
+    // Netting waits for the payment run (it nets what is outstanding then); histories before the runs netted here.
+    if (state.payment === null) await effects.orderPayment({ netNow: !runs });
+    for (;;) {
+      const next = await nextRequest();
+      switch (next.action) {
+        case 'CONFIRM_PAYMENT':
+          return confirmPayment(next);
+        case 'ISSUE_PAYMENT':
+          await paymentIssued(next);
+          continue;
+        case 'REJECT_PAYMENT':
+          await paymentRejected(next);
+          continue;
+        case 'STAFF_CANCEL':
+        case 'RETURN_TO_VALIDATION':
+          if (!(await withdrawPayment(next))) continue;
+          if (next.action === 'STAFF_CANCEL') return cancel(next);
+          await returnToValidation(next);
+          return undefined;
+        default:
+          throw new Error(`${next.action} taken while a payment is awaited`);
+      }
+    }
+  }
+
+  /** A payment run put the transfer that pays (or deducts) this pro forma in its file: « Paiement émis ». */
+  async function paymentIssued(request: Request & { action: 'ISSUE_PAYMENT' }): Promise<void> {
+    const { runNumber, endToEndId, actor } = request.input;
+    if (state.payment) {
+      state.payment = { ...state.payment, issued: { runNumber, endToEndId, at: new Date().toISOString() } };
+    }
+    await effects.moveTo('VALIDATED', 'PAYMENT_ISSUED', 'ISSUE_PAYMENT', actor, { details: { runNumber, endToEndId } });
+    inbox.applied(request);
+  }
+
+  /** The bank rejected the transfer: the payment awaits the next run, the CFA is told why. */
+  async function paymentRejected(request: Request & { action: 'REJECT_PAYMENT' }): Promise<void> {
+    const { endToEndId, reason, actor } = request.input;
+    if (state.payment) {
+      state.payment = {
+        ...state.payment,
+        issued: null,
+        rejected: { endToEndId, reason, at: new Date().toISOString() },
+      };
+    }
+    await effects.moveTo('VALIDATED', 'AWAITING_PAYMENT', 'REJECT_PAYMENT', actor, { details: { endToEndId, reason } });
+    inbox.applied(request);
+    effects.notifyCfa('PAYMENT_REJECTED', { endToEndId, reason });
+  }
+
   /** Takes a validated pro forma's payment order back before an admin's action; false when it no longer can be. */
   async function withdrawPayment(request: Request): Promise<boolean> {
     try {
@@ -378,8 +437,13 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
    */
   async function nextRequest(): Promise<Request> {
     for (;;) {
-      const alert = alertOf(state);
-      const interval = alert === 'REMIND_CFA' ? timings.reminderAfterMs : timings.escalateAfterMs;
+      const alert = alertOf(state, owesRepayment);
+      const interval =
+        alert === 'REMIND_CFA'
+          ? timings.reminderAfterMs
+          : alert === 'REMIND_REPAYMENT'
+            ? (timings.repaymentReminderAfterMs ?? DEFAULT_REPAYMENT_REMINDER_MS)
+            : timings.escalateAfterMs;
       const since = Date.parse(state.waitingSince ?? proForma.createdAt);
       const alertIn = alert ? Math.max(1, since + interval * (state.alertsSent + 1) - Date.now()) : undefined;
       const woken = await condition(() => inbox.waiting || mayContinueAsNew(), alertIn);
@@ -390,6 +454,7 @@ export async function proFormaWorkflow(input: ProFormaWorkflowInput): Promise<Pr
         const waitingDays = Math.floor((Date.now() - since) / DAY_MS);
         log.info('wait overdue', { number: proForma.number, alert, alerts: state.alertsSent });
         if (alert === 'ALERT_VALIDATORS') effects.alertValidators({ waitingDays });
+        else if (alert === 'REMIND_REPAYMENT') effects.notifyCfa('REPAYMENT_REMINDER', { waitingDays });
         else effects.notifyCfa('REMINDER', { waitingDays, refused: state.status === 'REFUSED' });
       } else if (mayContinueAsNew() && (await quietPoint())) {
         await continueAsNew<typeof proFormaWorkflow>({ ...input, carried: state });

@@ -46,6 +46,10 @@ export const updateCfaRequest = request(
       email: z.email().optional(),
       iban: iban.optional(),
       bic: bic.nullable().optional(),
+      ibanChecked: z
+        .literal(true)
+        .optional()
+        .describe('L’IBAN signalé après un virement rejeté est vérifié : les campagnes paient de nouveau le CFA'),
       trusted: z.boolean().optional(),
       creditNoteSettlement: settlementEnum.optional(),
     })
@@ -124,6 +128,11 @@ export const cfaResponse = response(
       email: z.string(),
       iban: z.string(),
       bic: z.string().nullable(),
+      ibanFlag: z
+        .object({ reason: z.string(), at: isoDateTime })
+        .strict()
+        .nullable()
+        .describe('IBAN à vérifier : la banque a rejeté un virement (le CFA est écarté des campagnes d’ici là)'),
       trusted: z.boolean(),
       creditNoteSettlement: settlementEnum,
       createdAt: isoDateTime,

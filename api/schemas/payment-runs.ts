@@ -56,3 +56,96 @@ export const paymentRunDetailResponse = response(
     .strict(),
   'PaymentRunDetail',
 );
+
+// ---- Starting a run, its schedule -------------------------------------------------------------------------------
+
+export const startPaymentRunRequest = z
+  .object({
+    grouping: z.enum(RUN_GROUPINGS).optional().describe('Par défaut, celui de la configuration (PAYMENT_RUN_GROUPING)'),
+  })
+  .strict();
+
+const notTold = z
+  .array(
+    z
+      .object({
+        number: z.string(),
+        kind: z.enum(['ISSUE', 'CONFIRM', 'REJECT']),
+        message: z.string().describe('Pourquoi la pro forma n’a pas pris l’information (elle avait changé de statut)'),
+      })
+      .strict(),
+  )
+  .describe('Pro formas que leur processus n’a pas pu informer');
+
+export const paymentRunStartedResponse = response(
+  z
+    .object({
+      run: paymentRunDetailResponse,
+      told: z.number().int().describe('Pro formas informées (paiement émis, ou payées par compensation)'),
+      notTold,
+    })
+    .strict(),
+  'PaymentRunStarted',
+);
+
+export const paymentRunScheduleResponse = response(
+  z
+    .object({
+      scheduleId: z.string(),
+      paused: z.boolean(),
+      note: z.string().nullable().describe('Pourquoi elle est suspendue (ou reprise)'),
+      cron: z.string().nullable().describe('L’expression cron configurée (PAYMENT_RUN_CRON), null : « off »'),
+      timezone: z.string().nullable(),
+      nextRunsAt: z.array(isoDateTime).describe('Prochains lancements'),
+      recentRuns: z.array(z.object({ scheduledAt: isoDateTime, workflowId: z.string() }).strict()),
+    })
+    .strict(),
+  'PaymentRunSchedule',
+);
+
+export const pauseScheduleRequest = z
+  .object({ reason: z.string().trim().min(3).max(200).describe('Pourquoi la planification est suspendue') })
+  .strict();
+
+// ---- The bank's answers -----------------------------------------------------------------------------------------
+
+export const bankFileParams = z.object({ id: uuid.describe('Identifiant du fichier bancaire') });
+
+const bankFileFields = {
+  id: uuid,
+  sha256: z.string(),
+  fileName: z.string(),
+  kind: z.enum(['camt.054', 'pain.002']),
+  messageId: z.string(),
+  receivedAt: isoDateTime,
+  appliedCount: z.number().int().describe('Lignes appliquées (virements débités ou rejetés, remboursements reçus)'),
+  reportedCount: z.number().int().describe('Lignes signalées, appliquées à rien'),
+};
+
+export const bankFileSummary = response(z.object(bankFileFields).strict(), 'BankFile');
+export const bankFileListResponse = response(listOf(bankFileSummary), 'BankFileList');
+
+export const bankFileResponse = response(
+  z
+    .object({
+      ...bankFileFields,
+      alreadyReceived: z.boolean().describe('Le même fichier avait déjà été intégré : rien n’est appliqué deux fois'),
+      lines: z.array(
+        z
+          .object({
+            line: z.number().int(),
+            action: z.enum(['BOOK', 'REJECT', 'RECEIVE']).nullable(),
+            reason: z.string().nullable().describe('Pourquoi la ligne est signalée (inconnue, doublon…)'),
+            endToEndId: z.string().nullable(),
+            proFormaNumber: z.string().nullable(),
+            amountCents: cents.nullable(),
+            detail: z.string(),
+          })
+          .strict(),
+      ),
+      told: z.number().int().optional(),
+      notTold: notTold.optional(),
+    })
+    .strict(),
+  'BankFileReport',
+);

@@ -74,6 +74,7 @@ describe('the journeys of a CFA and a validator through the API', () => {
       email: 'facturation@cfa-exemple.example',
       iban: TEST_IBAN,
       bic: null,
+      ibanFlag: null,
       trusted: false,
       creditNoteSettlement: 'DEDUCTION',
       createdAt: ISO_INSTANT,

@@ -9,7 +9,9 @@ import { writeCreditTransferFile } from '../../documents/sepa-credit-transfer';
 import { insertCfa, insertOrderedPayment, TEST_IBAN, uniqueSiret } from '../helpers/fixtures';
 import { binary, seedInstallments, startApiStack, waitForProForma, type ApiStack, type TestUser } from '../helpers/api';
 import { invoicePdf } from '../helpers/invoices';
+import { deleteSchedule } from '../helpers/payment-runs';
 import { perfectReading } from '../helpers/stack';
+import { ensurePaymentRunSchedule } from '../../worker/schedules';
 
 jest.setTimeout(120_000);
 
@@ -147,6 +149,18 @@ describe('rights matrix', () => {
     return (await api.createUser('cfa', api.cfa.id, { rights: ['pro-formas:read'] })).id;
   }
 
+  const scheduleId = `payment-runs-rights-${crypto.randomBytes(4).toString('hex')}`;
+  let sharedBankFile: string;
+  /** A camt.054 naming a transfer nobody made: applied to nothing, reported. */
+  const bankFile = Buffer.from(
+    `<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"><BkToCstmrDbtCdtNtfctn>
+  <GrpHdr><MsgId>CAMT-RIGHTS</MsgId><CreDtTm>2026-12-04T07:30:00+01:00</CreDtTm></GrpHdr>
+  <Ntfctn><Id>N1</Id><Ntry><Amt Ccy="EUR">10.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+    <NtryDtls><TxDtls><Refs><EndToEndId>RUN-19990101-01-0001</EndToEndId></Refs></TxDtls></NtryDtls></Ntry></Ntfctn>
+</BkToCstmrDbtCdtNtfctn></Document>`,
+    'utf8',
+  );
   const newEmail = () => `u-${crypto.randomBytes(5).toString('hex')}@cfa.example`;
 
   /** A token like the actor's (same role, rights and CFA) that a request may spend. */
@@ -174,7 +188,14 @@ describe('rights matrix', () => {
   }
 
   beforeAll(async () => {
-    api = await startApiStack();
+    api = await startApiStack({ paymentRunScheduleId: scheduleId });
+    // The payment runs' schedule this test manages: never due while it runs.
+    await ensurePaymentRunSchedule(api.stack.client, {
+      taskQueue: api.stack.deps.config.temporal.taskQueue,
+      cron: null,
+      scheduleId,
+      spec: { intervals: [{ every: '3650d' }] },
+    });
     api.stack.extract.mockImplementation(async (input) => {
       const reading = readings.get(input.sha256);
       if (!reading) throw new Error(`no reading for ${input.sha256}`);
@@ -222,8 +243,14 @@ describe('rights matrix', () => {
         { writeFile: (content) => writeCreditTransferFile(content, api.store) },
       )
     ).number;
+    const bank = await agent.post('/api/admin/bank-files').set(auth).attach('file', bankFile, 'camt054.xml');
+    expect(bank.status).toBe(200);
+    sharedBankFile = bank.body.id;
   });
-  afterAll(() => api.teardown());
+  afterAll(async () => {
+    await deleteSchedule(api.stack.client, scheduleId);
+    await api.teardown();
+  });
 
   const pdf = () =>
     invoicePdf({
@@ -599,6 +626,38 @@ describe('rights matrix', () => {
       expected: adminOnly(200),
       send: (a, n) => a.get(`/api/admin/payment-runs/${n}/export.csv`),
       shared: () => sharedRun,
+    },
+    {
+      name: 'POST /api/admin/payment-runs',
+      expected: adminOnly(201),
+      send: (a) => a.post('/api/admin/payment-runs').send({}),
+    },
+    {
+      name: 'GET /api/admin/payment-runs/schedule',
+      expected: adminOnly(200),
+      send: (a) => a.get('/api/admin/payment-runs/schedule'),
+    },
+    {
+      name: 'POST /api/admin/payment-runs/schedule/pause',
+      expected: adminOnly(200),
+      send: (a) => a.post('/api/admin/payment-runs/schedule/pause').send({ reason: 'test des droits' }),
+    },
+    {
+      name: 'POST /api/admin/payment-runs/schedule/resume',
+      expected: adminOnly(200),
+      send: (a) => a.post('/api/admin/payment-runs/schedule/resume'),
+    },
+    {
+      name: 'POST /api/admin/bank-files',
+      expected: adminOnly(200),
+      send: (a) => a.post('/api/admin/bank-files').attach('file', bankFile, 'camt054.xml'),
+    },
+    { name: 'GET /api/admin/bank-files', expected: adminOnly(200), send: (a) => a.get('/api/admin/bank-files') },
+    {
+      name: 'GET /api/admin/bank-files/:id',
+      expected: adminOnly(200),
+      send: (a, id) => a.get(`/api/admin/bank-files/${id}`),
+      shared: () => sharedBankFile,
     },
     {
       name: 'GET /api/my-cfa/users',

@@ -10,6 +10,8 @@ import { createTestDatabase } from '../helpers/database';
 
 const TABLES = [
   'audit_events',
+  'bank_file_lines',
+  'bank_files',
   'cfa_notification_emails',
   'cfas',
   'contracts',

@@ -1,56 +1,24 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createPaymentRun, type RunRequest } from '../../db/payment-runs';
+import { createPaymentRun } from '../../db/payment-runs';
 import {
   buildCreditTransferXml,
   PAIN_001_SCHEMA,
   RunFileInvalidError,
   storeValidatedXml,
-  writeCreditTransferFile,
 } from '../../documents/sepa-credit-transfer';
-import type { CreditTransferFile } from '../../domain/sepa';
-import { FileDocumentStore } from '../../infra/storage';
 import { validateAgainstSchema } from '../../infra/xml-schema';
-import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { insertCfa, insertOrderedPayment } from '../helpers/fixtures';
+import { insertCfa } from '../helpers/fixtures';
+import { paymentRunFixtures, runRequestWith } from '../helpers/payment-runs';
 
 /** A Swiss IBAN: SEPA, outside the EEA, so its BIC is required. */
 const CH_IBAN = 'CH9300762011623852957';
 
-let database: TestDatabase;
-let storeDir: string;
-let store: FileDocumentStore;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'runs-'));
-  store = new FileDocumentStore(storeDir);
-});
-afterAll(async () => {
-  await database.drop();
-  fs.rmSync(storeDir, { recursive: true, force: true });
-});
-
-const deps = () => ({ writeFile: (content: CreditTransferFile) => writeCreditTransferFile(content, store) });
-
-const request = (overrides: Partial<RunRequest> = {}): RunRequest => ({
-  trigger: 'MANUAL',
-  requestedBy: null,
-  grouping: 'PER_CFA',
-  cutoff: new Date('2026-12-02T08:00:00Z'),
-  now: new Date('2026-12-02T09:00:00Z'),
-  executionDate: '2026-12-03',
-  debtor: { name: 'Opco Démo', iban: 'FR7630006000011234567890189', bic: 'AGRIFRPP' },
-  ...overrides,
-});
-
-/** A validated pro forma of `cfaId` with its payment as the workflow orders it. */
-const ordered = (cfaId: string, totalCents: number, orderedAt: string, settlement?: 'DEDUCTION' | 'REMBOURSEMENT') =>
-  insertOrderedPayment(database.db, cfaId, totalCents, orderedAt, settlement);
+const fixtures = paymentRunFixtures('runs');
+const { deps, ordered } = fixtures;
+const request = runRequestWith();
 
 async function paymentOf(number: string) {
-  return database.db
+  return fixtures
+    .db()
     .selectFrom('payments as p')
     .innerJoin('pro_formas as pf', 'pf.id', 'p.pro_forma_id')
     .select(['p.status', 'p.remaining_cents'])
@@ -60,7 +28,7 @@ async function paymentOf(number: string) {
 
 describe('a payment run', () => {
   it('nets, checks, writes a schema-valid file, records it, and never pays a pro forma twice', async () => {
-    const db = database.db;
+    const db = fixtures.db();
     const a = await insertCfa(db);
     const c = await insertCfa(db);
     const swiss = await insertCfa(db, { iban: CH_IBAN });
@@ -88,19 +56,19 @@ describe('a payment run', () => {
       },
     ]);
     expect(run.carried).toEqual([{ number: large, remainingCents: -15_000 }]);
-    expect(run.payments.map((p) => [p.number, p.kind, p.settled]).sort()).toEqual(
+    expect(run.payments.map((p) => [p.number, p.kind, p.compensated]).sort()).toEqual(
       [
-        [i1, 'INVOICE', true],
-        [i2, 'INVOICE', true],
-        [d1, 'DEDUCTION', true],
-        [d2, 'DEDUCTION', true],
+        [i1, 'INVOICE', false],
+        [i2, 'INVOICE', false],
+        [d1, 'DEDUCTION', false],
+        [d2, 'DEDUCTION', false],
         // CFA c's invoice is covered whole by its credit note: settled by compensation, no line in the file.
-        [small, 'INVOICE', false],
+        [small, 'INVOICE', true],
       ].sort(),
     );
 
     // The stored file is the one recorded, valid against the EPC schema, and pays CFA a the net amount.
-    const xml = (await store.get(run.fileSha256 as string)).toString('utf8');
+    const xml = (await fixtures.store.get(run.fileSha256 as string)).toString('utf8');
     expect(await validateAgainstSchema(xml, PAIN_001_SCHEMA)).toEqual({ valid: true, errors: [] });
     expect(xml).toContain('<MsgId>RUN-20261202-01</MsgId>');
     expect(xml).toContain('<InstdAmt Ccy="EUR">1000.00</InstdAmt>');
@@ -146,7 +114,7 @@ describe('a payment run', () => {
   });
 
   it('pays an IBAN outside the EEA once its CFA has a BIC', async () => {
-    const db = database.db;
+    const db = fixtures.db();
     const swiss = await insertCfa(db, { iban: CH_IBAN });
     await db.updateTable('cfas').set({ bic: 'UBSWCHZH80A' }).where('id', '=', swiss.id).execute();
     const invoice = await ordered(swiss.id, 9_900, '2026-11-20T10:00:00Z');
@@ -157,13 +125,53 @@ describe('a payment run', () => {
     );
     expect(run.payments.map((p) => p.number)).toContain(invoice);
     expect(run.excluded.flatMap((e) => e.numbers)).not.toContain(invoice);
-    const xml = (await store.get(run.fileSha256 as string)).toString('utf8');
+    const xml = (await fixtures.store.get(run.fileSha256 as string)).toString('utf8');
     expect(xml).toContain('<BICFI>UBSWCHZH80A</BICFI>');
     expect(xml).toContain(`<IBAN>${CH_IBAN}</IBAN>`);
   });
 
+  it('finds its run again for the same request: a retried activity makes no second run', async () => {
+    const db = fixtures.db();
+    const cfa = await insertCfa(db);
+    const invoice = await ordered(cfa.id, 4_200, '2026-11-20T10:00:00Z');
+    const at = { now: new Date('2026-12-06T09:00:00Z'), cutoff: new Date('2026-12-06T08:00:00Z') };
+    const first = await createPaymentRun(db, request({ ...at, requestKey: 'payment-run-test-1' }), deps());
+    expect(first.payments).toEqual([
+      { number: invoice, kind: 'INVOICE', endToEndId: `${first.number}-0001`, compensated: false },
+    ]);
+    const again = await createPaymentRun(db, request({ ...at, requestKey: 'payment-run-test-1' }), deps());
+    expect(again).toEqual({ ...first, carried: [] });
+    const runs = await db
+      .selectFrom('payment_runs')
+      .select('id')
+      .where('request_key', '=', 'payment-run-test-1')
+      .execute();
+    expect(runs).toHaveLength(1);
+  });
+
+  it('leaves out a CFA whose IBAN the bank rejected until it is checked', async () => {
+    const db = fixtures.db();
+    const cfa = await insertCfa(db);
+    const invoice = await ordered(cfa.id, 5_100, '2026-11-20T10:00:00Z');
+    await db
+      .updateTable('cfas')
+      .set({ iban_flag: 'virement RUN-X-0001 rejeté : AC04 — Compte clôturé', iban_flagged_at: new Date() })
+      .where('id', '=', cfa.id)
+      .execute();
+    const at = { now: new Date('2026-12-07T09:00:00Z'), cutoff: new Date('2026-12-07T08:00:00Z') };
+    const run = await createPaymentRun(db, request(at), deps());
+    expect(run.payments.map((p) => p.number)).not.toContain(invoice);
+    expect(run.excluded).toContainEqual({
+      cfaId: cfa.id,
+      reason: 'IBAN_FLAGGED',
+      detail: 'IBAN à vérifier : virement RUN-X-0001 rejeté : AC04 — Compte clôturé',
+      numbers: [invoice],
+    });
+    expect(await paymentOf(invoice)).toEqual({ status: 'ORDERED', remaining_cents: null });
+  });
+
   it('records nothing when the file fails the schema (a negative amount forced into it)', async () => {
-    const db = database.db;
+    const db = fixtures.db();
     const cfa = await insertCfa(db);
     const invoice = await ordered(cfa.id, 12_300, '2026-11-20T10:00:00Z');
     const before = await db.selectFrom('payment_runs').select('id').execute();
@@ -175,7 +183,7 @@ describe('a payment run', () => {
           writeFile: (content) =>
             storeValidatedXml(
               buildCreditTransferXml(content).replace('<InstdAmt Ccy="EUR">', '<InstdAmt Ccy="EUR">-'),
-              store,
+              fixtures.store,
             ),
         },
       ),

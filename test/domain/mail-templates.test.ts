@@ -58,6 +58,25 @@ const CASES: [MailTemplate, Record<string, unknown>, string, string[]][] = [
     ],
   ],
   [
+    'PAYMENT_REJECTED',
+    { ...COMMON, endToEndId: 'RUN-20261203-01-0002', reason: 'AC04 — Compte clôturé' },
+    'Virement rejeté — facture pro forma PRO-00000042',
+    [
+      'Le virement RUN-20261203-01-0002 qui réglait la facture pro forma PRO-00000042 · Pédagogie · 4 465,00 € a ' +
+        'été rejeté par la banque.',
+      'Motif : AC04 — Compte clôturé',
+    ],
+  ],
+  [
+    'REPAYMENT_REMINDER',
+    { ...COMMON, kind: 'CREDIT_NOTE', waitingDays: 15 },
+    'Relance — remboursement attendu pour la facture d’avoir PRO-00000042',
+    [
+      'La facture d’avoir PRO-00000042 · Pédagogie · 4 465,00 € est validée depuis 15 jour(s)',
+      'en indiquant la référence PRO-00000042 dans son libellé',
+    ],
+  ],
+  [
     'ESCALATION',
     { ...COMMON, cfaName: 'CFA des Métiers', waitingDays: 5 },
     'Décision en attente — facture pro forma PRO-00000042',
@@ -194,5 +213,26 @@ describe('the reminder of a mandate about to expire (MANDATE_EXPIRING)', () => {
   it('renders without “undefined” or “NaN” when a value is missing', () => {
     const mail = renderMail('MANDATE_EXPIRING', {});
     expect(`${mail.subject}\n${mail.text}`).not.toMatch(LEAKS);
+  });
+});
+
+describe('the admins’ alert on transfers the bank rejected', () => {
+  it('names the file, each transfer, its CFA, the reason and the pro formas', () => {
+    const mail = renderMail('TRANSFERS_REJECTED', {
+      fileName: 'camt054-20261204.xml',
+      rejections: [
+        {
+          cfaName: 'CFA des Métiers',
+          endToEndId: 'RUN-20261203-01-0002',
+          reason: 'AC04 — Compte clôturé',
+          numbers: ['PRO-00000042', 'PRO-00000043'],
+        },
+      ],
+    });
+    expect(mail.subject).toBe('Alerte — 1 virement(s) rejeté(s) par la banque (camt054-20261204.xml)');
+    expect(mail.text).toContain(
+      '- RUN-20261203-01-0002 — CFA des Métiers : AC04 — Compte clôturé (pro formas PRO-00000042, PRO-00000043)',
+    );
+    expect(mail.text).not.toMatch(LEAKS);
   });
 });

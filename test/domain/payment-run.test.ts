@@ -1,4 +1,4 @@
-import { planRun, type RunCfa } from '../../domain/payment-run';
+import { executionDateAfter, isSettlementDay, planRun, type RunCfa } from '../../domain/payment-run';
 import { EPC_MAX_AMOUNT_CENTS } from '../../domain/sepa';
 
 const day = (d: number) => `2026-11-${String(d).padStart(2, '0')}T09:00:00Z`;
@@ -100,5 +100,28 @@ describe('the netting of a payment run', () => {
       expect(deducted + carried).toBe(50_000);
       expect(plan.transfers.every((t) => t.amountCents >= 0)).toBe(true);
     }
+  });
+});
+
+describe('the execution date of a run', () => {
+  it.each([
+    ['2026-12-02', '2026-12-03', 'a Wednesday: the next day'],
+    ['2026-12-04', '2026-12-07', 'a Friday: the Monday'],
+    ['2026-12-24', '2026-12-28', 'Christmas Eve: past 25 and 26 December and the weekend'],
+    ['2027-03-25', '2027-03-30', 'before Good Friday 2027 (26 March): past the weekend and Easter Monday'],
+    ['2026-04-30', '2026-05-04', 'before 1 May 2026 (a Friday): the Monday'],
+    ['2026-12-31', '2027-01-04', 'New Year’s Eve 2026: past 1 January and the weekend'],
+  ])('after %s is %s (%s)', (today, expected) => {
+    expect(executionDateAfter(today)).toBe(expected);
+  });
+
+  it.each([
+    ['2026-04-03', false, 'Good Friday 2026'],
+    ['2026-04-06', false, 'Easter Monday 2026'],
+    ['2025-04-18', false, 'Good Friday 2025'],
+    ['2026-07-14', true, 'Bastille Day: banks settle (not a TARGET2 closing day)'],
+    ['2026-12-05', false, 'a Saturday'],
+  ])('%s is a settlement day: %s (%s)', (date, expected) => {
+    expect(isSettlementDay(date)).toBe(expected);
   });
 });

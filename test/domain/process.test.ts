@@ -44,6 +44,7 @@ const STAGES: readonly Stage[] = [
   'AWAITING_DECISION',
   'AWAITING_SECOND_APPROVAL',
   'AWAITING_PAYMENT',
+  'PAYMENT_ISSUED',
 ];
 const ACTIONS: readonly Action[] = [
   'EXPORT_CONTRACTS',
@@ -55,6 +56,8 @@ const ACTIONS: readonly Action[] = [
   'STAFF_CANCEL',
   'RETURN_TO_VALIDATION',
   'CONFIRM_PAYMENT',
+  'ISSUE_PAYMENT',
+  'REJECT_PAYMENT',
 ];
 const KINDS: readonly Kind[] = ['INVOICE', 'CREDIT_NOTE'];
 const ORIGINS: readonly (DecisionOrigin | null)[] = ['AUTOMATIC', 'MANUAL', null];
@@ -73,7 +76,14 @@ const ALLOWS: Record<Status, readonly Action[]> = {
     'CANCEL',
     'STAFF_CANCEL',
   ],
-  VALIDATED: ['EXPORT_CONTRACTS', 'STAFF_CANCEL', 'RETURN_TO_VALIDATION', 'CONFIRM_PAYMENT'],
+  VALIDATED: [
+    'EXPORT_CONTRACTS',
+    'STAFF_CANCEL',
+    'RETURN_TO_VALIDATION',
+    'CONFIRM_PAYMENT',
+    'ISSUE_PAYMENT',
+    'REJECT_PAYMENT',
+  ],
   PAID: ['EXPORT_CONTRACTS'],
   REFUSED: ['EXPORT_CONTRACTS', 'DEPOSIT_INVOICE', 'CANCEL', 'STAFF_CANCEL'],
   CANCELLED: [],
@@ -86,14 +96,29 @@ const ONLY_AT: Partial<Record<Action, readonly Stage[]>> = {
   CLAIM: ['AWAITING_DECISION', 'AWAITING_SECOND_APPROVAL'],
   // A correction before the first approval only.
   CORRECT_READING: ['AWAITING_DECISION'],
-  // Before the payment is ordered in a transfer file.
+  // Before the payment is in a transfer file sent to the bank.
   RETURN_TO_VALIDATION: ['AWAITING_PAYMENT'],
+  // A payment run puts the payment in a file; the bank's answer may reject it.
+  ISSUE_PAYMENT: ['AWAITING_PAYMENT'],
+  REJECT_PAYMENT: ['PAYMENT_ISSUED'],
 };
+
+/** Once the transfer is sent to the bank, only its outcome (or the contracts' export) is possible. */
+const AT_PAYMENT_ISSUED: readonly Action[] = ['EXPORT_CONTRACTS', 'CONFIRM_PAYMENT', 'REJECT_PAYMENT'];
 
 /** Whether `action` is allowed where the pro forma stands (`undefined` stage: a bare status). */
 function allows(status: Status, stage: Stage | undefined, action: Action): boolean {
   const only = ONLY_AT[action];
+  if (status === 'VALIDATED' && stage === 'PAYMENT_ISSUED' && !AT_PAYMENT_ISSUED.includes(action)) return false;
   return ALLOWS[status].includes(action) && (only === undefined || stage === undefined || only.includes(stage));
+}
+
+/** The label at a position: a validated pro forma whose transfer was sent says so. */
+function labelAt(status: Status, stage: Stage | undefined, kind: Kind): string {
+  if (status === 'VALIDATED' && stage === 'PAYMENT_ISSUED') {
+    return kind === 'CREDIT_NOTE' ? 'Déduit d’un virement émis' : 'Paiement émis';
+  }
+  return LABELS[kind][status];
 }
 
 const INVOICE_LABELS: Record<Status, string> = {
@@ -120,18 +145,27 @@ const WORDING: Record<Action, string> = {
   STAFF_CANCEL: "l'annulation par l'Opco",
   RETURN_TO_VALIDATION: 'le retour en validation',
   CONFIRM_PAYMENT: 'la confirmation de paiement',
+  ISSUE_PAYMENT: "l'émission du paiement",
+  REJECT_PAYMENT: 'le rejet du virement',
 };
 
 /** The EDF OA portal's categories: label, and which pro formas each holds. */
 const CATEGORIES: Record<
   DashboardCategory,
-  { label: string; holds: (status: Status, origin: DecisionOrigin | null, deposited: boolean) => boolean }
+  {
+    label: string;
+    holds: (status: Status, stage: Stage, origin: DecisionOrigin | null, deposited: boolean) => boolean;
+  }
 > = {
-  EMISES: { label: 'Émises', holds: (_status, _origin, deposited) => deposited },
+  EMISES: { label: 'Émises', holds: (_status, _stage, _origin, deposited) => deposited },
   TRANSMISES: { label: 'Transmises', holds: (status) => status === 'VALIDATED' || status === 'PAID' },
-  REFUSEES: { label: 'Refusées', holds: (status, origin) => status === 'REFUSED' && origin === 'AUTOMATIC' },
-  REJETEES: { label: 'Rejetées', holds: (status, origin) => status === 'REFUSED' && origin === 'MANUAL' },
-  PRISES_EN_CHARGE: { label: 'Prises en charge', holds: (status) => status === 'PAID' },
+  REFUSEES: { label: 'Refusées', holds: (status, _stage, origin) => status === 'REFUSED' && origin === 'AUTOMATIC' },
+  REJETEES: { label: 'Rejetées', holds: (status, _stage, origin) => status === 'REFUSED' && origin === 'MANUAL' },
+  // Paid, or whose transfer is sent to the bank (« paiement émis »).
+  PRISES_EN_CHARGE: {
+    label: 'Prises en charge',
+    holds: (status, stage) => status === 'PAID' || (status === 'VALIDATED' && stage === 'PAYMENT_ISSUED'),
+  },
 };
 const categories = Object.keys(CATEGORIES) as DashboardCategory[];
 
@@ -140,7 +174,7 @@ type Outcome = 'allowed' | { code: string; message: string; details: unknown };
 /** The expected outcome of `assertAllowed`: nothing, or the refusal with its exact code, message and details. */
 function expected(status: Status, stage: Stage | undefined, action: Action, kind: Kind): Outcome {
   if (allows(status, stage, action)) return 'allowed';
-  const label = LABELS[kind][status];
+  const label = labelAt(status, stage, kind);
   if (action === 'DECIDE') {
     const where = stage ? ` (étape ${stage})` : '';
     return {
@@ -246,44 +280,58 @@ describe('the process of a pro forma', () => {
     expect(statusLabel(status, kind)).toBe(label);
   });
 
+  it.each(KINDS)('labels a validated %s whose transfer was sent to the bank', (kind) => {
+    expect(statusLabel('VALIDATED', kind, 'PAYMENT_ISSUED')).toBe(labelAt('VALIDATED', 'PAYMENT_ISSUED', kind));
+    expect(statusLabel('VALIDATED', kind, 'AWAITING_PAYMENT')).toBe('Validé');
+  });
+
   it.each(STATUSES)('labels %s as an invoice’s when no kind is given', (status) => {
     expect(statusLabel(status)).toBe(LABELS.INVOICE[status]);
   });
 });
 
 /** Who is alerted while a pro forma waits: the CFA for its invoice, the validators for their decision. */
-function expectedAlert(status: Status, stage: Stage): Alert | undefined {
+function expectedAlert(status: Status, stage: Stage, owesRepayment: boolean): Alert | undefined {
   if (status === 'AWAITING_INVOICE' || status === 'REFUSED') return 'REMIND_CFA';
   if (status === 'UNDER_VALIDATION' && (stage === 'AWAITING_DECISION' || stage === 'AWAITING_SECOND_APPROVAL')) {
     return 'ALERT_VALIDATORS';
   }
+  // A validated REMBOURSEMENT credit note: the CFA is reminded to pay it back until its transfer is received.
+  if (owesRepayment && status === 'VALIDATED' && stage === 'AWAITING_PAYMENT') return 'REMIND_REPAYMENT';
   return undefined;
 }
 
 describe('the alerts of a wait', () => {
-  it.each(positions.map(([status, stage]) => [status, stage, expectedAlert(status, stage) ?? 'no one'] as const))(
-    '%s at stage %s alerts %s',
-    (status, stage) => {
-      expect(alertOf({ status, stage })).toBe(expectedAlert(status, stage));
-    },
+  const waits = positions.flatMap(([status, stage]) =>
+    [false, true].map(
+      (owes) =>
+        [status, stage, owes ? 'owing' : 'owing nothing', expectedAlert(status, stage, owes) ?? 'no one'] as const,
+    ),
   );
+  it.each(waits)('%s at stage %s, the CFA %s, alerts %s', (status, stage, owes) => {
+    const owesRepayment = owes === 'owing';
+    expect(alertOf({ status, stage }, owesRepayment)).toBe(expectedAlert(status, stage, owesRepayment));
+  });
 });
 
 describe('the dashboard', () => {
   const rows = categories.flatMap((category) =>
-    STATUSES.flatMap((status) =>
+    positions.flatMap(([status, stage]) =>
       ORIGINS.flatMap((origin) =>
         [true, false].map((deposited) => {
-          const holds = CATEGORIES[category].holds(status, origin, deposited);
-          return [category, holds ? 'holds' : 'leaves out', status, origin, deposited] as const;
+          const holds = CATEGORIES[category].holds(status, stage, origin, deposited);
+          return [category, holds ? 'holds' : 'leaves out', status, stage, origin, deposited] as const;
         }),
       ),
     ),
   );
 
-  it.each(rows)('%s %s a %s pro forma refused by %s, deposited: %s', (category, holds, status, origin, deposited) => {
-    expect(inCategory(category, { status, refusalOrigin: origin, deposited })).toBe(holds === 'holds');
-  });
+  it.each(rows)(
+    '%s %s a %s pro forma at stage %s refused by %s, deposited: %s',
+    (category, holds, status, stage, origin, deposited) => {
+      expect(inCategory(category, { status, stage, refusalOrigin: origin, deposited })).toBe(holds === 'holds');
+    },
+  );
 
   it.each(categories)('labels %s in the portal’s words', (category) => {
     expect(DASHBOARD[category].label).toBe(CATEGORIES[category].label);

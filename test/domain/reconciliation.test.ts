@@ -1,4 +1,4 @@
-import { reconcile, type BankLine, type KnownTransfer } from '../../domain/reconciliation';
+import { reconcile, rejectReasonLabel, type BankLine, type KnownTransfer } from '../../domain/reconciliation';
 
 const line = (overrides: Partial<BankLine>): BankLine => ({
   endToEndId: null,
@@ -75,15 +75,51 @@ describe('the reconciliation of the bank’s answer', () => {
     ]);
   });
 
-  it('rejects a transfer the bank returns after booking it', () => {
+  it('reports a transfer the bank returns after booking it, and applies nothing (the pro formas are paid)', () => {
     const report = reconcile(
       [line({ endToEndId: 'RUN-1-3', direction: 'CREDIT', status: 'REJECTED', reasonCode: 'AC01' })],
       transfers,
       [],
     );
-    expect(report.actions.map((a) => a.action)).toEqual([
-      { kind: 'REJECT', endToEndId: 'RUN-1-3', reasonCode: 'AC01', date: '2026-12-03' },
+    expect(report.actions).toEqual([]);
+    expect(report.reported).toEqual([
+      {
+        line: 1,
+        reason: 'RETURNED_AFTER_BOOKING',
+        endToEndId: 'RUN-1-3',
+        detail:
+          'RUN-1-3 retourné par la banque après comptabilisation (AC01 — Numéro de compte incorrect) : ' +
+          'les pro formas sont déjà payées, à traiter à la main',
+      },
     ]);
+  });
+
+  it('reports a return that follows the booking in the same file', () => {
+    const report = reconcile(
+      [
+        line({ endToEndId: 'RUN-1-2', amountCents: 5_000 }),
+        line({ endToEndId: 'RUN-1-2', direction: 'CREDIT', status: 'REJECTED', reasonCode: 'MD07' }),
+      ],
+      transfers,
+      [],
+    );
+    expect(report.actions.map((a) => a.action.kind)).toEqual(['BOOK']);
+    expect(report.reported.map((r) => [r.line, r.reason])).toEqual([[2, 'RETURNED_AFTER_BOOKING']]);
+  });
+
+  it('still rejects an issued transfer, and says a rejected one is already applied', () => {
+    const report = reconcile(
+      [
+        line({ endToEndId: 'RUN-1-2', status: 'REJECTED', reasonCode: 'AM04' }),
+        line({ endToEndId: 'RUN-1-4', status: 'REJECTED', reasonCode: 'AM04' }),
+      ],
+      transfers,
+      [],
+    );
+    expect(report.actions.map((a) => a.action)).toEqual([
+      { kind: 'REJECT', endToEndId: 'RUN-1-2', reasonCode: 'AM04', date: '2026-12-03' },
+    ]);
+    expect(report.reported.map((r) => [r.line, r.reason])).toEqual([[2, 'ALREADY_APPLIED']]);
   });
 
   it('gives the same answer to the same file applied after its first application (nothing twice)', () => {
@@ -94,5 +130,61 @@ describe('the reconciliation of the bank’s answer', () => {
     const second = reconcile(lines, after, []);
     expect(second.actions).toEqual([]);
     expect(second.reported.map((r) => r.reason)).toEqual(['ALREADY_APPLIED']);
+  });
+});
+
+describe('the labels of the bank’s reason codes', () => {
+  it.each([
+    ['AC01', 'AC01 — Numéro de compte incorrect'],
+    ['AC04', 'AC04 — Compte clôturé'],
+    ['AC06', 'AC06 — Compte bloqué'],
+    ['AM04', 'AM04 — Provision insuffisante'],
+    ['AM05', 'AM05 — Doublon'],
+    ['MD07', 'MD07 — Titulaire décédé'],
+    ['MS03', 'MS03 — Raison non précisée'],
+    ['RC01', 'RC01 — BIC incorrect'],
+    [' ac04 ', 'AC04 — Compte clôturé'],
+  ])('names %s', (code, label) => {
+    expect(rejectReasonLabel(code)).toBe(label);
+  });
+
+  it('labels every usual code in French, with its code first', () => {
+    for (const code of ['AG01', 'AG02', 'BE04', 'MS02', 'RR01', 'RR02', 'RR03', 'RR04', 'FF01', 'DUPL', 'CUST']) {
+      expect(rejectReasonLabel(code)).toMatch(new RegExp(`^${code} — \\S`));
+    }
+  });
+
+  it('names an unknown code as it is, and says when the bank gave none', () => {
+    expect(rejectReasonLabel('XY99')).toBe('Motif XY99');
+    expect(rejectReasonLabel(null)).toBe('Motif non précisé');
+    expect(rejectReasonLabel('')).toBe('Motif non précisé');
+  });
+});
+
+describe('money coming back on a transfer', () => {
+  it('is a return even without the bank’s reason: the transfer is rejected, never booked', () => {
+    const report = reconcile(
+      [
+        {
+          endToEndId: 'RUN-20261202-01-0001',
+          direction: 'CREDIT',
+          status: 'BOOKED',
+          amountCents: 10_000,
+          date: '2026-12-04',
+          bankReference: 'RET-1',
+          reasonCode: null,
+          remittance: null,
+        },
+      ],
+      [{ endToEndId: 'RUN-20261202-01-0001', amountCents: 10_000, state: 'ISSUED' }],
+      [],
+    );
+    expect(report.actions).toEqual([
+      {
+        line: 1,
+        action: { kind: 'REJECT', endToEndId: 'RUN-20261202-01-0001', reasonCode: null, date: '2026-12-04' },
+      },
+    ]);
+    expect(report.reported).toEqual([]);
   });
 });

@@ -5,6 +5,8 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import { paymentRunSettings } from '../../activities/payment-runs';
+import { FileDocumentStore } from '../../infra/storage';
 import type { GenerationDeps } from '../../api/generation';
 import { loadConfig } from '../../infra/config';
 import { createMailer } from '../../infra/mailer';
@@ -60,7 +62,13 @@ describe('the SMTP server down for a while', () => {
         connection: env.nativeConnection,
         taskQueue,
         workflowBundle: await workflowBundle(),
-        activities: createActivities({ db: database.db, mailer }),
+        activities: createActivities({
+          db: database.db,
+          mailer,
+          store: new FileDocumentStore(outboxDir),
+          client: env.client,
+          paymentRuns: paymentRunSettings(config),
+        }),
       }),
     );
     // The reading: a perfect one, whatever the file (this test is about e-mails).

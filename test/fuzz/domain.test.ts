@@ -497,6 +497,10 @@ function move(position: Position, step: Step): Position {
       return at('CANCELLED', null);
     case 'CONFIRM_PAYMENT':
       return at('PAID', null);
+    case 'ISSUE_PAYMENT':
+      return at('VALIDATED', 'PAYMENT_ISSUED');
+    case 'REJECT_PAYMENT':
+      return at('VALIDATED', 'AWAITING_PAYMENT');
   }
 }
 

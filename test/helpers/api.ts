@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
 import pino, { type Logger } from 'pino';
@@ -61,6 +60,8 @@ export interface ApiStack {
 }
 
 export interface ApiStackOptions extends StackOptions {
+  /** The payment runs' Schedule the API manages (a test's own). */
+  paymentRunScheduleId?: string;
   logger?: Logger;
   /** The API's reader processes (workbook imports); closed at teardown. */
   readers?: ReaderPool;
@@ -69,8 +70,7 @@ export interface ApiStackOptions extends StackOptions {
 /** The real stack (PostgreSQL, Temporal dev server, workers) behind the real Express app, with users of each role. */
 export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiStack> {
   const stack = await startStack(options);
-  const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'api-documents-'));
-  const store = new FileDocumentStore(storeDir);
+  const { store, storeDir } = stack;
   const configWith = (env: Record<string, string> = {}) =>
     loadConfig({
       TASK_QUEUE: stack.deps.config.temporal.taskQueue,
@@ -93,6 +93,7 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
     logger: options.logger ?? pino({ level: 'silent' }),
     workflowOverrides: stack.deps.workflowOverrides,
     now: () => API_NOW,
+    paymentRunScheduleId: options.paymentRunScheduleId,
     checkResponses: true,
   };
   const appWith = (env: Record<string, string>) =>
@@ -146,7 +147,6 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
     teardown: async () => {
       await readers.close();
       await stack.teardown();
-      fs.rmSync(storeDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,7 +1,11 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import { createActivities } from '../../activities';
+import { paymentRunSettings } from '../../activities/payment-runs';
 import { createDb } from '../../db/connect';
+import { loadConfig } from '../../infra/config';
 import { createMailer } from '../../infra/mailer';
+import { FileDocumentStore } from '../../infra/storage';
 
 /**
  * The worker of the pro-formas queue as worker/workers.ts builds it (workflows, the main activities over a
@@ -27,6 +31,10 @@ async function main(): Promise<void> {
     activities: createActivities({
       db: db.db,
       mailer: createMailer({ outboxDir: env('OUTBOX_DIR'), from: 'test@opco.example' }),
+      // Payment files beside the outbox (no fault test makes a run).
+      store: new FileDocumentStore(`${env('OUTBOX_DIR')}-store`),
+      client: new Client({ connection, namespace: 'default' }),
+      paymentRuns: paymentRunSettings(loadConfig({})),
     }),
     shutdownGraceTime: 1000,
   });

@@ -6,6 +6,8 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import { paymentRunSettings } from '../../activities/payment-runs';
+import { FileDocumentStore } from '../../infra/storage';
 import { createMailer } from '../../infra/mailer';
 import type { ExtractInvoiceFieldsInput } from '../../activities/extraction';
 import { generateProFormas, type GenerationDeps } from '../../api/generation';
@@ -53,6 +55,8 @@ export interface Stack {
   client: Client;
   deps: GenerationDeps;
   outboxDir: string;
+  store: FileDocumentStore;
+  storeDir: string;
   /** What the OCR queue answers; tests set it per document. */
   extract: jest.Mock<ReturnType<ExtractFn>, Parameters<ExtractFn>>;
   startOcrWorker(fn?: ExtractFn): Promise<Worker>;
@@ -81,6 +85,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const taskQueue = uniqueTaskQueue('pro-formas');
   const ocrTaskQueue = uniqueTaskQueue('ocr');
   const outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-'));
+  // The document store the workers (payment files) and the API (deposits, downloads) share, as in the service.
+  const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'documents-'));
+  const store = new FileDocumentStore(storeDir);
   // No sampling of trusted CFAs by default: a test of a trusted CFA's automatic validation is not left to chance
   // (the sampling's own tests set it).
   const config = loadConfig({
@@ -105,6 +112,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         activities: createActivities({
           db: database.db,
           mailer: createMailer({ outboxDir, from: 'test@opco.example' }),
+          store,
+          client: env.client,
+          paymentRuns: paymentRunSettings(config),
         }),
       }),
     );
@@ -134,6 +144,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     client: env.client,
     deps,
     outboxDir,
+    store,
+    storeDir,
     extract,
     startOcrWorker,
     workers: running.map((r) => r.worker),
@@ -143,6 +155,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await env.teardown();
       await database.drop();
       fs.rmSync(outboxDir, { recursive: true, force: true });
+      fs.rmSync(storeDir, { recursive: true, force: true });
     },
   };
 }
