@@ -1,11 +1,10 @@
 import crypto from 'node:crypto';
-import { ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import { ScheduleNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { RunInput } from '../activities/payment-runs';
-import { findBankFile, listBankFiles, type BankFile } from '../db/bank-files';
+import { findBankFile, listBankFiles } from '../db/bank-files';
 import { findPaymentRun, listPaymentRuns, type PaymentRunDetail, type PaymentTransferView } from '../db/payment-runs';
 import { maskIban } from '../domain/mail-templates';
-import type { BankFileReading } from '../extraction/bank-statement';
-import { ChildLimitError, ChildPoolUnavailableError } from '../infra/child-pool';
+import { receiveBankFile, type BankFileResult } from './bank-files';
 import type { ApiDeps } from './deps';
 import { sendFile } from './downloads';
 import { endpoint, type AnyEndpoint } from './endpoint';
@@ -39,20 +38,10 @@ export const PAYMENT_RUN_SCHEDULE = 'payment-runs';
 /** How long the API waits for a run or a bank file's workflow before answering 202 (it goes on in Temporal). */
 const WAIT_FOR_WORKFLOW_MS = 60_000;
 
-/** A bank file's lines travel in its workflow's input: beyond this, the bank is asked for smaller files. */
-export const MAX_BANK_FILE_LINES = 2_000;
-
 interface RunResult {
   number: string;
   told: number;
   notTold: { number: string; kind: 'ISSUE' | 'CONFIRM' | 'REJECT'; message: string }[];
-}
-
-interface BankFileResult {
-  id: string;
-  alreadyReceived: boolean;
-  told: number;
-  notTold: RunResult['notTold'];
 }
 
 /** The workflow's result, or undefined when it is still running after the wait. */
@@ -66,34 +55,6 @@ async function resultWithin<T>(handle: WorkflowHandle, ms: number): Promise<T | 
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** The bank file read in a reader process: a refusal (or a reader stopped at its limits) is a 422 in words. */
-async function readBankFile(deps: ApiDeps, bytes: Buffer): Promise<BankFile> {
-  let reading: BankFileReading;
-  try {
-    reading = (await deps.readers.run('readBankFile', { bytes })).value;
-  } catch (error) {
-    if (error instanceof ChildLimitError) {
-      throw new HttpError(422, 'BANK_FILE_INVALID', 'Le fichier bancaire n’a pas pu être lu dans les limites.', {
-        limit: error.limit,
-      });
-    }
-    if (error instanceof ChildPoolUnavailableError) {
-      throw new HttpError(503, 'READER_UNAVAILABLE', 'La lecture des fichiers est momentanément indisponible.');
-    }
-    throw error;
-  }
-  if (!reading.ok) throw new HttpError(422, 'BANK_FILE_INVALID', `Fichier bancaire illisible : ${reading.message}`);
-  if (reading.file.lines.length > MAX_BANK_FILE_LINES) {
-    throw new HttpError(
-      422,
-      'BANK_FILE_INVALID',
-      `Le fichier compte ${reading.file.lines.length} lignes : au plus ${MAX_BANK_FILE_LINES} par fichier.`,
-      { maxLines: MAX_BANK_FILE_LINES },
-    );
-  }
-  return reading.file;
 }
 
 const TRANSFER_STATUS_LABELS: Record<PaymentTransferView['status'], string> = {
@@ -265,39 +226,16 @@ export function paymentRunEndpoints(deps: ApiDeps): AnyEndpoint[] {
       errors: [413, 422, 429],
       handle: async ({ file, user, res, reply }) => {
         if (!file) throw new HttpError(400, 'FILE_MISSING', 'Aucun fichier reçu.');
-        // Stored before anything else happens; the same bytes are the same bank file (its workflow's id).
-        const stored = await deps.store.put(file.buffer);
-        const bankFile = await readBankFile(deps, file.buffer);
-        const workflowId = `bank-file-${stored.sha256}`;
-        let handle: WorkflowHandle;
-        let again = false;
-        try {
-          handle = await deps.temporal.workflow.start('bankFileWorkflow', {
-            workflowId,
-            taskQueue: deps.config.temporal.taskQueue,
-            args: [
-              {
-                sha256: stored.sha256,
-                fileName: file.originalName,
-                source: 'UPLOAD',
-                uploadedBy: user.id,
-                file: bankFile,
-              },
-            ],
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            staticSummary: `Fichier bancaire ${file.originalName} (${bankFile.kind})`,
-          });
-        } catch (error) {
-          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-          // The same bytes were sent before: their workflow's report, nothing applied again.
-          handle = deps.temporal.workflow.getHandle(workflowId);
-          again = true;
-        }
+        const { handle, again } = await receiveBankFile(deps, {
+          bytes: file.buffer,
+          fileName: file.originalName,
+          source: 'UPLOAD',
+          uploadedBy: user.id,
+        });
         const result = await resultWithin<BankFileResult>(handle, WAIT_FOR_WORKFLOW_MS);
         if (!result) {
-          res
-            .status(202)
-            .json({ workflowId, message: 'L’intégration continue : suivez-la dans la liste des fichiers.' });
+          const message = 'L’intégration continue : suivez-la dans la liste des fichiers.';
+          res.status(202).json({ workflowId: handle.workflowId, message });
           return;
         }
         const recorded = await findBankFile(deps.db, result.id);

@@ -65,11 +65,40 @@ export interface PaymentAdvicePdfData {
     orderedAt: string;
     confirmedAt: string | null;
     reference: string | null;
-    /** The DEDUCTION credit notes deducted from this transfer, oldest first. */
+    /** The DEDUCTION credit notes deducted from this transfer, oldest first (what the transfer deducted of each). */
     netted: NettedCreditNoteView[];
-    /** For a DEDUCTION credit note: the pro forma whose transfer it was deducted from. */
+    /** For a DEDUCTION credit note: the pro forma (or the payment run's transfer) it was deducted from. */
     nettedInto: string | null;
+    /** Paid by a payment run's transfer: its reference and the other invoices it paid with this one. */
+    transfer?: { endToEndId: string; otherInvoices: NettedCreditNoteView[] } | null;
   } | null;
+}
+
+/** The live transfers of a payment run that pay or deduct the payment (a rejected one paid nothing). */
+async function runTransfersOf(db: Kysely<Database>, paymentId: string) {
+  return db
+    .selectFrom('payment_transfer_items as i')
+    .innerJoin('payment_transfers as t', 't.id', 'i.transfer_id')
+    .select(['t.id', 't.end_to_end_id', 't.amount_cents'])
+    .where('i.payment_id', '=', paymentId)
+    .where('t.status', '!=', 'REJECTED')
+    .orderBy('t.end_to_end_id')
+    .execute();
+}
+
+/** What a transfer pays (INVOICE) or deducts (DEDUCTION), with the CFA's numbers. */
+async function transferItems(db: Kysely<Database>, transferId: string, kind: 'INVOICE' | 'DEDUCTION') {
+  const rows = await db
+    .selectFrom('payment_transfer_items as i')
+    .innerJoin('payments as p', 'p.id', 'i.payment_id')
+    .innerJoin('pro_formas as pf', 'pf.id', 'p.pro_forma_id')
+    .select(['pf.number', 'pf.invoice_number', 'i.amount_cents'])
+    .where('i.transfer_id', '=', transferId)
+    .where('i.kind', '=', kind)
+    .orderBy('p.ordered_at')
+    .orderBy('pf.number')
+    .execute();
+  return rows.map((r) => ({ number: r.number, invoiceNumber: r.invoice_number, amountCents: Number(r.amount_cents) }));
 }
 
 async function findPdfProForma(
@@ -172,6 +201,47 @@ export async function paymentAdvicePdfData(
     .$narrowType<{ status: LivePaymentStatus }>()
     .executeTakeFirst();
   if (!payment) return { proForma, payment: null };
+  const base = {
+    kind: payment.kind,
+    status: payment.status,
+    orderedAt: payment.ordered_at.toISOString(),
+    confirmedAt: iso(payment.confirmed_at),
+    reference: payment.reference,
+  };
+  // Paid or deducted by a payment run: the transfer says what it carried.
+  const transfers = await runTransfersOf(db, payment.id);
+  const [transfer] = transfers;
+  if (transfer && payment.kind === 'TRANSFER') {
+    const invoices = await transferItems(db, transfer.id, 'INVOICE');
+    return {
+      proForma,
+      payment: {
+        ...base,
+        amountCents: Number(transfer.amount_cents),
+        netted: await transferItems(db, transfer.id, 'DEDUCTION'),
+        nettedInto: null,
+        transfer: { endToEndId: transfer.end_to_end_id, otherInvoices: invoices.filter((i) => i.number !== number) },
+      },
+    };
+  }
+  if (transfers.length > 0 && payment.kind === 'DEDUCTION') {
+    const into = [];
+    for (const t of transfers) {
+      const invoices = await transferItems(db, t.id, 'INVOICE');
+      into.push(
+        `${t.end_to_end_id} (pro forma${invoices.length > 1 ? 's' : ''} ${invoices.map((i) => i.number).join(', ')})`,
+      );
+    }
+    return {
+      proForma,
+      payment: {
+        ...base,
+        amountCents: payment.amount_cents,
+        netted: [],
+        nettedInto: `du virement ${into.join(' et du virement ')}`,
+      },
+    };
+  }
   const netted = await db
     .selectFrom('payments as n')
     .innerJoin('pro_formas as pf', 'pf.id', 'n.pro_forma_id')
@@ -183,14 +253,10 @@ export async function paymentAdvicePdfData(
   return {
     proForma,
     payment: {
-      kind: payment.kind,
-      status: payment.status,
+      ...base,
       amountCents: payment.amount_cents,
-      orderedAt: payment.ordered_at.toISOString(),
-      confirmedAt: iso(payment.confirmed_at),
-      reference: payment.reference,
       netted: netted.map((n) => ({ number: n.number, invoiceNumber: n.invoice_number, amountCents: n.amount_cents })),
-      nettedInto: payment.netted_into ?? null,
+      nettedInto: payment.netted_into === null ? null : `du virement de la pro forma ${payment.netted_into}`,
     },
   };
 }

@@ -61,6 +61,7 @@ export async function paymentAdvicePdf({ proForma, payment }: PaymentAdvice, fun
   for (const fact of [
     `Date du paiement : ${frenchDate(paidAt)}`,
     `Référence bancaire : ${payment.reference ?? 'non communiquée'}`,
+    ...(payment.transfer ? [`Référence du virement : ${payment.transfer.endToEndId}`] : []),
     `Mode : ${KIND_LABELS[payment.kind]}`,
     `Nature de coûts : ${proForma.natureLabel}`,
   ]) {
@@ -70,6 +71,13 @@ export async function paymentAdvicePdf({ proForma, payment }: PaymentAdvice, fun
 
   if (payment.kind === 'TRANSFER') {
     amountLine(canvas, `Montant de la facture (pro forma ${proForma.number})`, formatEuros(proForma.totalCents));
+    for (const other of payment.transfer?.otherInvoices ?? []) {
+      amountLine(
+        canvas,
+        `Facture payée par le même virement (pro forma ${other.number})`,
+        formatEuros(other.amountCents),
+      );
+    }
     if (payment.netted.length > 0) {
       canvas.y += 6;
       canvas.flow("Factures d'avoir déduites de ce virement :", { bold: true, size: 10 }, 6);
@@ -91,7 +99,7 @@ export async function paymentAdvicePdf({ proForma, payment }: PaymentAdvice, fun
       bold: true,
       size: 12,
     });
-    if (payment.nettedInto) canvas.flow(`Déduite du virement de la pro forma ${payment.nettedInto}.`, { size: 10 });
+    if (payment.nettedInto) canvas.flow(`Déduite ${payment.nettedInto}.`, { size: 10 });
   }
 
   return canvas.finish(() => `Avis de paiement — pro forma ${proForma.number} — ${proForma.cfa.name}`);

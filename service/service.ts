@@ -1,7 +1,10 @@
+import fs from 'node:fs/promises';
 import { Client, type Connection } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createApp } from '../api/app';
+import { receiveBankFile } from '../api/bank-files';
+import { watchBankFiles } from './bank-file-folder';
 import { reconcileWorkflowStarts } from '../api/generation';
 import { listen, type RunningServer } from '../api/server';
 import { createDb, pingDb, type Db } from '../db/connect';
@@ -149,6 +152,14 @@ export async function startService(config: Config, logger: Logger, options: Serv
       // Imports are rare and made by admins: one reader process, started at the first one.
       const apiReaders = createReaderPool({ size: 1, ...config.reader, logger });
       stack.push({ name: 'API reader process', stop: () => apiReaders.close() });
+      const apiDeps = {
+        db: db.db,
+        temporal: new Client({ connection: client, namespace: config.temporal.namespace }),
+        store,
+        readers: apiReaders,
+        config,
+        logger,
+      };
       const app = createApp({
         logger,
         readiness: {
@@ -158,17 +169,22 @@ export async function startService(config: Config, logger: Logger, options: Serv
           },
           temporal: () => temporalReachable(client),
         },
-        api: {
-          db: db.db,
-          temporal: new Client({ connection: client, namespace: config.temporal.namespace }),
-          store,
-          readers: apiReaders,
-          config,
-          logger,
-        },
+        api: apiDeps,
       });
       api = await listen(app, config.http.host, config.http.port, { graceMs: config.worker.shutdownGraceMs });
       stack.push({ name: 'API', stop: () => (api as RunningServer).close() });
+      const bankFilesDir = config.paymentRuns.bankFilesDir;
+      if (bankFilesDir) {
+        await fs.mkdir(bankFilesDir, { recursive: true });
+        const watcher = watchBankFiles({
+          dir: bankFilesDir,
+          intervalMs: 10_000,
+          receive: (file) => receiveBankFile(apiDeps, file),
+          logger,
+        });
+        stack.push({ name: 'bank file folder', stop: () => watcher.stop() });
+        logger.info({ dir: bankFilesDir }, 'watching the bank file folder');
+      }
     }
 
     return {

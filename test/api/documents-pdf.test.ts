@@ -466,10 +466,19 @@ describe('PDF documents of a pro forma', () => {
       invoice.number,
       (p) => (p as { payment?: unknown }).payment !== null,
     );
-    expect(ordered.payment).toMatchObject({ kind: 'TRANSFER', amountCents: 446_500 - 41_350, status: 'ORDERED' });
+    // Ordered whole: the payment run nets the credit note into the transfer.
+    expect(ordered.payment).toMatchObject({ kind: 'TRANSFER', amountCents: 446_500, status: 'ORDERED' });
     const validated = await download(api.users.admin, invoice.number, 'payment-advice.pdf');
     expect(validated.status).toBe(409);
     expect(errorOf(validated)).toMatchObject({ code: 'NOT_PAID', details: { status: 'VALIDATED' } });
+    const run = await request(api.app)
+      .post('/api/admin/payment-runs')
+      .set('Authorization', `Bearer ${api.users.admin.token}`)
+      .send({});
+    expect(run.status).toBe(201);
+    const [transfer] = run.body.run.transfers;
+    expect(transfer).toMatchObject({ amountCents: 446_500 - 41_350 });
+    await waitForProForma(api, api.users.cfa, invoice.number, (p) => p.stage === 'PAYMENT_ISSUED');
 
     // Paid at 23:30 UTC on 21 November: 22 November in Paris.
     const paid = await request(api.app)
@@ -498,6 +507,7 @@ describe('PDF documents of a pro forma', () => {
         `Objet : Paiement de votre facture n° ${invoiceNumber} — pro forma ${invoice.number}`,
         'Date du paiement : 22/11/2026',
         'Référence bancaire : VIR-2026-11-0042',
+        `Référence du virement : ${transfer.endToEndId}`,
         'Mode : Virement au CFA',
         norm(`Montant de la facture (pro forma ${invoice.number}) : ${formatEuros(446_500)}`),
         "Factures d'avoir déduites de ce virement :",

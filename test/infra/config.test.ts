@@ -118,6 +118,39 @@ describe('loadConfig', () => {
     expect(configError({ FUNDER_BIC: 'agri' }).issues.map((i) => i.variable)).toEqual(['FUNDER_BIC']);
   });
 
+  it('reads the payment runs: the schedule (or off), the grouping, the cut-off, the bank files folder', () => {
+    expect(loadConfig({}, cwd).paymentRuns).toEqual({
+      cron: '0 10 * * 1-5',
+      grouping: 'PER_CFA',
+      cutoffMs: 0,
+      bankFilesDir: undefined,
+    });
+    expect(loadConfig({}, cwd).timings.repaymentReminderAfterMs).toBe(15 * 86_400_000);
+    const set = loadConfig(
+      {
+        PAYMENT_RUN_CRON: 'off',
+        PAYMENT_RUN_GROUPING: 'PER_INVOICE',
+        PAYMENT_RUN_CUTOFF: '2h',
+        BANK_FILES_DIR: 'bank',
+        REPAYMENT_REMINDER_AFTER: '7d',
+      },
+      cwd,
+    );
+    expect(set.paymentRuns).toEqual({
+      cron: null,
+      grouping: 'PER_INVOICE',
+      cutoffMs: 7_200_000,
+      bankFilesDir: '/srv/app/bank',
+    });
+    expect(set.timings.repaymentReminderAfterMs).toBe(7 * 86_400_000);
+    expect(loadConfig({ PAYMENT_RUN_CRON: '30 9 * * 2' }, cwd).paymentRuns.cron).toBe('30 9 * * 2');
+    expect(
+      configError({ PAYMENT_RUN_CRON: 'every day', PAYMENT_RUN_GROUPING: 'PER_DAY' })
+        .issues.map((i) => i.variable)
+        .sort(),
+    ).toEqual(['PAYMENT_RUN_CRON', 'PAYMENT_RUN_GROUPING']);
+  });
+
   it('returns a frozen configuration', () => {
     const config = loadConfig({}, cwd);
     expect(Object.isFrozen(config)).toBe(true);
