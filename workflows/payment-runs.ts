@@ -4,7 +4,7 @@ import type { ProFormaNotice, RunInput, TellOutcome } from '../activities/paymen
 import type { BankFileInput, BankFileLineView } from '../db/bank-files';
 import { NON_RETRYABLE_ERROR_TYPES } from '../domain/errors';
 import { formatEuros } from '../domain/money';
-import { mail, readModel } from './activity-options';
+import { mail } from './activity-options';
 
 /**
  * The payment runs (issue 14). A run — started by the Schedule `payment-runs` (every working day at 10:00
@@ -14,6 +14,12 @@ import { mail, readModel } from './activity-options';
  * API's reader processes) is applied in one transaction, then each pro forma is told it is paid or that its transfer
  * was rejected, and the admins who run the payments are alerted of rejections.
  */
+
+/** A run's transaction writes and checks a file of thousands of transfers; a bank file's is as long. */
+const applying = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { maximumInterval: '1 minute', nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] },
+});
 
 /** Telling thousands of workflows takes a while: the activity heartbeats at each one. */
 const telling = proxyActivities<Activities>({
@@ -33,7 +39,7 @@ export interface PaymentRunResult {
 }
 
 export async function paymentRunWorkflow(input: RunInput): Promise<PaymentRunResult> {
-  const { run, notices } = await readModel.makePaymentRun(input);
+  const { run, notices } = await applying.makePaymentRun(input);
   setCurrentDetails(
     `**${run.number}** · ${run.transferCount} virement(s) · ${formatEuros(run.totalCents)}` +
       (run.excluded.length > 0 ? `\n\n${run.excluded.length} CFA écarté(s)` : ''),
@@ -64,7 +70,7 @@ export interface BankFileResult {
 }
 
 export async function bankFileWorkflow(input: BankFileWorkflowInput): Promise<BankFileResult> {
-  const outcome = await readModel.applyBankFile(input);
+  const outcome = await applying.applyBankFile(input);
   setCurrentDetails(
     `**${input.fileName}** (${input.file.kind}) · ${outcome.appliedCount} ligne(s) appliquée(s), ` +
       `${outcome.reportedCount} signalée(s)`,

@@ -245,7 +245,7 @@ describe('the journeys of a CFA and a validator through the API', () => {
     const queue = await validator.get('/api/validation/queue');
     expect(queue.body.items.map((p: { number: string }) => p.number)).toEqual([invoice.number, credit.number]);
 
-    // The credit note is approved first: its deduction is netted into the invoice's transfer.
+    // The credit note is approved first: the payment run deducts it from the invoice's transfer.
     const approvedCredit = await validator.post(`/api/pro-formas/${credit.number}/decision`, { decision: 'APPROVE' });
     expect(approvedCredit.status).toBe(200);
     expect(approvedCredit.body).toMatchObject({ status: 'VALIDATED', statusLabel: 'Validé' });
@@ -260,12 +260,26 @@ describe('the journeys of a CFA and a validator through the API', () => {
     );
     expect(ordered.payment).toEqual({
       kind: 'TRANSFER',
-      amountCents: 405_150,
+      amountCents: 446_500,
       status: 'ORDERED',
       orderedAt: ISO_INSTANT,
       confirmedAt: null,
       reference: null,
     });
+
+    // An admin runs the payments: one transfer, the credit note deducted; both say « paiement émis ».
+    const run = await admin.post('/api/admin/payment-runs', {});
+    expect(run.status).toBe(201);
+    expect(run.body.run.transfers).toEqual([
+      expect.objectContaining({
+        amountCents: 405_150,
+        invoices: [{ number: invoice.number, amountCents: 446_500 }],
+        deductions: [{ number: credit.number, amountCents: -41_350, settled: true }],
+      }),
+    ]);
+    await waitForProForma(api, cfaUser, invoice.number, (p) => p.stage === 'PAYMENT_ISSUED');
+    const issuedCredit = await waitForProForma(api, cfaUser, credit.number, (p) => p.stage === 'PAYMENT_ISSUED');
+    expect(issuedCredit).toMatchObject({ status: 'VALIDATED', statusLabel: 'Déduit d’un virement émis' });
 
     const paid = await admin.post(`/api/pro-formas/${invoice.number}/payment-confirmation`, {
       reference: 'VIR-2026-11-001',
@@ -280,21 +294,25 @@ describe('the journeys of a CFA and a validator through the API', () => {
       ['CONTROL', 'UNDER_VALIDATION', 'UNDER_VALIDATION'],
       ['AWAIT_DECISION', 'UNDER_VALIDATION', 'UNDER_VALIDATION'],
       ['APPROVE', 'UNDER_VALIDATION', 'VALIDATED'],
+      ['ISSUE_PAYMENT', 'VALIDATED', 'VALIDATED'],
       ['CONFIRM_PAYMENT', 'VALIDATED', 'PAID'],
     ]);
 
+    // « Prises en charge »: the invoice paid, and the credit note deducted from a transfer sent to the bank.
     const after = await counters(cfaUser);
-    expect(after).toEqual({ EMISES: 2, TRANSMISES: 2, REFUSEES: 0, REJETEES: 0, PRISES_EN_CHARGE: 1 });
+    expect(after).toEqual({ EMISES: 2, TRANSMISES: 2, REFUSEES: 0, REJETEES: 0, PRISES_EN_CHARGE: 2 });
     const board = await me.get('/api/dashboard');
     expect(board.body.counters[4]).toEqual({
       category: 'PRISES_EN_CHARGE',
       label: 'Prises en charge',
-      count: 1,
+      count: 2,
       updatedAt: paid.body.paidAt,
       link: '/api/pro-formas?category=PRISES_EN_CHARGE',
     });
     const paidList = await me.get(board.body.counters[4].link);
-    expect(paidList.body.items.map((p: { number: string }) => p.number)).toEqual([invoice.number]);
+    expect(paidList.body.items.map((p: { number: string }) => p.number).sort()).toEqual(
+      [invoice.number, credit.number].sort(),
+    );
     // Another CFA's dashboard does not move.
     expect(await counters(api.users.otherCfa)).toEqual(before);
 
