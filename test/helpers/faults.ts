@@ -58,8 +58,10 @@ export interface WorkerProcess {
 }
 
 let bundleFile: Promise<string> | undefined;
-/** The workflow bundle of this test file, written once to a file that worker processes load. */
+/** The workflow bundle as a file that worker processes load: the run's (global setup), else this test file's. */
 function workflowBundleFile(): Promise<string> {
+  const shared = process.env.TEST_WORKFLOW_BUNDLE;
+  if (shared) return Promise.resolve(shared);
   bundleFile ??= workflowBundle().then(({ code }) => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fault-bundle-')), 'workflows.js');
     fs.writeFileSync(file, code);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { paymentRunSettings } from '../../activities/payment-runs';
 import { FileDocumentStore } from '../../infra/storage';
@@ -26,22 +26,20 @@ import {
 import { createTestDatabase, type TestDatabase } from './database';
 import { TEST_IBAN, insertCfa, insertMandate } from './fixtures';
 import { connectTestEnvironment, uniqueTaskQueue } from './temporal';
+import { bundleTestWorkflows } from './workflow-bundle';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** Bundled once per test file (webpack takes seconds). */
+/**
+ * The workflow code, bundled once for the whole run by the global setup (webpack takes seconds of CPU: once per test
+ * file was minutes of the suite), read from its file; bundled here when a file runs without the global setup.
+ */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: silentLogger });
+  const file = process.env.TEST_WORKFLOW_BUNDLE;
+  bundle ??= file
+    ? Promise.resolve({ code: fs.readFileSync(file, 'utf8'), sourceMap: fs.readFileSync(`${file}.map`, 'utf8') })
+    : bundleTestWorkflows();
   return bundle;
 }
-
-const silentLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 
 export type ExtractFn = (input: ExtractInvoiceFieldsInput) => Promise<ExtractionResult>;
 
