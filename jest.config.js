@@ -12,4 +12,6 @@ module.exports = {
   testTimeout: 60_000,
   // Two cores: integration files each hold a database and Temporal workers; two at a time keeps the box responsive.
   maxWorkers: 2,
+  // The longest files first, also on a fresh clone (test/helpers/sequencer.js).
+  testSequencer: '<rootDir>/test/helpers/sequencer.js',
 };
