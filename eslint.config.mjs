@@ -1,5 +1,6 @@
 // @ts-check
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 // Packages that do I/O. The pure business rules (domain/) and the deterministic workflow code
@@ -121,7 +122,7 @@ const layerRules = Object.entries(layers).flatMap(([folder, { imports, types = [
 );
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'data/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'data/**', 'coverage/**', 'web/dist/**', 'screenshots/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -142,6 +143,35 @@ export default tseslint.config(
     },
   },
   ...layerRules,
+  {
+    // The web pages (web/, bundled for the browser): React's rules of hooks; from the project, only the pure
+    // business rules (domain/) and the API's schemas, for their types (the pages read what the API declares).
+    files: ['web/**/*.ts', 'web/**/*.tsx', 'web/**/*.mts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex:
+                '^(?:\\.\\./)+(?:activities|bin|db|documents|extraction|infra|migrations|service|support|test|worker|workflows)(?:/|$)|^(?:\\.\\./)+api/(?!schemas/)',
+              message: 'web/ may import only domain/ and, for their types, api/schemas/.',
+            },
+            {
+              regex: '^(?:\\.\\./)+api/schemas/',
+              message: 'web/ takes only types from api/schemas/ (import type): the server is not bundled.',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: {

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import cookieParser from 'cookie-parser';
 import express, { Router, type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -19,14 +20,18 @@ import { openApiDocument } from './openapi';
 import { proFormaEndpoints } from './pro-formas.routes';
 import { uploadRateLimit } from './uploads';
 import { paymentRunEndpoints } from './payment-runs.routes';
+import { sessionEndpoints } from './session.routes';
 import { accountEndpoints, adminUserEndpoints, cfaUserEndpoints } from './users.routes';
 import { validationQueueEndpoints } from './validation-queue.routes';
+import { webPages } from './web';
 
 export interface AppDeps {
   logger: Logger;
   /** Readiness: each check resolves true when its dependency answers. */
   readiness: Record<string, () => Promise<boolean>>;
   api: ApiDeps;
+  /** The built web pages (default web/dist); false: the API alone. */
+  webRoot?: string | false;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -34,6 +39,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Every endpoint of the API, in mounting order (fixed paths such as export.xlsx before `:number`). */
 export function apiEndpoints(deps: ApiDeps): AnyEndpoint[] {
   return [
+    ...sessionEndpoints(deps),
     ...accountEndpoints(deps),
     ...documentEndpoints(deps),
     ...proFormaEndpoints(deps),
@@ -87,8 +93,22 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
-  app.use(helmet());
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // The validation desk shows deposited images from blob: URLs and renders PDFs with pdf.js's worker.
+          'img-src': ["'self'", 'data:', 'blob:'],
+          'worker-src': ["'self'", 'blob:'],
+        },
+      },
+    }),
+  );
   app.use(express.json({ limit: api.config.api.jsonLimitBytes }));
+  // The web pages' session cookie (api/session.routes.ts); API clients send bearer tokens instead.
+  app.use(cookieParser());
+  const web = deps.webRoot === false ? undefined : webPages(deps.webRoot);
+  if (web) app.use(web.assets);
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -117,6 +137,7 @@ export function createApp(deps: AppDeps): Express {
   };
   // Every endpoint the OpenAPI document describes, in the order of apiEndpoints (the queue and the metrics included).
   app.use(createRouter(apiEndpoints(api), options));
+  if (web) app.use(web.page);
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

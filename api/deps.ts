@@ -15,7 +15,10 @@ export interface ApiDeps {
   store: DocumentStore;
   /** Reader processes: the workbooks admins import are parsed there, under a deadline and a memory cap. */
   readers: ReaderPool;
-  config: Pick<Config, 'temporal' | 'timings' | 'desk' | 'api' | 'accounts' | 'funder' | 'paymentRuns'>;
+  config: Pick<
+    Config,
+    'temporal' | 'timings' | 'desk' | 'api' | 'accounts' | 'funder' | 'paymentRuns' | 'temporalUiUrl'
+  >;
   logger: Logger;
   /** Passed to the workflows the API starts (tests shorten their timers). */
   workflowOverrides?: GenerationDeps['workflowOverrides'];

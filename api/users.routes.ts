@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { InvitationInput } from '../activities/notifications';
 import {
@@ -110,6 +111,23 @@ async function checkCfas(deps: ApiDeps, cfaIds: readonly string[]): Promise<void
   const known = await existingCfas(deps.db, cfaIds);
   const unknown = cfaIds.find((id) => !known.includes(id));
   if (unknown !== undefined) throw unknownCfa(unknown);
+}
+
+/** Who `user` is, with its rights in words and its CFAs (`GET /api/me`, the web pages' session). */
+export async function meOf(deps: ApiDeps, user: User): Promise<z.input<typeof meResponse>> {
+  const rights = normalizeRights(user.rights);
+  return {
+    id: user.id,
+    role: user.role,
+    name: user.name,
+    email: user.email,
+    cfaId: user.cfaIds[0] ?? null,
+    cfaIds: [...user.cfaIds],
+    cfas: await cfaRefs(deps.db, user.cfaIds),
+    rights,
+    rightLabels: rights.map((right) => ({ right, label: RIGHTS[right].label })),
+    tokenExpiresAt: user.tokenExpiresAt === null ? null : user.tokenExpiresAt.toISOString(),
+  };
 }
 
 // ---- A CFA's user manager -------------------------------------------------------------------------------------
@@ -494,19 +512,7 @@ export function accountEndpoints(deps: ApiDeps): AnyEndpoint[] {
       right: 'me:read',
       responses: { 200: { description: 'L’utilisateur authentifié', schema: meResponse } },
       handle: async ({ user, reply }) => {
-        const rights = normalizeRights(user.rights);
-        reply(200, meResponse, {
-          id: user.id,
-          role: user.role,
-          name: user.name,
-          email: user.email,
-          cfaId: user.cfaIds[0] ?? null,
-          cfaIds: [...user.cfaIds],
-          cfas: await cfaRefs(deps.db, user.cfaIds),
-          rights,
-          rightLabels: rights.map((right) => ({ right, label: RIGHTS[right].label })),
-          tokenExpiresAt: user.tokenExpiresAt === null ? null : user.tokenExpiresAt.toISOString(),
-        });
+        reply(200, meResponse, await meOf(deps, user));
       },
     }),
 

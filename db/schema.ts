@@ -90,6 +90,17 @@ export interface InvitationsTable {
   cancelled_at: NullableTimestamp;
 }
 
+/** A browser's session (the web pages): its cookie's secret as SHA-256, the CSRF token its writes echo. */
+export interface WebSessionsTable {
+  id: Generated<string>;
+  secret_hash: string;
+  csrf_token: string;
+  user_id: string;
+  created_at: Generated<Date>;
+  expires_at: Date;
+  ended_at: NullableTimestamp;
+}
+
 export interface MandatesTable {
   id: Generated<string>;
   cfa_id: string;
@@ -488,6 +499,7 @@ export interface Database {
   users: UsersTable;
   user_cfas: UserCfasTable;
   invitations: InvitationsTable;
+  web_sessions: WebSessionsTable;
   mandates: MandatesTable;
   contracts: ContractsTable;
   installments: InstallmentsTable;

@@ -97,6 +97,10 @@ export const envSchema = z.object({
 
   /** How long a token is valid after it is issued (creation, invitation, rotation); 'never' for no expiry. */
   TOKEN_TTL: z.union([z.literal('never'), duration]).prefault('90d'),
+  /** How long a browser session of the web pages lasts (never beyond its token's expiry). */
+  SESSION_TTL: duration.prefault('12h'),
+  /** Temporal UI as users reach it: the web pages link each pro forma to its workflow (default: the dev server's). */
+  TEMPORAL_UI_URL: optionalText.pipe(z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }).optional()),
   /** How long an invitation link can be used. */
   INVITATION_TTL: duration.prefault('72h'),
   /** The service's address as users reach it: the base of the links in e-mails (default http://HOST:PORT). */
@@ -222,7 +226,9 @@ export interface Config {
     bic: string;
   };
   /** Users' tokens (null: they never expire) and invitations, and the base of the links sent by e-mail. */
-  accounts: { tokenTtlMs: number | null; invitationTtlMs: number; publicUrl: string };
+  accounts: { tokenTtlMs: number | null; invitationTtlMs: number; sessionTtlMs: number; publicUrl: string };
+  /** Temporal UI's address for links (null: none known). */
+  temporalUiUrl: string | null;
   adminToken?: string;
   demoData: boolean;
   log: { level: string; format: 'pretty' | 'json' };
@@ -322,8 +328,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     accounts: {
       tokenTtlMs: e.TOKEN_TTL === 'never' ? null : e.TOKEN_TTL,
       invitationTtlMs: e.INVITATION_TTL,
+      sessionTtlMs: e.SESSION_TTL,
       publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
     },
+    temporalUiUrl: e.TEMPORAL_UI_URL?.replace(/\/+$/, '') ?? null,
     adminToken: e.ADMIN_TOKEN,
     demoData: e.DEMO_DATA ?? !e.DATABASE_URL,
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json') },

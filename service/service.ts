@@ -157,7 +157,8 @@ export async function startService(config: Config, logger: Logger, options: Serv
         temporal: new Client({ connection: client, namespace: config.temporal.namespace }),
         store,
         readers: apiReaders,
-        config,
+        // The web pages link to Temporal UI: the embedded dev server's unless one is configured.
+        config: { ...config, temporalUiUrl: config.temporalUiUrl ?? devServer?.uiUrl ?? null },
         logger,
       };
       const app = createApp({

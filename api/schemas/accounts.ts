@@ -189,3 +189,30 @@ export const createdUserResponse = response(
   'CreatedUser',
 );
 export const userListResponse = response(listOf(userResponse), 'UserList');
+
+export const openSessionRequest = request(
+  z
+    .object({
+      token: z
+        .string()
+        .trim()
+        .min(1, 'Saisissez votre jeton.')
+        .max(512)
+        .describe('Le jeton de l’utilisateur (celui de l’API, ou rendu par une invitation)'),
+    })
+    .strict(),
+  'OpenSessionRequest',
+  'Ouvre une session du navigateur',
+);
+
+export const sessionResponse = response(
+  z
+    .object({
+      csrfToken: z.string().describe('À renvoyer dans l’en-tête X-CSRF-Token de chaque écriture de la session'),
+      expiresAt: isoDateTime,
+      temporalUiUrl: z.string().nullable().describe('Temporal UI, pour les liens vers les workflows (null : aucune)'),
+      user: meResponse,
+    })
+    .strict(),
+  'Session',
+);

@@ -38,6 +38,11 @@ interface Row {
   fresh?: () => Promise<string>;
   /** The caller's token, when the request spends it (a rotation): a new user like the actor's, each time. */
   spendsToken?: boolean;
+  /**
+   * A browser session's endpoint: it answers 401 to any bearer token by design (the session's cookie is what it
+   * reads), so the per-right check below cannot see its right; test/api/session.test.ts drives it with cookies.
+   */
+  browserSession?: boolean;
 }
 
 /**
@@ -602,6 +607,26 @@ describe('rights matrix', () => {
       expected: { none: 404, 'bad token': 404, revoked: 404, admin: 404, validator: 404, cfa: 404, 'other CFA': 404 },
       send: (a) => a.post('/api/invitations/accept').send({ token: crypto.randomBytes(32).toString('base64url') }),
     },
+    // Browser sessions: opened with a token in the body (public), read and closed with the session's cookie only —
+    // a bearer token is no browser session (401 for every caller here; test/api/session.test.ts drives cookies).
+    {
+      name: 'POST /api/session',
+      browserSession: true,
+      expected: { none: 401, 'bad token': 401, revoked: 401, admin: 401, validator: 401, cfa: 401, 'other CFA': 401 },
+      send: (a) => a.post('/api/session').send({ token: crypto.randomBytes(32).toString('base64url') }),
+    },
+    {
+      name: 'GET /api/session',
+      browserSession: true,
+      expected: { none: 401, 'bad token': 401, revoked: 401, admin: 401, validator: 401, cfa: 401, 'other CFA': 401 },
+      send: (a) => a.get('/api/session'),
+    },
+    {
+      name: 'POST /api/session/logout',
+      browserSession: true,
+      expected: { none: 401, 'bad token': 401, revoked: 401, admin: 401, validator: 401, cfa: 401, 'other CFA': 401 },
+      send: (a) => a.post('/api/session/logout'),
+    },
     { name: 'GET /api/admin/payment-runs', expected: adminOnly(200), send: (a) => a.get('/api/admin/payment-runs') },
     {
       name: 'GET /api/admin/payment-runs/:number',
@@ -740,7 +765,8 @@ describe('rights matrix', () => {
       for (const e of apiEndpoints(api.deps)) rightOf.set(`${e.method.toUpperCase()} ${e.path}`, e.right);
     });
 
-    it.each(rows().map((row) => [row.name, row] as const))('%s needs exactly its right', async (name, row) => {
+    const perRight = rows().filter((row) => !row.browserSession);
+    it.each(perRight.map((row) => [row.name, row] as const))('%s needs exactly its right', async (name, row) => {
       const needed = rightOf.get(name);
       expect(needed).not.toBeUndefined();
       const got: Record<string, number | string> = {};

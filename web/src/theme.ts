@@ -1,0 +1,27 @@
+import { createTheme } from '@mantine/core';
+
+/**
+ * One theme for every page. The primary shade is dark enough for white text (WCAG AA, 4.5:1), and dimmed text is
+ * darkened likewise: axe-core checks the contrast of every page in the browser tests.
+ */
+export const theme = createTheme({
+  primaryColor: 'indigo',
+  primaryShade: 8,
+  fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
+  defaultRadius: 'sm',
+  colors: {
+    dark: [
+      '#C9C9C9',
+      '#b8b8b8',
+      '#828282',
+      '#696969',
+      '#424242',
+      '#3b3b3b',
+      '#2e2e2e',
+      '#242424',
+      '#1f1f1f',
+      '#141414',
+    ],
+  },
+  other: {},
+});
