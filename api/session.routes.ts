@@ -32,6 +32,7 @@ async function sessionOf(deps: ApiDeps, user: User, csrfToken: string, expiresAt
     csrfToken,
     expiresAt: expiresAt.toISOString(),
     temporalUiUrl: deps.config.temporalUiUrl,
+    temporalNamespace: deps.config.temporal.namespace,
     user: await meOf(deps, user),
   };
 }

@@ -31,7 +31,8 @@ function banner(config: Config, service: Awaited<ReturnType<typeof startService>
   const lines = [
     '',
     'Invoice workflow service is running.',
-    service.apiUrl && `  API:          ${service.apiUrl}   (GET /health, GET /ready)`,
+    service.apiUrl && `  Web pages:    ${service.apiUrl}/   (sign in with a token)`,
+    service.apiUrl && `  API:          ${service.apiUrl}/api   (GET /health, GET /ready)`,
     `  Temporal:     ${service.temporalAddress}, namespace ${config.temporal.namespace}`,
     service.temporalUiUrl && `  Temporal UI:  ${service.temporalUiUrl}`,
     options.queues.length > 0 &&

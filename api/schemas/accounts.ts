@@ -211,6 +211,7 @@ export const sessionResponse = response(
       csrfToken: z.string().describe('À renvoyer dans l’en-tête X-CSRF-Token de chaque écriture de la session'),
       expiresAt: isoDateTime,
       temporalUiUrl: z.string().nullable().describe('Temporal UI, pour les liens vers les workflows (null : aucune)'),
+      temporalNamespace: z.string().describe('L’espace de noms Temporal des workflows (liens vers Temporal UI)'),
       user: meResponse,
     })
     .strict(),

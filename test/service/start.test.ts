@@ -70,6 +70,19 @@ describe('npm start', () => {
         TotalCents: 'INDEXED_VALUE_TYPE_INT',
       });
       expect((await fetch(booted.uiUrl)).status).toBe(200);
+      // The web pages, served by the same process: any page address answers the single page; a demo token signs in
+      // and the session links to the embedded Temporal UI.
+      const page = await fetch(`${booted.apiUrl}/connexion`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<div id="root"></div>');
+      const adminToken = /admin\s+admin@opco-demo\.example\s+Authorization: Bearer (\S{43})/.exec(booted.output())?.[1];
+      const session = await fetch(`${booted.apiUrl}/api/session`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ token: adminToken }),
+      });
+      expect(session.status).toBe(201);
+      expect(await session.json()).toMatchObject({ temporalUiUrl: booted.uiUrl, temporalNamespace: 'default' });
       expect(booted.output()).toContain(`Temporal UI:  ${booted.uiUrl}`);
       expect(booted.output()).toContain('embedded PGlite');
       expect(booted.output()).toMatch(/admin\s+admin@opco-demo\.example\s+Authorization: Bearer \S{43}/);
