@@ -53,6 +53,8 @@ export interface DeskView {
   firstApproval: { userId: string; name: string | null } | null;
   reviewCodes: string[];
   corrections: CorrectionView[];
+  /** The CFA's registered bank details, beside what the invoice reads (the IBAN flag: the bank refused a transfer). */
+  cfaBanking: { iban: string; bic: string | null; ibanFlag: string | null };
 }
 
 /** The claim events of the desk: the staff's own business, not shown to CFAs. */
@@ -202,7 +204,11 @@ async function deskOf(db: Kysely<Database>, proFormaId: string): Promise<DeskVie
         join.onRef('holder.id', '=', 'p.claimed_by').on('p.claim_expires_at', '>', sql<Date>`now()`),
       )
       .leftJoin('users as first', 'first.id', 'p.first_approved_by')
+      .innerJoin('cfas as c', 'c.id', 'p.cfa_id')
       .select([
+        'c.iban as cfa_iban',
+        'c.bic as cfa_bic',
+        'c.iban_flag as cfa_iban_flag',
         'holder.id as holder_id',
         'holder.name as holder_name',
         'p.claim_expires_at',
@@ -226,6 +232,7 @@ async function deskOf(db: Kysely<Database>, proFormaId: string): Promise<DeskVie
       row.first_id && row.stage === 'AWAITING_SECOND_APPROVAL' ? { userId: row.first_id, name: row.first_name } : null,
     reviewCodes: row.review_codes,
     corrections,
+    cfaBanking: { iban: row.cfa_iban, bic: row.cfa_bic, ibanFlag: row.cfa_iban_flag },
   };
 }
 

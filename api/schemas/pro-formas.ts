@@ -415,6 +415,14 @@ export const proFormaDetailResponse = response(
               })
               .strict(),
           ),
+          cfaBanking: z
+            .object({
+              iban: z.string(),
+              bic: z.string().nullable(),
+              ibanFlag: z.string().nullable().describe('Un virement refusé par la banque : IBAN à vérifier'),
+            })
+            .strict()
+            .describe('Les coordonnées bancaires enregistrées du CFA, à comparer à celles lues sur la facture'),
         })
         .strict()
         .optional()

@@ -5,7 +5,7 @@ import { ensurePaymentRunSchedule } from '../../worker/schedules';
 import type { ProFormaView } from '../../workflows/pro-forma.messages';
 import { binary, startApiStack, type ApiStack, type TestUser } from '../helpers/api';
 import { recordHistory } from '../helpers/histories';
-import { deleteSchedule } from '../helpers/payment-runs';
+import { bookedDebit as debit, camt054, deleteSchedule } from '../helpers/payment-runs';
 import {
   deposit,
   generate,
@@ -224,19 +224,6 @@ describe('payment runs, from the schedule to the bank’s answer', () => {
     expect(again.body.told).toBe(0);
   });
 
-  function camt054(entries: string): string {
-    return `<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08">
-  <BkToCstmrDbtCdtNtfctn>
-    <GrpHdr><MsgId>CAMT-${crypto.randomBytes(4).toString('hex')}</MsgId><CreDtTm>2026-12-04T07:30:00+01:00</CreDtTm></GrpHdr>
-    <Ntfctn><Id>N1</Id>${entries}</Ntfctn>
-  </BkToCstmrDbtCdtNtfctn>
-</Document>`;
-  }
-  const debit = (e2e: string, euros: string, ref: string) => `
-    <Ntry><Amt Ccy="EUR">${euros}</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
-      <BookgDt><Dt>2026-12-04</Dt></BookgDt><AcctSvcrRef>${ref}</AcctSvcrRef>
-      <NtryDtls><TxDtls><Refs><EndToEndId>${e2e}</EndToEndId></Refs></TxDtls></NtryDtls></Ntry>`;
   const returned = (e2e: string, euros: string) => `
     <Ntry><Amt Ccy="EUR">${euros}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
       <BookgDt><Dt>2026-12-04</Dt></BookgDt>

@@ -105,6 +105,8 @@ describe('the validation desk through the API', () => {
 
       const seen = await detail(api.users.admin, number);
       expect(seen.desk.claim).toMatchObject({ userId: won.id, name: holderName });
+      // The desk compares the read IBAN with the CFA's registered one.
+      expect(seen.desk.cfaBanking).toEqual({ iban: api.cfa.iban, bic: null, ibanFlag: null });
       const row = await api.deps.db
         .selectFrom('pro_formas')
         .select(['claimed_by'])

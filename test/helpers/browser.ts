@@ -39,7 +39,8 @@ export async function startWebStack(options: ApiStackOptions = {}): Promise<WebS
     const s = api.app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] });
+  // --lang: the browser's own widgets (date inputs) in French, as the users' browsers.
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox', '--lang=fr-FR'] });
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
   return {
@@ -63,6 +64,12 @@ export async function startWebStack(options: ApiStackOptions = {}): Promise<WebS
       const page = await context.newPage();
       // A script error in a page fails the test that caused it, with the browser's message.
       page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+      // A page that failed to render (web/src/components/route-error.tsx says so on the console).
+      page.on('console', (message) => {
+        if (message.type() === 'error' && message.text().startsWith('page error')) {
+          pageErrors.push(`${page.url()}: ${message.text()}`);
+        }
+      });
       return page;
     },
     pageErrors,

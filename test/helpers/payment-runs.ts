@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -62,3 +63,20 @@ export async function deleteSchedule(client: Client, scheduleId: string): Promis
     .delete()
     .catch(() => undefined);
 }
+
+/** A bank's camt.054 notification holding `entries` (`<Ntry>` elements, e.g. from `bookedDebit`). */
+export function camt054(entries: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08">
+  <BkToCstmrDbtCdtNtfctn>
+    <GrpHdr><MsgId>CAMT-${crypto.randomBytes(4).toString('hex')}</MsgId><CreDtTm>2026-12-04T07:30:00+01:00</CreDtTm></GrpHdr>
+    <Ntfctn><Id>N1</Id>${entries}</Ntfctn>
+  </BkToCstmrDbtCdtNtfctn>
+</Document>`;
+}
+
+/** A transfer of ours (`e2e`, its end-to-end id) booked by the bank on 4 December 2026 under reference `ref`. */
+export const bookedDebit = (e2e: string, euros: string, ref: string): string => `
+    <Ntry><Amt Ccy="EUR">${euros}</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+      <BookgDt><Dt>2026-12-04</Dt></BookgDt><AcctSvcrRef>${ref}</AcctSvcrRef>
+      <NtryDtls><TxDtls><Refs><EndToEndId>${e2e}</EndToEndId></Refs></TxDtls></NtryDtls></Ntry>`;

@@ -1,6 +1,6 @@
-import { Anchor, Stack, Text } from '@mantine/core';
-import { createBrowserRouter, Link, Navigate, type RouteObject } from 'react-router';
-import { Page } from './components/page';
+import { createBrowserRouter, Navigate, type RouteObject } from 'react-router';
+import { NotFoundPage } from './components/page';
+import { RouteError } from './components/route-error';
 import type { NavSection } from './nav';
 import { adminNav, adminRoutes } from './pages/admin/routes';
 import { cfaNav, cfaRoutes } from './pages/cfa/routes';
@@ -18,19 +18,6 @@ function Home() {
   return <Navigate to="/admin" replace />;
 }
 
-function NotFound() {
-  return (
-    <Page title="Page introuvable">
-      <Stack>
-        <Text>Cette adresse ne correspond à aucune page, ou vos droits ne permettent pas de la voir.</Text>
-        <Anchor component={Link} to="/">
-          Retour à l’accueil
-        </Anchor>
-      </Stack>
-    </Page>
-  );
-}
-
 /** The side navigation, in this order; the shell shows each user the links its rights allow. */
 const sections: NavSection[] = [...cfaNav, ...deskNav, ...sharedNav, ...adminNav];
 
@@ -39,13 +26,14 @@ const routes: RouteObject[] = [
   { path: '/invitation', element: <InvitationPage /> },
   {
     element: <Shell sections={sections} />,
+    errorElement: <RouteError />,
     children: [
       { index: true, element: <Home /> },
       ...cfaRoutes,
       ...deskRoutes,
       ...sharedRoutes,
       ...adminRoutes,
-      { path: '*', element: <NotFound /> },
+      { path: '*', element: <NotFoundPage /> },
     ],
   },
 ];

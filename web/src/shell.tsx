@@ -21,7 +21,13 @@ export function Shell({ sections }: { sections: NavSection[] }) {
       items: section.items.filter((item) => can(item.right) && (!item.roles || item.roles.includes(user.role))),
     }))
     .filter((section) => section.items.length > 0);
-  const active = (to: string) => location.pathname === to || location.pathname.startsWith(`${to}/`);
+  // The one link of the page: the longest that holds the address (« Paiements » on /admin/paiements/…, not /admin).
+  const holds = (to: string) => location.pathname === to || location.pathname.startsWith(`${to}/`);
+  const current = visible
+    .flatMap((section) => section.items.map((item) => item.to))
+    .filter(holds)
+    .sort((a, b) => b.length - a.length)[0];
+  const active = (to: string) => to === current;
 
   return (
     <AppShell

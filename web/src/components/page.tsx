@@ -1,5 +1,6 @@
-import { Alert, Group, Stack, Title } from '@mantine/core';
+import { Alert, Anchor, Group, Stack, Text, Title } from '@mantine/core';
 import { useEffect, type ReactNode } from 'react';
+import { Link } from 'react-router';
 import { ApiError } from '../api';
 
 /** A page's title (its h1 and the tab's title) and its actions, above its content. */
@@ -38,5 +39,22 @@ export function ErrorMessage({ error, title = 'Action impossible' }: { error: un
         </ul>
       )}
     </Alert>
+  );
+}
+
+/**
+ * An unknown address, and a page the user's rights do not open: the same words, so that nothing tells whether it
+ * exists.
+ */
+export function NotFoundPage() {
+  return (
+    <Page title="Page introuvable">
+      <Stack>
+        <Text>Cette adresse ne correspond à aucune page, ou vos droits ne permettent pas de la voir.</Text>
+        <Anchor component={Link} to="/">
+          Retour à l’accueil
+        </Anchor>
+      </Stack>
+    </Page>
   );
 }
