@@ -118,3 +118,7 @@ export async function checkPage(page: Page, name: string): Promise<void> {
   await screenshot(page, name);
   expect({ page: name, violations: await seriousViolations(page) }).toEqual({ page: name, violations: [] });
 }
+
+/** An amount as the pages print it (`format.money`): « 1 234,56 € », with the French spaces. */
+export const euros = (cents: number): string =>
+  new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR' }).format(cents / 100);

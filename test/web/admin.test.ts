@@ -3,23 +3,13 @@ import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { ensurePaymentRunSchedule } from '../../worker/schedules';
 import type { TestUser } from '../helpers/api';
-import { checkPage, startWebStack, TABLET, type WebStack } from '../helpers/browser';
+import { checkPage, euros, startWebStack, TABLET, type WebStack } from '../helpers/browser';
 import { uniqueSiret } from '../helpers/fixtures';
-import { deleteSchedule } from '../helpers/payment-runs';
+import { bookedDebit, camt054, deleteSchedule } from '../helpers/payment-runs';
 import { deposit, generate, perfectReading, randomSha, seedCfa, waitFor } from '../helpers/stack';
 
 /** The bank's camt.054 booking the first transfer of `run` for 1 234,56 €. */
-const booked = (run: string) => `<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08">
-  <BkToCstmrDbtCdtNtfctn>
-    <GrpHdr><MsgId>CAMT-${crypto.randomBytes(4).toString('hex')}</MsgId><CreDtTm>2026-12-04T07:30:00+01:00</CreDtTm></GrpHdr>
-    <Ntfctn><Id>N1</Id>
-      <Ntry><Amt Ccy="EUR">1234.56</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
-        <BookgDt><Dt>2026-12-04</Dt></BookgDt><AcctSvcrRef>BANK-REF-1</AcctSvcrRef>
-        <NtryDtls><TxDtls><Refs><EndToEndId>${run}-0001</EndToEndId></Refs></TxDtls></NtryDtls></Ntry>
-    </Ntfctn>
-  </BkToCstmrDbtCdtNtfctn>
-</Document>`;
+const booked = (run: string) => camt054(bookedDebit(`${run}-0001`, '1234.56', 'BANK-REF-1'));
 
 /** The page as a user reads it: notifications closed (one fading in would be half transparent), scrolled to the top. */
 async function check(page: Page, name: string): Promise<void> {
@@ -45,8 +35,6 @@ describe('web pages: administration', () => {
   jest.setTimeout(120_000);
   const scheduleId = `payment-runs-web-${crypto.randomBytes(4).toString('hex')}`;
   const invoiceCents = 123_456;
-  const euros = (cents: number) =>
-    new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR' }).format(cents / 100);
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(new Date());
   let web: WebStack;
   let admin: TestUser;

@@ -1,13 +1,16 @@
 import { Badge } from '@mantine/core';
 
-/** The colour of each status of domain.md; the label is the API's own French label. */
+/**
+ * The colour of each status of domain.md, dark enough under white text (contrast ≥ 4.5:1, checked by axe-core);
+ * the label is the API's own French label.
+ */
 const COLORS: Record<string, string> = {
-  AWAITING_INVOICE: 'gray',
-  UNDER_VALIDATION: 'blue',
-  VALIDATED: 'teal',
-  PAID: 'green',
-  REFUSED: 'red',
-  CANCELLED: 'dark',
+  AWAITING_INVOICE: 'gray.7',
+  UNDER_VALIDATION: 'blue.8',
+  VALIDATED: 'cyan.9',
+  PAID: 'teal.9',
+  REFUSED: 'red.9',
+  CANCELLED: 'dark.6',
 };
 
 /** A pro forma's status, in its colour, with the API's French label. */
