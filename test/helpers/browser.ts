@@ -39,7 +39,7 @@ export async function startWebStack(options: ApiStackOptions = {}): Promise<WebS
     const s = api.app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  // --lang: the browser's own widgets (date inputs) in French, as the users' browsers.
+  // --lang: French for the browser's own texts (headless Chromium still draws date inputs as mm/dd/yyyy).
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox', '--lang=fr-FR'] });
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
