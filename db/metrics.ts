@@ -70,14 +70,9 @@ export interface OriginMetrics {
   refusalRate: number | null;
 }
 
-export const BACKLOG_BANDS = [
-  { band: 'LESS_THAN_1_DAY', label: '< 1 j', fromDays: 0, toDays: 1 },
-  { band: 'FROM_1_TO_3_DAYS', label: '1–3 j', fromDays: 1, toDays: 3 },
-  { band: 'FROM_3_TO_7_DAYS', label: '3–7 j', fromDays: 3, toDays: 7 },
-  { band: 'FROM_7_TO_15_DAYS', label: '7–15 j', fromDays: 7, toDays: 15 },
-  { band: 'MORE_THAN_15_DAYS', label: '> 15 j', fromDays: 15, toDays: null },
-] as const;
-export type BacklogBand = (typeof BACKLOG_BANDS)[number]['band'];
+import { BACKLOG_BANDS, type BacklogBand } from '../domain/metrics';
+
+export { BACKLOG_BANDS, type BacklogBand };
 
 export interface BacklogMetrics {
   band: BacklogBand;

@@ -1,11 +1,16 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import { simpleParser } from 'mailparser';
 import request from 'supertest';
 import { BUNDLES, type Right } from '../../domain/rights';
 import { insertCfa, TEST_IBAN, uniqueSiret } from '../helpers/fixtures';
 import { recordHistory } from '../helpers/histories';
-import { seedInstallments, startApiStack, type ApiStack, type TestCfa, type TestUser } from '../helpers/api';
+import {
+  invitationSecret as invitationSecretOf,
+  seedInstallments,
+  startApiStack,
+  type ApiStack,
+  type TestCfa,
+  type TestUser,
+} from '../helpers/api';
 
 jest.setTimeout(120_000);
 
@@ -31,29 +36,7 @@ describe('users, rights and invitations', () => {
 
   const email = (who: string) => `${who}-${crypto.randomBytes(4).toString('hex')}@cfa.example`;
 
-  /** The secret of the latest invitation link e-mailed to `to` (the e-mail read back from the outbox). */
-  async function invitationSecret(to: string, after = new Date(0)): Promise<string> {
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      const sent = await api.stack.database.db
-        .selectFrom('notifications')
-        .select(['location', 'created_at'])
-        .where('template', '=', 'INVITATION')
-        .where('recipient', '=', to)
-        .where('status', '=', 'SENT')
-        .where('created_at', '>', after)
-        .orderBy('created_at', 'desc')
-        .executeTakeFirst();
-      if (sent?.location) {
-        const mail = await simpleParser(fs.readFileSync(sent.location));
-        const match = /\/invitation#([A-Za-z0-9_-]{20,})/.exec(mail.text ?? '');
-        if (!match) throw new Error(`no link in ${mail.text}`);
-        return match[1] as string;
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`no invitation e-mailed to ${to}`);
-  }
+  const invitationSecret = (to: string, after?: Date) => invitationSecretOf(api, to, after);
 
   const accept = (secret: string) => request(api.app).post('/api/invitations/accept').send({ token: secret });
 

@@ -40,6 +40,7 @@ const TABLES = [
   'user_cfas',
   'users',
   'validator_portfolios',
+  'web_sessions',
 ];
 
 const REFUSAL_REASON_CODES = [

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { simpleParser } from 'mailparser';
 import path from 'node:path';
 import type { Express } from 'express';
 import pino, { type Logger } from 'pino';
@@ -298,3 +299,27 @@ export const binary: NodeParser = (res, done) => {
   stream.on('end', () => done(null, Buffer.concat(chunks)));
   stream.on('error', (error: Error) => done(error, Buffer.alloc(0)));
 };
+
+/** The secret of the latest invitation link e-mailed to `to` (the e-mail read back from the outbox). */
+export async function invitationSecret(api: ApiStack, to: string, after = new Date(0)): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const sent = await api.stack.database.db
+      .selectFrom('notifications')
+      .select(['location', 'created_at'])
+      .where('template', '=', 'INVITATION')
+      .where('recipient', '=', to)
+      .where('status', '=', 'SENT')
+      .where('created_at', '>', after)
+      .orderBy('created_at', 'desc')
+      .executeTakeFirst();
+    if (sent?.location) {
+      const mail = await simpleParser(fs.readFileSync(sent.location));
+      const match = /\/invitation#([A-Za-z0-9_-]{20,})/.exec(mail.text ?? '');
+      if (!match) throw new Error(`no link in ${mail.text}`);
+      return match[1] as string;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no invitation e-mailed to ${to}`);
+}
