@@ -20,7 +20,7 @@ import { openApiDocument } from './openapi';
 import { proFormaEndpoints } from './pro-formas.routes';
 import { uploadRateLimit } from './uploads';
 import { paymentRunEndpoints } from './payment-runs.routes';
-import { sessionEndpoints } from './session.routes';
+import { loginRateLimit, sessionEndpoints } from './session.routes';
 import { accountEndpoints, adminUserEndpoints, cfaUserEndpoints } from './users.routes';
 import { validationQueueEndpoints } from './validation-queue.routes';
 import { webPages } from './web';
@@ -135,6 +135,7 @@ export function createApp(deps: AppDeps): Express {
     uploadRateLimit: uploadRateLimit(api.config.api.uploadRateLimit),
     checkResponses: api.checkResponses,
   };
+  app.post('/api/session', loginRateLimit(api.config.api.loginRateLimit));
   // Every endpoint the OpenAPI document describes, in the order of apiEndpoints (the queue and the metrics included).
   app.use(createRouter(apiEndpoints(api), options));
   if (web) app.use(web.page);

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
-import type { Response } from 'express';
+import type { RequestHandler, Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import { endWebSession, openWebSession } from '../db/web-sessions';
 import { findUserByTokenHash } from '../db/users';
 import { generateToken, hashToken } from '../infra/tokens';
@@ -35,6 +36,30 @@ async function sessionOf(deps: ApiDeps, user: User, csrfToken: string, expiresAt
     temporalNamespace: deps.config.temporal.namespace,
     user: await meOf(deps, user),
   };
+}
+
+const LOGIN_WINDOW_MS = 15 * 60_000;
+
+/**
+ * Failed sign-ins per address: beyond `max` in 15 minutes, 429 until the window ends (a successful one does not
+ * count). Tokens are 256-bit random, so guessing is hopeless anyway; this keeps a script from hammering the
+ * database.
+ */
+export function loginRateLimit(max: number): RequestHandler {
+  return rateLimit({
+    windowMs: LOGIN_WINDOW_MS,
+    limit: max,
+    skipSuccessfulRequests: true,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (_req, _res, next) =>
+      next(
+        new HttpError(429, 'RATE_LIMITED', 'Trop de tentatives de connexion : réessayez dans un quart d’heure.', {
+          limit: max,
+          windowMs: LOGIN_WINDOW_MS,
+        }),
+      ),
+  });
 }
 
 const noSession = () =>

@@ -93,6 +93,8 @@ export const envSchema = z.object({
   API_JSON_LIMIT: z.coerce.number().int().min(1024).max(10_485_760).default(102_400),
   UPLOAD_RATE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(30),
   UPLOAD_RATE_WINDOW: duration.prefault('1m'),
+  /** Failed sign-ins of the web pages (POST /api/session) allowed per address in 15 minutes (beyond: 429). */
+  LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(20),
   IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).max(104_857_600).default(10_485_760),
 
   /** How long a token is valid after it is issued (creation, invitation, rotation); 'never' for no expiry. */
@@ -189,6 +191,8 @@ export interface Config {
     jsonLimitBytes: number;
     /** Uploads (deposits, imports) allowed per token and window. */
     uploadRateLimit: { max: number; windowMs: number };
+    /** Failed sign-ins per address and 15 minutes. */
+    loginRateLimit: number;
     /** Largest contracts workbook accepted by the import, in bytes. */
     importMaxBytes: number;
   };
@@ -295,6 +299,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       temporalCallTimeoutMs: e.TEMPORAL_CALL_TIMEOUT,
       jsonLimitBytes: e.API_JSON_LIMIT,
       uploadRateLimit: { max: e.UPLOAD_RATE_LIMIT, windowMs: e.UPLOAD_RATE_WINDOW },
+      loginRateLimit: e.LOGIN_RATE_LIMIT,
       importMaxBytes: e.IMPORT_MAX_BYTES,
     },
     timings: {

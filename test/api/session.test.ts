@@ -84,4 +84,18 @@ describe('browser sessions', () => {
     expect(opened.status).toBe(201);
     expect(new Date(opened.body.expiresAt).getTime()).toBe(soon.getTime());
   });
+
+  it('answers 429 after LOGIN_RATE_LIMIT failed sign-ins from one address; successful ones do not count', async () => {
+    const app = api.appWith({ LOGIN_RATE_LIMIT: '2' });
+    const open = (token: string) => request(app).post('/api/session').send({ token });
+    for (let i = 0; i < 3; i++) expect((await open(api.users.cfa.token)).status).toBe(201);
+    expect((await open('wrong-1')).status).toBe(401);
+    expect((await open('wrong-2')).status).toBe(401);
+    const limited = await open(api.users.cfa.token);
+    expect(limited.status).toBe(429);
+    expect(limited.body.error).toMatchObject({
+      code: 'RATE_LIMITED',
+      message: 'Trop de tentatives de connexion : réessayez dans un quart d’heure.',
+    });
+  });
 });
