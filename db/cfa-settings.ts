@@ -13,6 +13,8 @@ export interface CfaSettingsView {
   /** Read-only for the CFA: an admin changes it (audited, admins alerted). */
   iban: string;
   bic: string | null;
+  /** Set when the bank refused a transfer to this IBAN (the reason): runs leave the CFA out until an admin checks it. */
+  ibanFlag: string | null;
   creditNoteSettlement: SettlementModeCode;
   notificationEmails: NotificationEmail[];
 }
@@ -31,7 +33,7 @@ export interface CfaSettingsChange {
 export async function findCfaSettings(db: Kysely<Database>, cfaId: string): Promise<CfaSettingsView | undefined> {
   const cfa = await db
     .selectFrom('cfas')
-    .select(['id', 'siret', 'name', 'email', 'iban', 'bic', 'credit_note_settlement'])
+    .select(['id', 'siret', 'name', 'email', 'iban', 'bic', 'iban_flag', 'credit_note_settlement'])
     .where('id', '=', cfaId)
     .executeTakeFirst();
   if (!cfa) return undefined;
@@ -42,6 +44,7 @@ export async function findCfaSettings(db: Kysely<Database>, cfaId: string): Prom
     email: cfa.email,
     iban: cfa.iban,
     bic: cfa.bic,
+    ibanFlag: cfa.iban_flag,
     creditNoteSettlement: cfa.credit_note_settlement,
     notificationEmails: await notificationEmails(db, cfaId),
   };

@@ -24,6 +24,12 @@ export const myCfaResponse = response(
       email: z.string().describe('Adresse principale : reçoit les e-mails qu’aucune adresse de la liste ne reçoit'),
       iban: z.string().describe('Lecture seule : un administrateur le modifie (modification tracée)'),
       bic: z.string().nullable().describe('Lecture seule, comme l’IBAN'),
+      ibanFlag: z
+        .string()
+        .nullable()
+        .describe(
+          'La banque a refusé un virement vers cet IBAN (motif) : aucun paiement avant sa vérification par l’Opco',
+        ),
       creditNoteSettlement: settlementEnum.describe('Mode de règlement par défaut des factures d’avoir'),
       notificationEmails: z.array(notificationEmail),
       mailKinds: z

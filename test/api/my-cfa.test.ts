@@ -45,6 +45,7 @@ describe('Mon CFA', () => {
       id: api.cfa.id,
       siret: api.cfa.siret,
       iban: api.cfa.iban,
+      ibanFlag: null,
       creditNoteSettlement: 'DEDUCTION',
       notificationEmails: [],
     });

@@ -293,6 +293,21 @@ describe('web pages: the CFA portal', () => {
     await multi.getByText(web.api.otherCfa.siret, { exact: true }).waitFor();
     await multi.getByLabel('CFA', { exact: true }).selectOption(web.api.cfa.id);
     await multi.getByText(web.api.cfa.siret, { exact: true }).waitFor();
+    expect(await multi.getByRole('alert').filter({ hasText: 'IBAN à vérifier' }).count()).toBe(0);
+
+    // The bank refused a transfer to the other CFA's IBAN: its users are told why their payments wait.
+    await web.api.stack.database.db
+      .updateTable('cfas')
+      .set({ iban_flag: 'AC04 — compte clôturé', iban_flagged_at: new Date() })
+      .where('id', '=', web.api.otherCfa.id)
+      .execute();
+    await multi.getByLabel('CFA', { exact: true }).selectOption(web.api.otherCfa.id);
+    const flag = multi.getByRole('alert').filter({ hasText: 'IBAN à vérifier' });
+    await flag.getByText('AC04 — compte clôturé', { exact: false }).waitFor();
+    // Only the mandate of the CFA shown (each test CFA has one).
+    await multi.getByRole('table', { name: 'Mandats de facturation' }).getByText('01/01/2020').waitFor();
+    expect(await multi.getByRole('table', { name: 'Mandats de facturation' }).getByText('01/01/2020').count()).toBe(1);
+    await checkPage(multi, 'cfa-my-cfa-iban-flagged');
   });
 
   it('a user manager invites a user, who shows as invited', async () => {

@@ -71,6 +71,12 @@ function Identity({ cfa }: { cfa: MyCfa }) {
         </Field>
         <Field label="BIC">{cfa.bic ?? '—'}</Field>
       </SimpleGrid>
+      {cfa.ibanFlag && (
+        <Alert color="red" title="IBAN à vérifier" role="alert">
+          La banque a refusé un virement vers cet IBAN ({cfa.ibanFlag}). Les paiements sont suspendus jusqu’à sa
+          vérification par l’Opco : contactez-la pour confirmer ou changer vos coordonnées bancaires.
+        </Alert>
+      )}
       <Text size="sm">
         L’IBAN et le BIC ne se modifient pas ici : demandez leur changement à l’Opco (la modification est tracée).
       </Text>
@@ -252,15 +258,17 @@ const mandateColumns: Column<Mandate>[] = [
   },
 ];
 
-function MandatesSection() {
+/** The mandates of the CFA shown (the API gives a CFA user those of all its CFAs). */
+function MandatesSection({ cfaId }: { cfaId: string | undefined }) {
   const mandates = useQuery({ queryKey: ['mandates'], queryFn: () => get<Mandates>('/api/mandates') });
+  const rows = mandates.data?.items.filter((m) => cfaId === undefined || m.cfaId === cfaId);
   return (
     <Section title="Mandats de facturation">
       <ErrorMessage error={mandates.error} title="Mandats indisponibles" />
       <ListTable
         caption="Mandats de facturation"
         columns={mandateColumns}
-        rows={mandates.data?.items}
+        rows={rows}
         rowKey={(m) => m.id}
         skeletonRows={2}
         empty="Aucun mandat de facturation enregistré : l’Opco vous le demandera."
@@ -285,7 +293,7 @@ export function MyCfaPage() {
       ) : (
         !cfa.error && <Skeleton height={420} />
       )}
-      {can('mandates:read') && <MandatesSection />}
+      {can('mandates:read') && <MandatesSection cfaId={cfa.data?.id} />}
     </Page>
   );
 }
