@@ -94,12 +94,24 @@ function asUser(found: Omit<User, 'tokenExpiresAt'>, tokenExpiresAt: Date | null
 async function bearerUser(db: Kysely<Database>, header: string): Promise<User> {
   const match = BEARER.exec(header.trim());
   if (!match) throw unauthenticated('En-tête Authorization invalide : « Bearer <jeton> » attendu.');
-  const found = await findUserByTokenHash(db, hashToken(match[1] as string));
-  if (!found) throw unauthenticated('Jeton inconnu.');
-  if (found.revoked) throw unauthenticated('Jeton révoqué.');
-  if (found.tokenExpiresAt !== null && found.tokenExpiresAt <= new Date()) {
+  const found = await tokenUser(db, match[1] as string);
+  if (found === 'unknown') throw unauthenticated('Jeton inconnu.');
+  if (found === 'revoked') throw unauthenticated('Jeton révoqué.');
+  if (found === 'expired') {
     throw unauthenticated('Jeton expiré : demandez-en un nouveau (invitation ou administrateur).');
   }
+  return found;
+}
+
+/** The user holding `token`, or why it holds none (the bearer check and the web pages' sign-in). */
+export async function tokenUser(
+  db: Kysely<Database>,
+  token: string,
+): Promise<User | 'unknown' | 'revoked' | 'expired'> {
+  const found = await findUserByTokenHash(db, hashToken(token));
+  if (!found) return 'unknown';
+  if (found.revoked) return 'revoked';
+  if (found.tokenExpiresAt !== null && found.tokenExpiresAt <= new Date()) return 'expired';
   return asUser(found, found.tokenExpiresAt);
 }
 

@@ -2,9 +2,8 @@ import crypto from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { endWebSession, openWebSession } from '../db/web-sessions';
-import { findUserByTokenHash } from '../db/users';
 import { generateToken, hashToken } from '../infra/tokens';
-import { SESSION_COOKIE, type User } from './auth';
+import { SESSION_COOKIE, tokenUser, type User } from './auth';
 import type { ApiDeps } from './deps';
 import { endpoint, type AnyEndpoint } from './endpoint';
 import { HttpError } from './errors';
@@ -80,23 +79,19 @@ export function sessionEndpoints(deps: ApiDeps): AnyEndpoint[] {
       body: openSessionRequest,
       responses: { 201: { description: 'La session ouverte', schema: sessionResponse } },
       handle: async ({ body, res, reply }) => {
-        const found = await findUserByTokenHash(deps.db, hashToken(body.token));
+        const user = await tokenUser(deps.db, body.token);
+        if (typeof user === 'string') throw new HttpError(401, 'UNAUTHENTICATED', 'Jeton inconnu, révoqué ou expiré.');
         const now = new Date();
-        if (!found || found.revoked || (found.tokenExpiresAt !== null && found.tokenExpiresAt <= now)) {
-          throw new HttpError(401, 'UNAUTHENTICATED', 'Jeton inconnu, révoqué ou expiré.');
-        }
         const ttlEnd = new Date(now.getTime() + deps.config.accounts.sessionTtlMs);
-        const expiresAt =
-          found.tokenExpiresAt !== null && found.tokenExpiresAt < ttlEnd ? found.tokenExpiresAt : ttlEnd;
+        const expiresAt = user.tokenExpiresAt !== null && user.tokenExpiresAt < ttlEnd ? user.tokenExpiresAt : ttlEnd;
         const secret = generateToken();
         const session = await openWebSession(deps.db, {
-          userId: found.id,
+          userId: user.id,
           secretHash: hashToken(secret),
           csrfToken: crypto.randomBytes(24).toString('base64url'),
           expiresAt,
         });
         setSessionCookie(deps, res, secret, expiresAt);
-        const user: User = { ...found, tokenExpiresAt: found.tokenExpiresAt };
         reply(201, sessionResponse, await sessionOf(deps, user, session.csrfToken, expiresAt));
       },
     }),

@@ -41,6 +41,3 @@ export const bytes = (n: number): string =>
     : n < 1024 * 1024
       ? `${NUMBER.format(Math.round(n / 1024))} Ko`
       : `${(n / 1048576).toFixed(1).replace('.', ',')} Mo`;
-
-/** An IBAN in groups of four: « FR76 3000 6000 0112 3456 7890 189 ». */
-export const iban = (value: string): string => value.replace(/\s+/g, '').replace(/(.{4})(?=.)/g, '$1 ');

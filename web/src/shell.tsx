@@ -1,10 +1,9 @@
 import { AppShell, Burger, Button, Group, NavLink, ScrollArea, Stack, Text } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
+import { ROLE_LABELS } from './labels';
 import type { NavSection } from './nav';
 import { useSession } from './session';
-
-const ROLE_LABELS = { admin: 'Administrateur', validator: 'Valideur', cfa: 'CFA' } as const;
 
 /** Every page behind the login: the header (who, sign-out), the navigation the user's rights allow, the page. */
 export function Shell({ sections }: { sections: NavSection[] }) {

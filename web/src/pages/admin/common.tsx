@@ -69,14 +69,14 @@ export function ProFormaLinks({ numbers, suffix }: { numbers: readonly string[];
 }
 
 /** « FR76 3000 6000 0112 3456 7890 189 ». */
-export { iban as formatIban } from '../../format';
+export { formatIban } from '../../../../domain/identifiers';
 
 export const SETTLEMENT_LABELS: Record<string, string> = {
   DEDUCTION: 'Déduction des prochains virements',
   REMBOURSEMENT: 'Remboursement par le CFA',
 };
 
-export const ROLE_LABELS: Record<string, string> = { admin: 'Administrateur', validator: 'Valideur', cfa: 'CFA' };
+export { ROLE_LABELS } from '../../labels';
 
 /** A rate of the API (a fraction, or null without a denominator). */
 export const rate = (value: number | null): string => (value === null ? '—' : percent(value));

@@ -16,10 +16,7 @@ export function isNature(value: string | null): value is CostNature {
   return value !== null && (NATURES as readonly string[]).includes(value);
 }
 
-export const SETTLEMENT_LABELS: Record<SettlementMode, string> = {
-  DEDUCTION: 'Déduction',
-  REMBOURSEMENT: 'Remboursement',
-};
+export { SETTLEMENT_LABELS } from '../../labels';
 
 export const SETTLEMENT_HELP: Record<SettlementMode, string> = {
   DEDUCTION: 'Le montant de l’avoir est imputé automatiquement sur vos prochaines factures.',

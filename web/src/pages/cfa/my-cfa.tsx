@@ -24,7 +24,8 @@ import { get, patch } from '../../api';
 import { DownloadButton } from '../../components/download-button';
 import { ErrorMessage, Page } from '../../components/page';
 import { ListTable, type Column } from '../../components/table';
-import { date, dateTime, iban } from '../../format';
+import { formatIban } from '../../../../domain/identifiers';
+import { date, dateTime } from '../../format';
 import { useSession } from '../../session';
 import { useActingCfa } from './acting-cfa';
 import { notify } from '../../components/notify';
@@ -66,7 +67,7 @@ function Identity({ cfa }: { cfa: MyCfa }) {
         <Field label="Adresse e-mail principale">{cfa.email}</Field>
         <Field label="IBAN">
           <span className="amount" style={{ textAlign: 'left' }}>
-            {iban(cfa.iban)}
+            {formatIban(cfa.iban)}
           </span>
         </Field>
         <Field label="BIC">{cfa.bic ?? '—'}</Field>

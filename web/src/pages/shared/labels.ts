@@ -97,10 +97,7 @@ export const PAYMENT_STATUS_LABELS: Record<Payment['status'], string> = {
   CONFIRMED: 'Confirmé',
 };
 
-export const SETTLEMENT_LABELS: Record<'DEDUCTION' | 'REMBOURSEMENT', string> = {
-  DEDUCTION: 'Déduction',
-  REMBOURSEMENT: 'Remboursement',
-};
+export { SETTLEMENT_LABELS } from '../../labels';
 
 /** The read fields of an invoice, in the order a CFA reads its own invoice. */
 export const READ_FIELD_LABELS: Record<keyof NonNullable<ProFormaDetail['extraction']>['fields'], string> = {
