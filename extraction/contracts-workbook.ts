@@ -1,5 +1,5 @@
-import { Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type { Readable } from 'node:stream';
+import type ExcelJS from 'exceljs';
 import yauzl from 'yauzl';
 import {
   COST_NATURES,
@@ -12,6 +12,7 @@ import {
 import { isValidSiret, normalizeSiret } from '../domain/identifiers';
 import { AMOUNT_BOUND_RULE, MAX_AMOUNT_CENTS, isBoundedCents, parseAmountToCents } from '../domain/money';
 import type { ImportRow } from '../db/contract-import';
+import { streamWorksheets } from './xlsx-stream';
 
 /**
  * The contracts import workbook: its columns (the API serves the template built from them) and the reading of a
@@ -201,30 +202,23 @@ async function inflateEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, worksheet: b
 }
 
 /**
- * The sheet named as the template's, or else the first one, streamed: exceljs never holds the whole sheet, and the
- * reading stops at the first row past the limit.
+ * The sheet named as the template's, or else the first one, streamed (extraction/xlsx-stream.ts): exceljs never holds
+ * the whole sheet, and the reading stops at the first row past the limit.
  */
 async function readRows(content: Buffer): Promise<ParsedRow[]> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([content]), {
+  const options = {
     worksheets: 'emit',
     sharedStrings: 'cache',
     styles: 'cache',
     hyperlinks: 'ignore',
     entries: 'ignore',
-  });
+  } as const;
   let chosen: ParsedRow[] | null = null;
-  let first = true;
   try {
-    for await (const sheet of reader) {
-      const name = (sheet as unknown as { name?: string }).name;
-      const wanted = name === TEMPLATE_SHEET || (first && chosen === null);
-      first = false;
-      if (!wanted) {
-        for await (const row of sheet) void row;
-        continue;
-      }
+    // The template's sheet comes first when there is one; the others are never read.
+    for await (const sheet of streamWorksheets(content, options, TEMPLATE_SHEET)) {
       chosen = await readSheet(sheet);
-      if (name === TEMPLATE_SHEET) break;
+      break;
     }
   } catch (error) {
     if (error instanceof Refused) throw error;
