@@ -728,6 +728,8 @@ describe('rights matrix', () => {
     '%s answers each caller with its expected code',
     async (_name, row) => {
       const got: Partial<Expected> = {};
+      // The error codes answered, so that an unexpected status shows its cause in the failure's diff.
+      const codes: Record<string, unknown> = {};
       for (const actor of ACTORS) {
         const expected = row.expected[actor];
         const target = row.fresh && expected < 300 ? await row.fresh() : (row.shared?.() ?? awaiting);
@@ -738,13 +740,14 @@ describe('rights matrix', () => {
         const res = await req;
         got[actor] = res.status;
         if (res.status >= 400) {
+          codes[actor] = res.body.error?.code;
           expect(res.headers['content-type']).toMatch(/^application\/json/);
           expect(Object.keys(res.body.error).sort()).toEqual(
             res.body.error.details === undefined ? ['code', 'message'] : ['code', 'details', 'message'],
           );
         }
       }
-      expect(got).toEqual(row.expected);
+      expect({ statuses: got, codes }).toEqual({ statuses: row.expected, codes: expect.any(Object) });
     },
   );
 
