@@ -95,6 +95,7 @@ export function createInvoiceRepository(db: Kysely<Database>) {
             engine: extraction.engine,
             fields: JSON.stringify(extraction.fields),
             field_confidences: JSON.stringify(extraction.fieldConfidences),
+            field_positions: extraction.fieldPositions ? JSON.stringify(extraction.fieldPositions) : null,
             confidence: extraction.confidence,
             page_count: extraction.pageCount,
             duration_ms: Math.round(extraction.durationMs),

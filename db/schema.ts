@@ -246,6 +246,8 @@ export interface ExtractionsTable {
   engine: ExtractionEngineCode;
   fields: JSONColumnType<JsonRecord, string | undefined, string>;
   field_confidences: JSONColumnType<Record<string, number> | null, string | null | undefined, string | null>;
+  /** domain/reading's FieldPositions; null when none was found or before they were recorded. */
+  field_positions: JSONColumnType<JsonRecord | null, string | null | undefined, string | null>;
   /** Between 0 and 1. */
   confidence: number | null;
   page_count: number | null;

@@ -75,6 +75,22 @@ export interface ExtractionError {
   detail?: string;
 }
 
+/**
+ * Where a field's value is printed: a box on one page (1-based), in fractions of the page's width and height from
+ * its top-left corner, as the page is shown (its rotation applied), so any rendering of the page at any size can
+ * draw it.
+ */
+export interface FieldPosition {
+  page: number;
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/** The fields whose value was found on the page; a field read from structured data (Factur-X) has none. */
+export type FieldPositions = Partial<Record<InvoiceFieldName, FieldPosition>>;
+
 export interface ExtractionResult {
   engine: ExtractionEngine;
   fields: InvoiceFields;
@@ -86,6 +102,8 @@ export interface ExtractionResult {
   durationMs: number;
   /** Why nothing (or not everything) could be read; always set when engine is NONE. */
   error?: ExtractionError;
+  /** Where the values read were found on the pages (text layer and OCR; absent before this was recorded). */
+  fieldPositions?: FieldPositions;
   /** What the structured data says about the document itself (Factur-X only). */
   document?: { typeCode: string | null; kind: 'invoice' | 'order'; profile: string | null; attachment: string };
 }

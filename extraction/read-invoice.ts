@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { OcrResult, RecognizeOptions } from '../infra/ocr-pool';
 import { readFacturX, type FacturXDocument } from './facturx';
+import { locateFields, type PageSize } from './field-positions';
 import { skewOf, straightened, type Word } from './layout';
 import { RESCUE_SCALE, fieldsToRescue, rescueRegions, withRescue } from './rescue';
 import { CONFIDENCE, buyerSirets, parseInvoiceFields, type FieldValue, type ParsedFields } from './fields';
@@ -27,6 +28,7 @@ import {
   type ExtractionErrorCode,
   type ExtractionResult,
   type FieldConfidences,
+  type FieldPositions,
   type InvoiceFieldName,
   type InvoiceFields,
 } from './types';
@@ -173,7 +175,7 @@ async function readPdf(bytes: Uint8Array, context: Context): Promise<ExtractionR
   try {
     context.onProgress?.({ stage: 'FACTURX' });
     const facturx = await readFacturX(doc).catch(() => null);
-    if (facturx) return fromFacturX(context, facturx, pageCount);
+    if (facturx) return fromFacturX(context, facturx, pageCount, await printedPositions(doc, facturx.fields, context));
 
     signal?.throwIfAborted();
     const layer = await readTextLayer(doc, {
@@ -216,6 +218,8 @@ async function ocrPdf(
   const confidences: number[] = [];
   const words: Word[] = [];
   const pages: OcrPage[] = [];
+  const printed: Word[] = [];
+  const sizes = new Map<number, PageSize>();
   let parsed: ParsedFields | null = null;
   let error: ExtractionErrorCode | undefined;
   for (let page = 1; page <= pageCount; page += 1) {
@@ -241,13 +245,15 @@ async function ocrPdf(
     const read = pageRead(recognized, image, page);
     words.push(...read.words);
     pages.push(read);
+    printed.push(...read.printed);
+    sizes.set(page, read);
     parsed = parseInvoiceFields(texts.join('\n\f'), words);
     if (KEY_FIELDS.every((name) => (parsed?.[name]?.confidence ?? 0) > CONFIDENCE.LAYOUT_GUESS)) break;
   }
   if (!parsed) return { read: null, error };
   // A page that timed out or failed says the pool is struggling: no more reading of this document.
   if (!error) parsed = await rescue(parsed, words, pages, ocr, context);
-  return { read: fromParsed(parsed, mean(confidences)), error };
+  return { read: located(fromParsed(parsed, mean(confidences)), printed, sizes), error };
 }
 
 async function readImage(bytes: Uint8Array, context: Context): Promise<ExtractionResult> {
@@ -285,12 +291,15 @@ async function readImage(bytes: Uint8Array, context: Context): Promise<Extractio
     context.ocr,
     context,
   );
-  const read = fromParsed(parsed, recognized.confidence);
+  const read = located(fromParsed(parsed, recognized.confidence), page.printed, new Map([[1, page]]));
   if (!hasAnyField(read)) return none(context, 'NOTHING_READ', 1);
   return result(context, 'OCR', read, 1);
 }
 
-/** A page OCR read: its image (for rescue passes), its skew and its words, the skew taken out of their boxes. */
+/**
+ * A page OCR read: its image (for rescue passes), its skew and its words, the skew taken out of their boxes (and as
+ * printed, to show where a value stands on the image).
+ */
 interface OcrPage {
   page: number;
   image: Buffer;
@@ -298,6 +307,7 @@ interface OcrPage {
   height: number;
   slope: number;
   words: Word[];
+  printed: Word[];
 }
 
 function pageRead(recognized: OcrResult, image: Buffer, page: number): OcrPage {
@@ -310,7 +320,15 @@ function pageRead(recognized: OcrResult, image: Buffer, page: number): OcrPage {
   }));
   const slope = skewOf(words);
   const size = readImageHeader(image) ?? { width: 0, height: 0 };
-  return { page, image, width: size.width, height: size.height, slope, words: straightened(words, slope) };
+  return {
+    page,
+    image,
+    width: size.width,
+    height: size.height,
+    slope,
+    words: straightened(words, slope),
+    printed: words,
+  };
 }
 
 /**
@@ -356,12 +374,24 @@ async function rescue(
  */
 export function textLayerReading(layer: TextLayer): Read {
   const words = layer.pages.flatMap((page) => page.words);
-  return fromParsed(parseInvoiceFields(layer.text, words), 1, certainlyAbsent(layer.text));
+  const read = fromParsed(parseInvoiceFields(layer.text, words), 1, certainlyAbsent(layer.text));
+  return { ...read, positions: positionsInLayer(read.fields, layer) };
+}
+
+function positionsInLayer(fields: InvoiceFields, layer: TextLayer): FieldPositions {
+  const words = layer.pages.flatMap((page) => page.words);
+  return locateFields(fields, words, new Map(layer.pages.map((page) => [page.pageNumber, page])));
 }
 
 export interface Read {
   fields: InvoiceFields;
   fieldConfidences: FieldConfidences;
+  positions?: FieldPositions;
+}
+
+/** The read with where its values are printed among `words` (extraction/field-positions.ts). */
+function located(read: Read, words: readonly Word[], sizes: ReadonlyMap<number, PageSize>): Read {
+  return { ...read, positions: locateFields(read.fields, words, sizes) };
 }
 
 /**
@@ -388,7 +418,27 @@ function fromParsed(
   return { fields, fieldConfidences };
 }
 
-function fromFacturX(context: Context, facturx: FacturXDocument, pageCount: number): ExtractionResult {
+/**
+ * Where the values of a Factur-X XML are printed on the PDF's pages, from its text layer: the XML says what the
+ * invoice says, the page shows it to the validator. None when the pages hold no text (or cannot be read).
+ */
+async function printedPositions(doc: PdfDocument, fields: InvoiceFields, context: Context): Promise<FieldPositions> {
+  const { limits, signal } = context;
+  try {
+    const layer = await readTextLayer(doc, { maxPages: limits.textPages, minChars: limits.minTextChars, signal });
+    return positionsInLayer(fields, layer);
+  } catch {
+    signal?.throwIfAborted();
+    return {};
+  }
+}
+
+function fromFacturX(
+  context: Context,
+  facturx: FacturXDocument,
+  pageCount: number,
+  positions: FieldPositions,
+): ExtractionResult {
   const fieldConfidences = zeroConfidences();
   for (const name of INVOICE_FIELD_NAMES) fieldConfidences[name] = facturx.fields[name] === null ? 0 : 1;
   return {
@@ -399,6 +449,7 @@ function fromFacturX(context: Context, facturx: FacturXDocument, pageCount: numb
     confidence: 1,
     pageCount,
     durationMs: elapsed(context),
+    ...(Object.keys(positions).length > 0 ? { fieldPositions: positions } : {}),
     document: {
       typeCode: facturx.typeCode,
       kind: facturx.kind,
@@ -424,6 +475,7 @@ function result(
     pageCount,
     durationMs: elapsed(context),
     ...(warning ? { error: { code: warning, message: MESSAGES[warning] } } : {}),
+    ...(read.positions && Object.keys(read.positions).length > 0 ? { fieldPositions: read.positions } : {}),
   };
 }
 

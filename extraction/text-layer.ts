@@ -17,6 +17,9 @@ export interface PageText {
   nonSpaceChars: number;
   /** The page's words with their positions (extraction/layout.ts). */
   words: Word[];
+  /** The page's size as shown (rotation applied), in the words' units (PDF points). */
+  width: number;
+  height: number;
 }
 
 export interface TextLayer {
@@ -54,7 +57,14 @@ export async function readTextLayer(doc: PdfDocument, options: ReadTextLayerOpti
         if (run) runs.push(run);
       }
       const text = linesFromRuns(runs).join('\n');
-      pages.push({ pageNumber, text, nonSpaceChars: countNonSpace(text), words: wordsFromRuns(runs, pageNumber) });
+      pages.push({
+        pageNumber,
+        text,
+        nonSpaceChars: countNonSpace(text),
+        words: wordsFromRuns(runs, pageNumber),
+        width: viewport.width,
+        height: viewport.height,
+      });
     } finally {
       page.cleanup();
     }
@@ -143,15 +153,17 @@ export function linesFromRuns(runs: readonly TextRun[]): string[] {
 }
 
 /**
- * The words of a page with their boxes: runs cut at spaces (a character's width taken as the run's mean), and
- * runs closer than GLUED joined into one word. Box height: the font size, from 0.8 above the baseline.
+ * The words of a page with their boxes: runs cut at spaces, each character given its share of the run's width in
+ * proportion to its usual advance (a « 1 » is narrower than an « M »), and runs closer than GLUED joined into one
+ * word. Box height: the font size, from 0.8 above the baseline.
  */
 export function wordsFromRuns(runs: readonly TextRun[], page: number): Word[] {
   const words: Word[] = [];
   for (const line of runsByLine(runs)) {
     let current: Word | null = null;
     for (const run of line) {
-      const charWidth = run.text.length > 0 ? run.width / run.text.length : 0;
+      const offsets = advances(run.text);
+      const unit = run.width / (offsets[offsets.length - 1] || 1);
       if (current && run.x - current.x1 > GLUED * run.fontSize) current = null;
       let offset = 0;
       for (const piece of run.text.split(/(\s+)/)) {
@@ -159,8 +171,8 @@ export function wordsFromRuns(runs: readonly TextRun[], page: number): Word[] {
         if (/^\s+$/.test(piece)) {
           current = null;
         } else {
-          const x0 = run.x + offset * charWidth;
-          const x1 = x0 + piece.length * charWidth;
+          const x0 = run.x + (offsets[offset] ?? 0) * unit;
+          const x1 = run.x + (offsets[offset + piece.length] ?? 0) * unit;
           if (current) {
             current.text += piece;
             current.x1 = x1;
@@ -182,6 +194,40 @@ export function wordsFromRuns(runs: readonly TextRun[], page: number): Word[] {
     }
   }
   return words;
+}
+
+/**
+ * Where each character of `text` starts, in thousandths of an em, and where the last one ends: the advances of
+ * Helvetica's metrics (the widths most proportional fonts share), letters by their base letter. pdfjs gives a run's
+ * width, not its glyphs' positions; this places a word inside its run within a fraction of a character.
+ */
+function advances(text: string): number[] {
+  const offsets = [0];
+  let at = 0;
+  for (const char of text) {
+    at += advance(char);
+    for (let unit = 1; unit < char.length; unit += 1) offsets.push(at);
+    offsets.push(at);
+  }
+  return offsets;
+}
+
+const NARROW = new Set([..." .,:;!/|'ijlI"]);
+const THIRD = new Set([...'-()[]rft`\'"']);
+const HALF = new Set([...'cksvxyzJ*']);
+const WIDE = new Set([...'CDHNORUQGw']);
+const WIDER = new Set([...'mM%']);
+
+function advance(char: string): number {
+  const base = char.normalize('NFD')[0] ?? char;
+  if (NARROW.has(base)) return 278;
+  if (THIRD.has(base)) return 333;
+  if (HALF.has(base)) return 500;
+  if (WIDE.has(base)) return 722;
+  if (WIDER.has(base)) return 850;
+  if (base === 'W') return 944;
+  if (/[A-Z]/.test(base)) return 667;
+  return 556;
 }
 
 function countNonSpace(text: string): number {

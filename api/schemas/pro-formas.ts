@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DECISION_ORIGINS } from '../../domain/decisions';
 import { CORRECTABLE_FIELDS } from '../../domain/desk';
-import { EXTRACTION_ENGINES } from '../../domain/reading';
+import { EXTRACTION_ENGINES, INVOICE_FIELD_NAMES } from '../../domain/reading';
 import { PRO_FORMA_ACTIONS } from '../../domain/process';
 import { MAX_AMOUNT_CENTS } from '../../domain/money';
 import { ELIGIBLE_SORTS, EXCLUSION_REASONS } from '../../db/generation';
@@ -342,6 +342,20 @@ export const proFormaDetailResponse = response(
             })
             .strict(),
           fieldConfidences: z.record(z.string(), z.number()),
+          fieldPositions: z
+            .partialRecord(
+              z.enum(INVOICE_FIELD_NAMES),
+              z
+                .object({
+                  page: z.number().int().positive(),
+                  left: z.number().min(0).max(1),
+                  top: z.number().min(0).max(1),
+                  width: z.number().min(0).max(1),
+                  height: z.number().min(0).max(1),
+                })
+                .strict(),
+            )
+            .describe('Where each value read was found: page (from 1) and box in fractions of the page, top-left.'),
           confidence: z.number().nullable(),
           error: z.string().nullable(),
         })

@@ -2,6 +2,7 @@ import { createExtractionActivities } from '../../activities/extraction';
 import type { ReaderPool } from '../../extraction/readers';
 import { startTestReaders } from '../helpers/readers';
 import { TEST_IBAN } from '../helpers/fixtures';
+import type { FieldPosition as Box } from '../../domain/reading';
 import {
   API_NOW,
   seedInstallments,
@@ -239,6 +240,20 @@ describe('the journeys of a CFA and a validator through the API', () => {
       engine: 'OCR',
       fields: { proFormaNumber: credit.number, totalCents: 41_350, siret: '73282932000074', iban: TEST_IBAN },
     });
+    // Where the values were read, for the validation page to frame them: boxes within page 1, the total below the
+    // invoice number on both documents.
+    for (const { extraction } of [read, scanned] as unknown as {
+      extraction: { fieldPositions: Record<string, Box> };
+    }[]) {
+      const { invoiceNumber, totalCents, iban } = extraction.fieldPositions;
+      for (const box of [totalCents, iban]) {
+        expect(box).toMatchObject({ page: 1 });
+        expect((box?.left ?? 1) + (box?.width ?? 1)).toBeLessThanOrEqual(1);
+        expect((box?.top ?? 1) + (box?.height ?? 1)).toBeLessThanOrEqual(1);
+      }
+      if (invoiceNumber) expect(invoiceNumber.top).toBeLessThan(totalCents?.top ?? 0);
+    }
+    expect(read.extraction).toMatchObject({ fieldPositions: { invoiceNumber: { page: 1 }, siret: { page: 1 } } });
 
     // The validator's queue, oldest deposit first.
     const validator = as(api.users.validator);

@@ -1,3 +1,4 @@
+import type { Word } from '../../extraction/layout';
 import type { TextRun } from '../../extraction/text-layer';
 import zlib from 'node:zlib';
 import { pngChunk, type GrayImage } from '../../infra/bitmap-text';
@@ -278,4 +279,15 @@ export const textRun = (text: string, x: number, y: number, width = text.length 
   y,
   width,
   fontSize,
+});
+
+/** A word of a 10-point line whose baseline is at `y`, 5 points a character. */
+export const layoutWord = (text: string, x: number, y: number, page = 1): Word => ({
+  text,
+  page,
+  x0: x,
+  x1: x + 5 * text.length,
+  y0: y - 8,
+  y1: y + 2,
+  confidence: 1,
 });

@@ -2,19 +2,10 @@ import { parseInvoiceFields } from '../../extraction/fields';
 import { blockUnder, cellBelow, rowsOf, type Word } from '../../extraction/layout';
 import { readInvoice } from '../../extraction/read-invoice';
 import { wordsFromRuns } from '../../extraction/text-layer';
-import { textRun } from './fixtures';
+import { layoutWord, textRun } from './fixtures';
 import { LAYOUTS, generateInvoice } from '../../support/invoice-generator';
 
-/** A word of a 10-point line whose baseline is at `y`, 5 points a character. */
-const word = (text: string, x: number, y: number, page = 1): Word => ({
-  text,
-  page,
-  x0: x,
-  x1: x + 5 * text.length,
-  y0: y - 8,
-  y1: y + 2,
-  confidence: 1,
-});
+const word = layoutWord;
 
 /** Words of a line, each given as [text, x]. */
 const line = (y: number, ...items: [string, number][]): Word[] => items.map(([text, x]) => word(text, x, y));
@@ -115,7 +106,7 @@ describe('fields found by layout', () => {
 
   it.each(LAYOUTS)('reads every field of a generated « %s » invoice from its text layer', async (layout) => {
     const { pdf, truth } = await generateInvoice(layout, 11, { images: false });
-    const { engine, fields } = await readInvoice(pdf, 'application/pdf', { ocr: null });
+    const { engine, fields, fieldPositions } = await readInvoice(pdf, 'application/pdf', { ocr: null });
     expect(engine).toBe('TEXT_LAYER');
     expect(fields).toMatchObject({
       invoiceNumber: truth.invoiceNumber,
@@ -125,5 +116,15 @@ describe('fields found by layout', () => {
       siret: truth.sellerSiret,
       iban: truth.iban,
     });
+    // …and says where each of them is printed, inside the page.
+    const positions = Object.entries(fieldPositions ?? {});
+    expect(positions.map(([name]) => name)).toEqual(
+      expect.arrayContaining(['invoiceNumber', 'proFormaNumber', 'totalCents', 'issueDate', 'siret', 'iban']),
+    );
+    for (const [, box] of positions) {
+      expect(box.left + box.width).toBeLessThanOrEqual(1);
+      expect(box.top + box.height).toBeLessThanOrEqual(1);
+      expect(box.width * box.height).toBeGreaterThan(0);
+    }
   });
 });

@@ -54,6 +54,42 @@ describe('readInvoice picks the engines in order of preference', () => {
     expect(ocr.recognize).not.toHaveBeenCalled();
   });
 
+  it('says where each value stands on the page: the total on its « Net à payer » line, the IBAN on the last', async () => {
+    const result = await readInvoice(textPdf(INVOICE_LINES), 'application/pdf', { ocr });
+    // textPdf prints line i (from 0) with its baseline 40 + 16 i points from the top of an 842-point page.
+    const baseline = (i: number) => (40 + 16 * i) / 842;
+    const { totalCents, iban, siret, issueDate } = result.fieldPositions ?? {};
+    expect(totalCents?.page).toBe(1);
+    expect(totalCents?.top).toBeGreaterThan(baseline(4));
+    expect(totalCents?.top).toBeLessThan(baseline(5));
+    expect(iban?.top).toBeGreaterThan(baseline(5));
+    expect(iban?.top).toBeLessThan(baseline(6));
+    expect(siret?.top).toBeLessThan(baseline(0));
+    expect(issueDate?.top).toBeGreaterThan(baseline(1));
+    // Each box holds the value, not its label: « Net à payer : » comes first on the line.
+    expect(totalCents?.left).toBeGreaterThan(0.15);
+    expect(Object.keys(result.fieldPositions ?? {}).sort()).toEqual(
+      ['invoiceNumber', 'issueDate', 'proFormaNumber', 'siren', 'siret', 'iban', 'totalCents'].sort(),
+    );
+  });
+
+  it('places the values of a Factur-X XML where its printed page shows them', async () => {
+    const pdf = textPdf(INVOICE_LINES, { attachments: [{ name: 'factur-x.xml', content: invoiceXml() }] });
+    const result = await readInvoice(pdf, 'application/pdf', { ocr });
+    expect(result.engine).toBe('FACTURX');
+    const baseline = (i: number) => (40 + 16 * i) / 842;
+    expect(result.fieldPositions?.totalCents?.top).toBeGreaterThan(baseline(4));
+    expect(result.fieldPositions?.totalCents?.top).toBeLessThan(baseline(5));
+    expect(result.fieldPositions?.invoiceNumber?.top).toBeLessThan(baseline(1));
+  });
+
+  it('gives no position to the values of a Factur-X XML whose pages print no text', async () => {
+    const pdf = textPdf([], { attachments: [{ name: 'factur-x.xml', content: invoiceXml() }] });
+    const result = await readInvoice(pdf, 'application/pdf', { ocr });
+    expect(result.engine).toBe('FACTURX');
+    expect(result.fieldPositions).toBeUndefined();
+  });
+
   it('tells a field a text layer certainly lacks (confidence 1) from one it merely did not find (confidence 0)', async () => {
     // No pro forma number, SIRET or IBAN anywhere; an invoice number whose label the parsers do not know.
     const lines = ['Organisme de formation Exemple', 'Pièce comptable', 'XK-77/B', 'Net à payer : 1 575,00 €'];
@@ -84,6 +120,15 @@ describe('readInvoice picks the engines in order of preference', () => {
     expect(result).toMatchObject({ engine: 'OCR', pageCount: 1, fields: EXPECTED_FIELDS });
     expect(result.confidence).toBeGreaterThan(0);
     expect(ocr.recognize).toHaveBeenCalledTimes(1);
+    // Where OCR saw the values, in fractions of the page: the scan is a 170-point page whose line i (from 0) has
+    // its baseline 40 + 16 i points from the top; the total is on line 5, the IBAN on line 6.
+    const baseline = (i: number) => (40 + 16 * i) / 170;
+    const { totalCents, iban } = result.fieldPositions ?? {};
+    expect(totalCents?.page).toBe(1);
+    expect(totalCents?.top).toBeGreaterThan(baseline(4));
+    expect(totalCents?.top).toBeLessThan(baseline(5));
+    expect(iban?.top).toBeGreaterThan(baseline(5));
+    expect(iban?.top).toBeLessThan(baseline(6));
   });
 
   it('falls through to OCR when the text layer holds text but no total', async () => {

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Page } from 'playwright-core';
+import { readInvoice } from '../../extraction/read-invoice';
 import type { ExtractionResult } from '../../extraction/types';
 import { seedInstallments, waitForProForma, type TestUser } from '../helpers/api';
 import { checkPage, startWebStack, TABLET, type WebStack } from '../helpers/browser';
@@ -48,9 +49,16 @@ describe('web pages: the validation desk', () => {
     const values = { proFormaNumber: number, invoiceNumber, totalCents: amountCents, siret: api.cfa.siret, iban };
     const file = scanned ? await scannedInvoicePng(values) : invoicePdf(values);
     const sha = crypto.createHash('sha256').update(file).digest('hex');
+    // Where the values stand on a PDF, as its real reading finds them (the programmed reading sets the rest).
+    const located = scanned
+      ? {}
+      : { fieldPositions: (await readInvoice(file, 'application/pdf', { ocr: null })).fieldPositions };
     readings.set(
       sha,
-      reading(perfectReading(number, amountCents, { cfa: api.cfa, installments: [] }, { invoiceNumber })),
+      reading({
+        ...perfectReading(number, amountCents, { cfa: api.cfa, installments: [] }, { invoiceNumber }),
+        ...located,
+      }),
     );
     const res = await agent
       .post(`/api/pro-formas/${number}/invoice`)
@@ -215,6 +223,27 @@ describe('web pages: the validation desk', () => {
       .getByText('523,45 €')
       .first()
       .waitFor();
+
+    // Where the values were read, framed on the page: the uncertain number in the warning colour; « Voir » frames
+    // the total boldly, over the place the reading gave.
+    const { fieldPositions } = (await detail(uncertain)).extraction;
+    expect(Object.keys(fieldPositions)).toEqual(expect.arrayContaining(['invoiceNumber', 'totalCents', 'iban']));
+    expect(await page.locator('[data-mark="invoiceNumber"]').getAttribute('data-tone')).toBe('warning');
+    expect(await page.locator('[data-mark="totalCents"]').getAttribute('data-tone')).toBe('plain');
+    await page.getByRole('button', { name: 'Voir sur le document : Montant total' }).click();
+    const total = page.locator('[data-mark="totalCents"][data-tone="selected"]');
+    await total.waitFor();
+    const markBox = await total.boundingBox();
+    const pageBox = await canvas.boundingBox();
+    if (!markBox || !pageBox) throw new Error('the total’s mark or the page is not laid out');
+    // The mark is drawn 0.4 % of the page wider than the value's box on each side.
+    const { left, top } = fieldPositions.totalCents as { left: number; top: number };
+    expect(Math.abs(markBox.x - pageBox.x - (left - 0.004) * pageBox.width)).toBeLessThan(3);
+    expect(Math.abs(markBox.y - pageBox.y - (top - 0.004) * pageBox.height)).toBeLessThan(3);
+    expect(
+      await page.getByRole('button', { name: 'Voir sur le document : Montant total' }).getAttribute('aria-pressed'),
+    ).toBe('true');
+    await page.getByText('Les cadres montrent où les valeurs ont été lues', { exact: false }).waitFor();
 
     // « ? » lists the shortcuts.
     await page.keyboard.press('Shift+?');

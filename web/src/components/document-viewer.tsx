@@ -10,7 +10,7 @@ import { percent } from '../format';
  * by pdf.js (its worker from our own origin: the CSP allows worker-src 'self'), one page at a time on a canvas, with
  * page navigation; an image (JPEG, PNG, GIF) from a blob: URL. Both zoom from « fit the width » in steps, and scroll
  * inside their frame when larger. The state (page, zoom) lives in `useDocumentViewer()` so that the page can bind
- * keyboard shortcuts to it.
+ * keyboard shortcuts to it. Marks frame places of the page (where a value was read), over the page at any zoom.
  */
 
 pdfjs.GlobalWorkerOptions.workerSrc = workerUrl;
@@ -30,6 +30,7 @@ export interface DocumentViewerState {
   fitWidth(): void;
   nextPage(): void;
   previousPage(): void;
+  goTo(page: number): void;
   /** Called by the viewer once the document is open. */
   opened(pageCount: number): void;
 }
@@ -54,6 +55,7 @@ export function useDocumentViewer(): DocumentViewerState {
       fitWidth: () => setZoomIndex(FIT),
       nextPage: () => setPage((p) => Math.min(p + 1, Math.max(pageCount, 1))),
       previousPage: () => setPage((p) => Math.max(p - 1, 1)),
+      goTo: (target: number) => setPage(Math.min(Math.max(target, 1), Math.max(pageCount, 1))),
       opened,
     }),
     [page, pageCount, zoomIndex, opened],
@@ -62,16 +64,74 @@ export function useDocumentViewer(): DocumentViewerState {
 
 const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif'];
 
+/** A place on a page, in fractions of the page's width and height from its top-left corner. */
+export interface DocumentMark {
+  id: string;
+  /** What the mark frames (its tooltip). */
+  label: string;
+  page: number;
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+  /** `selected` is framed boldly and scrolled into view. */
+  tone: 'selected' | 'warning' | 'plain';
+}
+
+const MARK_COLORS: Record<DocumentMark['tone'], { border: string; fill: string }> = {
+  selected: { border: 'var(--mantine-color-blue-7)', fill: 'rgba(34, 139, 230, 0.18)' },
+  warning: { border: '#8f3b00', fill: 'rgba(253, 126, 20, 0.12)' },
+  plain: { border: 'var(--mantine-color-blue-4)', fill: 'transparent' },
+};
+
+/** The marks of one page, laid over it (their parent is the page's box, positioned). */
+function Marks({ marks, page }: { marks: readonly DocumentMark[]; page: number }) {
+  const selected = useRef<HTMLDivElement>(null);
+  const selectedId = marks.find((m) => m.page === page && m.tone === 'selected')?.id;
+  useEffect(() => {
+    selected.current?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [selectedId, page]);
+  return marks
+    .filter((mark) => mark.page === page)
+    .map((mark) => {
+      const colors = MARK_COLORS[mark.tone];
+      const pad = 0.004;
+      return (
+        <div
+          key={mark.id}
+          ref={mark.tone === 'selected' ? selected : undefined}
+          data-mark={mark.id}
+          data-tone={mark.tone}
+          title={mark.label}
+          aria-hidden="true"
+          style={{
+            position: 'absolute',
+            left: `${(mark.left - pad) * 100}%`,
+            top: `${(mark.top - pad) * 100}%`,
+            width: `${(mark.width + 2 * pad) * 100}%`,
+            height: `${(mark.height + 2 * pad) * 100}%`,
+            border: `${mark.tone === 'selected' ? 3 : 2}px solid ${colors.border}`,
+            borderRadius: 3,
+            background: colors.fill,
+            pointerEvents: 'none',
+          }}
+        />
+      );
+    });
+}
+
 export function DocumentViewer({
   blob,
   mimeType,
   fileName,
   viewer,
+  marks = [],
 }: {
   blob: Blob;
   mimeType: string;
   fileName: string;
   viewer: DocumentViewerState;
+  marks?: readonly DocumentMark[];
 }) {
   const { ref, width } = useElementSize<HTMLDivElement>();
   const isPdf = mimeType === 'application/pdf';
@@ -97,8 +157,8 @@ export function DocumentViewer({
           borderRadius: 'var(--mantine-radius-sm)',
         }}
       >
-        {isPdf && <PdfPage blob={blob} fileName={fileName} viewer={viewer} width={width} />}
-        {isImage && <ZoomableImage blob={blob} fileName={fileName} zoom={viewer.zoom} width={width} />}
+        {isPdf && <PdfPage blob={blob} fileName={fileName} viewer={viewer} width={width} marks={marks} />}
+        {isImage && <ZoomableImage blob={blob} fileName={fileName} zoom={viewer.zoom} width={width} marks={marks} />}
         {!isPdf && !isImage && (
           <Text p="md">Ce type de document ({mimeType}) ne s’affiche pas dans la page : téléchargez-le.</Text>
         )}
@@ -178,15 +238,18 @@ function PdfPage({
   fileName,
   viewer,
   width,
+  marks,
 }: {
   blob: Blob;
   fileName: string;
   viewer: DocumentViewerState;
   width: number;
+  marks: readonly DocumentMark[];
 }) {
   const [doc, setDoc] = useState<pdfjs.PDFDocumentProxy | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [rendered, setRendered] = useState('');
+  const [size, setSize] = useState<{ width: number; height: number } | null>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const { opened, page, zoom } = viewer;
 
@@ -230,6 +293,7 @@ function PdfPage({
         canvas.height = Math.floor(viewport.height * ratio);
         canvas.style.width = `${Math.floor(viewport.width)}px`;
         canvas.style.height = `${Math.floor(viewport.height)}px`;
+        setSize({ width: Math.floor(viewport.width), height: Math.floor(viewport.height) });
         task = pdfPage.render({
           canvas,
           viewport,
@@ -255,24 +319,40 @@ function PdfPage({
       </Alert>
     );
   }
+  const shown = rendered === `${page}@${zoom}@${width}`;
   return (
     <>
       {!doc && <Loader m="md" aria-label="Ouverture du document" />}
-      <canvas
-        ref={canvasRef}
-        role="img"
-        aria-label={`Page ${page}${doc ? ` sur ${doc.numPages}` : ''} de ${fileName}`}
-        data-rendered={rendered === `${page}@${zoom}@${width}` ? 'true' : 'false'}
-        width={0}
-        height={0}
-        style={{ display: 'block', maxWidth: 'none', margin: '0 auto', background: 'white' }}
-      />
+      <div style={{ position: 'relative', width: size?.width, margin: '0 auto' }}>
+        <canvas
+          ref={canvasRef}
+          role="img"
+          aria-label={`Page ${page}${doc ? ` sur ${doc.numPages}` : ''} de ${fileName}`}
+          data-rendered={shown ? 'true' : 'false'}
+          width={0}
+          height={0}
+          style={{ display: 'block', maxWidth: 'none', background: 'white' }}
+        />
+        {shown && <Marks marks={marks} page={page} />}
+      </div>
     </>
   );
 }
 
 /** The image at the frame's width times the zoom; its blob: URL lives as long as the element shows it. */
-function ZoomableImage({ blob, fileName, zoom, width }: { blob: Blob; fileName: string; zoom: number; width: number }) {
+function ZoomableImage({
+  blob,
+  fileName,
+  zoom,
+  width,
+  marks,
+}: {
+  blob: Blob;
+  fileName: string;
+  zoom: number;
+  width: number;
+  marks: readonly DocumentMark[];
+}) {
   const attach = useCallback(
     (img: HTMLImageElement | null) => {
       if (!img) return undefined;
@@ -282,16 +362,17 @@ function ZoomableImage({ blob, fileName, zoom, width }: { blob: Blob; fileName: 
     },
     [blob],
   );
+  const [loaded, setLoaded] = useState(false);
+  const shownWidth = width > 0 ? Math.floor(width * zoom) : undefined;
   return (
-    <img
-      ref={attach}
-      alt={`Document déposé : ${fileName}`}
-      style={{
-        display: 'block',
-        maxWidth: 'none',
-        margin: '0 auto',
-        width: width > 0 ? Math.floor(width * zoom) : undefined,
-      }}
-    />
+    <div style={{ position: 'relative', width: shownWidth, margin: '0 auto' }}>
+      <img
+        ref={attach}
+        alt={`Document déposé : ${fileName}`}
+        onLoad={() => setLoaded(true)}
+        style={{ display: 'block', maxWidth: 'none', width: shownWidth }}
+      />
+      {loaded && <Marks marks={marks} page={1} />}
+    </div>
   );
 }

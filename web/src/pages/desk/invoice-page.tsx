@@ -18,7 +18,12 @@ import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { allowedActions, type ProFormaAction } from '../../../../domain/process';
 import { fetchBlob, get, post } from '../../api';
-import { DocumentViewer, useDocumentViewer, type DocumentViewerState } from '../../components/document-viewer';
+import {
+  DocumentViewer,
+  useDocumentViewer,
+  type DocumentMark,
+  type DocumentViewerState,
+} from '../../components/document-viewer';
 import { ErrorMessage, Page } from '../../components/page';
 import { StatusBadge } from '../../components/status';
 import { bytes, dateTime, money } from '../../format';
@@ -27,7 +32,8 @@ import { ApproveModal, CorrectModal, RefuseModal, type RefusalChoice } from './d
 import { ControlsPanel, HistoryPanel, LinesPanel, ReferencePanel } from './panels';
 import { QUEUE_KEY } from './queue-page';
 import { ReadFields } from './read-fields';
-import { fieldReadings } from './reading';
+import { FIELD_LABELS } from './labels';
+import { fieldReadings, type FieldReading } from './reading';
 import { ShortcutHint, ShortcutsModal } from './shortcuts';
 import type { CorrectableField, CorrectionBody, DecisionBody, Detail, RefusalReasons } from './types';
 
@@ -152,6 +158,13 @@ function InvoiceDesk({ detail, viewer }: { detail: Detail; viewer: DocumentViewe
   const actions = useDeskActions(detail);
   const wide = useMediaQuery('(min-width: 75em)');
   const readings = fieldReadings(detail);
+  const [shown, setShown] = useState<CorrectableField | null>(null);
+  const show = (field: CorrectableField) => {
+    const position = readings.find((r) => r.field === field)?.position;
+    if (!position) return;
+    setShown(field);
+    viewer.goTo(position.page);
+  };
 
   const claim = detail.desk?.claim ?? null;
   const mine = claim !== null && claim.userId === user?.id;
@@ -250,10 +263,16 @@ function InvoiceDesk({ detail, viewer }: { detail: Detail; viewer: DocumentViewe
           aria-labelledby="document-title"
           style={wide ? { position: 'sticky', top: 72 } : undefined}
         >
-          <DocumentPanel detail={detail} viewer={viewer} />
+          <DocumentPanel detail={detail} viewer={viewer} marks={marksOf(readings, shown)} />
         </Paper>
         <Stack gap="md">
-          <ReadFields detail={detail} readings={readings} onCorrect={mayCorrect ? openCorrection : undefined} />
+          <ReadFields
+            detail={detail}
+            readings={readings}
+            onCorrect={mayCorrect ? openCorrection : undefined}
+            shown={shown}
+            onShow={show}
+          />
           <ControlsPanel detail={detail} />
           <ReferencePanel detail={detail} />
           <LinesPanel detail={detail} />
@@ -346,11 +365,35 @@ function DeskState({ detail, mine, iApprovedFirst }: { detail: Detail; mine: boo
   );
 }
 
-/** The deposited document (the latest version unless another is chosen), fetched as a blob and shown in the page. */
-function DocumentPanel({ detail, viewer }: { detail: Detail; viewer: DocumentViewerState }) {
+/**
+ * Where the read values stand on the document: each field found on the page framed, the one the validator asked to
+ * see boldly, the uncertain or failing ones in the warning colour.
+ */
+function marksOf(readings: readonly FieldReading[], shown: CorrectableField | null): DocumentMark[] {
+  return readings.flatMap((r) => {
+    if (!r.position) return [];
+    const tone = r.field === shown ? 'selected' : r.uncertain || r.controls.length > 0 ? 'warning' : 'plain';
+    return [{ id: r.field, label: FIELD_LABELS[r.field], ...r.position, tone }];
+  });
+}
+
+/**
+ * The deposited document (the latest version unless another is chosen), fetched as a blob and shown in the page,
+ * with the places of the values read framed on the version that was read.
+ */
+function DocumentPanel({
+  detail,
+  viewer,
+  marks,
+}: {
+  detail: Detail;
+  viewer: DocumentViewerState;
+  marks: DocumentMark[];
+}) {
   const versions = [...detail.documents].sort((a, b) => b.version - a.version);
   const [chosen, setChosen] = useState<number | null>(null);
   const document = versions.find((d) => d.version === chosen) ?? versions[0];
+  const read = document !== undefined && document.version === detail.extraction?.version;
   const blob = useQuery({
     queryKey: ['document', detail.number, document?.version],
     queryFn: () => fetchBlob(`/api/pro-formas/${detail.number}/documents/${document?.version}`),
@@ -385,11 +428,23 @@ function DocumentPanel({ detail, viewer }: { detail: Detail; viewer: DocumentVie
       <ErrorMessage error={blob.error} title="Le document n’a pas pu être lu" />
       {document && !blob.data && !blob.error && <Skeleton height={480} />}
       {document && blob.data && (
-        <DocumentViewer blob={blob.data} mimeType={document.mimeType} fileName={document.fileName} viewer={viewer} />
+        <DocumentViewer
+          blob={blob.data}
+          mimeType={document.mimeType}
+          fileName={document.fileName}
+          viewer={viewer}
+          marks={read ? marks : []}
+        />
       )}
-      <Text size="xs" c="gray.7">
-        La lecture automatique ne donne pas la position des valeurs sur la page : comparez-les au document.
-      </Text>
+      {document && detail.extraction && (
+        <Text size="xs" c="gray.7">
+          {!read && 'Cette version n’est pas celle qui a été lue : les valeurs lues ne sont pas situées sur ses pages.'}
+          {read &&
+            marks.length > 0 &&
+            'Les cadres montrent où les valeurs ont été lues ; « Voir » dans les valeurs lues mène à l’une d’elles.'}
+          {read && marks.length === 0 && 'La lecture n’a pas situé les valeurs sur la page : comparez-les au document.'}
+        </Text>
+      )}
     </Stack>
   );
 }

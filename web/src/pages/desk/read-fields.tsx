@@ -8,19 +8,25 @@ import type { CorrectableField, Detail } from './types';
 /**
  * The fields read on the invoice, each with how sure the reading is (as a percentage): the uncertain ones (below the
  * controls' threshold) are highlighted and say so in words; a corrected field shows its new value, the read one
- * beside it, and who corrected it.
+ * beside it, and who corrected it. A field found on the page has « Voir », which frames it on the document.
  */
 export function ReadFields({
   detail,
   readings,
   onCorrect,
+  shown,
+  onShow,
 }: {
   detail: Detail;
   readings: FieldReading[];
   /** Present when the user may correct now. */
   onCorrect?: (field: CorrectableField) => void;
+  /** The field framed on the document, if any. */
+  shown: CorrectableField | null;
+  onShow: (field: CorrectableField) => void;
 }) {
   const extraction = detail.extraction;
+  const located = readings.some((r) => r.position !== null);
   return (
     <Paper withBorder p="md" component="section" aria-labelledby="read-fields-title">
       <Group justify="space-between" mb="xs">
@@ -53,16 +59,23 @@ export function ReadFields({
                 <Table.Th scope="col" className="amount">
                   Confiance
                 </Table.Th>
-                {onCorrect && (
+                {(located || onCorrect) && (
                   <Table.Th scope="col">
-                    <span className="visually-hidden">Correction</span>
+                    <span className="visually-hidden">Sur le document et correction</span>
                   </Table.Th>
                 )}
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
               {readings.map((r) => (
-                <FieldRow key={r.field} reading={r} onCorrect={onCorrect} />
+                <FieldRow
+                  key={r.field}
+                  reading={r}
+                  onCorrect={onCorrect}
+                  located={located}
+                  shown={shown === r.field}
+                  onShow={onShow}
+                />
               ))}
             </Table.Tbody>
           </Table>
@@ -72,7 +85,20 @@ export function ReadFields({
   );
 }
 
-function FieldRow({ reading, onCorrect }: { reading: FieldReading; onCorrect?: (field: CorrectableField) => void }) {
+function FieldRow({
+  reading,
+  onCorrect,
+  located,
+  shown,
+  onShow,
+}: {
+  reading: FieldReading;
+  onCorrect?: (field: CorrectableField) => void;
+  /** Some field of the reading has a position: the column is there. */
+  located: boolean;
+  shown: boolean;
+  onShow: (field: CorrectableField) => void;
+}) {
   const { field, correction, uncertain } = reading;
   const label = FIELD_LABELS[field];
   return (
@@ -121,16 +147,31 @@ function FieldRow({ reading, onCorrect }: { reading: FieldReading; onCorrect?: (
           {reading.confidence === null ? '—' : percent(reading.confidence)}
         </Text>
       </Table.Td>
-      {onCorrect && (
+      {(located || onCorrect) && (
         <Table.Td>
-          <Button
-            size="compact-sm"
-            variant="subtle"
-            aria-label={`Corriger : ${label}`}
-            onClick={() => onCorrect(field)}
-          >
-            Corriger
-          </Button>
+          <Stack gap={4} align="flex-start">
+            {reading.position && (
+              <Button
+                size="compact-sm"
+                variant={shown ? 'filled' : 'subtle'}
+                aria-label={`Voir sur le document : ${label}`}
+                aria-pressed={shown}
+                onClick={() => onShow(field)}
+              >
+                Voir
+              </Button>
+            )}
+            {onCorrect && (
+              <Button
+                size="compact-sm"
+                variant="subtle"
+                aria-label={`Corriger : ${label}`}
+                onClick={() => onCorrect(field)}
+              >
+                Corriger
+              </Button>
+            )}
+          </Stack>
         </Table.Td>
       )}
     </Table.Tr>

@@ -1,4 +1,5 @@
 import { MIN_CONFIDENCE_TO_REFUSE, type ControlCode } from '../../../../domain/controls';
+import type { FieldPosition } from '../../../../domain/reading';
 import { FIELDS } from './labels';
 import type { Control, CorrectableField, Correction, Detail } from './types';
 
@@ -23,6 +24,8 @@ export interface FieldReading {
   uncertain: boolean;
   /** The controls of this field that did not pass. */
   controls: Control[];
+  /** Where the value was read on the document (its latest version), when the reading found it. */
+  position: FieldPosition | null;
 }
 
 /** The controls that judge each field. */
@@ -52,6 +55,7 @@ export function fieldReadings(detail: Detail): FieldReading[] {
       controls: detail.controls.filter(
         (c) => c.outcome !== 'PASSED' && (FIELD_CONTROLS[field] as readonly string[]).includes(c.code),
       ),
+      position: extraction?.fieldPositions[field] ?? null,
     };
   });
 }
