@@ -175,7 +175,7 @@ export async function findProFormaDetail(
     : [null, []];
   return {
     ...summary,
-    allowedActions: [...allowedActions(summary.status)],
+    allowedActions: [...allowedActions({ status: summary.status, stage: summary.stage })],
     lines,
     documents: documents.map(({ id: _id, ...document }) => document),
     extraction,

@@ -210,7 +210,8 @@ describe('payment runs, from the schedule to the bank’s answer', () => {
     const dashboard = await agent.get('/api/dashboard').set(auth);
     const taken = dashboard.body.counters.find((c: { category: string }) => c.category === 'PRISES_EN_CHARGE');
     expect(taken.count).toBe(2);
-    // Once in a file, it can be neither cancelled nor returned to validation.
+    // Once in a file, it can be neither cancelled nor returned to validation: the detail says so, the API refuses.
+    expect([...detail.body.allowedActions].sort()).toEqual(['CONFIRM_PAYMENT', 'EXPORT_CONTRACTS', 'REJECT_PAYMENT']);
     const back = await admin().post(`/api/pro-formas/${pf.iA}/return-to-validation`, { reason: 'vérification' });
     expect(back.status).toBe(409);
     expect(back.body.error.code).toBe('ACTION_NOT_ALLOWED');

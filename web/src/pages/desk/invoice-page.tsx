@@ -16,7 +16,7 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { allowedActions, type ProFormaAction } from '../../../../domain/process';
+import type { ProFormaAction } from '../../../../domain/process';
 import { fetchBlob, get, post } from '../../api';
 import {
   DocumentViewer,
@@ -46,12 +46,6 @@ import type { CorrectableField, CorrectionBody, DecisionBody, Detail, RefusalRea
  */
 
 type Dialog = 'approve' | 'refuse' | 'correct' | 'shortcuts';
-
-/**
- * What may be done where the pro forma stands, its stage included (the detail's `allowedActions` are the status's:
- * a correction, say, is allowed before the first approval only).
- */
-const actionsAt = (detail: Detail) => allowedActions({ status: detail.status, stage: detail.stage });
 
 export function InvoicePage() {
   const { number = '' } = useParams();
@@ -169,7 +163,8 @@ function InvoiceDesk({ detail, viewer }: { detail: Detail; viewer: DocumentViewe
   const claim = detail.desk?.claim ?? null;
   const mine = claim !== null && claim.userId === user?.id;
   const heldByOther = claim !== null && !mine;
-  const allowed = (action: ProFormaAction) => actionsAt(detail).includes(action);
+  // What may be done where the pro forma stands, its stage included (a correction before the first approval only).
+  const allowed = (action: ProFormaAction) => detail.allowedActions.includes(action);
   const firstApprover = detail.desk?.firstApproval ?? null;
   const iApprovedFirst = firstApprover !== null && firstApprover.userId === user?.id;
   const mayDecide = can('pro-formas:decide') && allowed('DECIDE') && !heldByOther;
@@ -333,7 +328,7 @@ function Summary({ detail }: { detail: Detail }) {
 function DeskState({ detail, mine, iApprovedFirst }: { detail: Detail; mine: boolean; iApprovedFirst: boolean }) {
   const claim = detail.desk?.claim ?? null;
   const first = detail.desk?.firstApproval ?? null;
-  const inQueue = actionsAt(detail).includes('DECIDE');
+  const inQueue = detail.allowedActions.includes('DECIDE');
   return (
     <Stack gap="xs">
       {!inQueue && (
