@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { CONTROL_CODES, type ControlCode, type ControlOutcome } from '../domain/controls';
-import { INVOICE_FIELD_NAMES, type FieldPosition, type FieldPositions, type InvoiceFields } from '../domain/reading';
+import type { FieldPositions, InvoiceFields } from '../domain/reading';
 import type { Scope } from './pro-forma-summary';
 import type { Database, ExtractionEngineCode } from './schema';
 import { cfaRestriction } from './scope';
@@ -86,26 +86,10 @@ export async function documentExtraction(
       currency: text('currency'),
     },
     fieldConfidences: row.field_confidences ?? {},
-    fieldPositions: positionsOf(row.field_positions),
+    fieldPositions: row.field_positions ?? {},
     confidence: row.confidence,
     error: row.error,
   };
-}
-
-/** The stored positions of the known fields, each a page and a box within it. */
-function positionsOf(stored: Record<string, unknown> | null): FieldPositions {
-  const positions: FieldPositions = {};
-  for (const name of INVOICE_FIELD_NAMES) {
-    const position = stored?.[name];
-    if (isPosition(position)) positions[name] = position;
-  }
-  return positions;
-}
-
-function isPosition(value: unknown): value is FieldPosition {
-  if (typeof value !== 'object' || value === null) return false;
-  const box = value as Record<string, unknown>;
-  return ['page', 'left', 'top', 'width', 'height'].every((key) => Number.isFinite(box[key]));
 }
 
 export async function documentControls(db: Kysely<Database>, documentId: string): Promise<ControlView[]> {

@@ -1,7 +1,7 @@
 import type { ColumnType, Generated, GeneratedAlways, Insertable, JSONColumnType, Selectable } from 'kysely';
 import type { Decision, DecisionOrigin } from '../domain/decisions';
 import type { ProFormaKind, ProFormaStage, ProFormaStatus } from '../domain/process';
-import type { ExtractionEngine } from '../domain/reading';
+import type { ExtractionEngine, FieldPositions } from '../domain/reading';
 
 /**
  * Row types of the tables created by migrations/. They describe what the database stores; the domain's own types
@@ -247,7 +247,7 @@ export interface ExtractionsTable {
   fields: JSONColumnType<JsonRecord, string | undefined, string>;
   field_confidences: JSONColumnType<Record<string, number> | null, string | null | undefined, string | null>;
   /** domain/reading's FieldPositions; null when none was found or before they were recorded. */
-  field_positions: JSONColumnType<JsonRecord | null, string | null | undefined, string | null>;
+  field_positions: JSONColumnType<FieldPositions | null, string | null | undefined, string | null>;
   /** Between 0 and 1. */
   confidence: number | null;
   page_count: number | null;

@@ -1,6 +1,5 @@
-import type { Readable } from 'node:stream';
 import type ExcelJS from 'exceljs';
-import yauzl from 'yauzl';
+import type yauzl from 'yauzl';
 import {
   COST_NATURES,
   CONTRACT_STATUSES,
@@ -13,6 +12,7 @@ import { isValidSiret, normalizeSiret } from '../domain/identifiers';
 import { AMOUNT_BOUND_RULE, MAX_AMOUNT_CENTS, isBoundedCents, parseAmountToCents } from '../domain/money';
 import type { ImportRow } from '../db/contract-import';
 import { streamWorksheets } from './xlsx-stream';
+import { nextEntry, openEntry, openZip } from './zip';
 
 /**
  * The contracts import workbook: its columns (the API serves the template built from them) and the reading of a
@@ -131,11 +131,9 @@ export async function readContractsWorkbook(
  * validateEntrySizes), and no worksheet declaring more rows than the limit in its `<dimension ref="A1:M1000001"/>`.
  */
 async function checkZip(content: Buffer, limits: WorkbookLimits): Promise<void> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.fromBuffer(content, { lazyEntries: true, validateEntrySizes: true }, (error, file) =>
-      error || !file ? reject(unreadable()) : resolve(file),
-    ),
-  );
+  const zip = await openZip(content).catch(() => {
+    throw unreadable();
+  });
   try {
     if (zip.entryCount > limits.maxEntries) throw tooLarge(limits, { entries: zip.entryCount });
     let declared = 0;
@@ -144,6 +142,9 @@ async function checkZip(content: Buffer, limits: WorkbookLimits): Promise<void> 
       if (declared > limits.maxUncompressedBytes) throw tooLarge(limits, { uncompressedBytes: declared });
       await inflateEntry(zip, entry, /^xl\/worksheets\/[^/]+\.xml$/.test(entry.fileName));
     }
+  } catch (error) {
+    // yauzl fails the directory, or an entry's stream at its first byte past the declared size or on damaged data.
+    throw error instanceof Refused ? error : unreadable();
   } finally {
     zip.close();
   }
@@ -158,43 +159,11 @@ function tooLarge(limits: WorkbookLimits, found: Record<string, number>): Refuse
   });
 }
 
-function nextEntry(zip: yauzl.ZipFile): Promise<yauzl.Entry | null> {
-  return new Promise((resolve, reject) => {
-    const onEntry = (entry: yauzl.Entry) => {
-      zip.off('end', onEnd);
-      zip.off('error', onError);
-      resolve(entry);
-    };
-    const onEnd = () => {
-      zip.off('entry', onEntry);
-      zip.off('error', onError);
-      resolve(null);
-    };
-    const onError = () => {
-      zip.off('entry', onEntry);
-      zip.off('end', onEnd);
-      reject(unreadable());
-    };
-    zip.once('entry', onEntry);
-    zip.once('end', onEnd);
-    zip.once('error', onError);
-    zip.readEntry();
-  });
-}
-
 /** Inflates one entry, keeping nothing but, for a worksheet, the head where its dimension is declared. */
 async function inflateEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, worksheet: boolean): Promise<void> {
-  const stream = await new Promise<Readable>((resolve, reject) =>
-    zip.openReadStream(entry, (error, opened) => (error || !opened ? reject(unreadable()) : resolve(opened))),
-  );
   let head = '';
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (worksheet && head.length < 4096) head += chunk.toString('utf8', 0, Math.min(chunk.length, 4096));
-    }
-  } catch {
-    // yauzl fails the stream at the first byte past the declared size, or on damaged data.
-    throw unreadable();
+  for await (const chunk of (await openEntry(zip, entry)) as AsyncIterable<Buffer>) {
+    if (worksheet && head.length < 4096) head += chunk.toString('utf8', 0, Math.min(chunk.length, 4096));
   }
   const dimension = /<dimension\s+ref="[A-Z]+\d+:[A-Z]+(\d+)"/.exec(head);
   const declaredRows = dimension ? Number(dimension[1]) - 1 : 0;

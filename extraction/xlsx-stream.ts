@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
-import yauzl from 'yauzl';
+import type yauzl from 'yauzl';
+import { nextEntry, openEntry, openZip } from './zip';
 
 /**
  * exceljs's streaming workbook reader, fed from the zip's central directory rather than from one pass over its bytes.
@@ -37,19 +38,11 @@ export async function* streamWorksheets(
   options: Partial<ExcelJS.stream.xlsx.WorkbookStreamReaderOptions>,
   first?: string,
 ): AsyncGenerator<StreamedSheet> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.fromBuffer(content, { lazyEntries: true, validateEntrySizes: true }, (error, file) =>
-      error || !file ? reject(error ?? new Error('unreadable zip')) : resolve(file),
-    ),
-  );
+  const zip = await openZip(content);
   try {
-    const entries = await listEntries(zip);
-    const open = (entry: yauzl.Entry) =>
-      new Promise<Readable>((resolve, reject) =>
-        zip.openReadStream(entry, (error, stream) =>
-          error || !stream ? reject(error ?? new Error('unreadable entry')) : resolve(stream),
-        ),
-      );
+    const entries = new Map<string, yauzl.Entry>();
+    for (let entry = await nextEntry(zip); entry; entry = await nextEntry(zip)) entries.set(entry.fileName, entry);
+    const open = (entry: yauzl.Entry) => openEntry(zip, entry);
     const reader = new ExcelJS.stream.xlsx.WorkbookReader(null as unknown as string, options);
     const internals = reader as unknown as ReaderInternals;
     const part = (name: string) => entries.get(name);
@@ -80,17 +73,4 @@ export async function* streamWorksheets(
   } finally {
     zip.close();
   }
-}
-
-function listEntries(zip: yauzl.ZipFile): Promise<Map<string, yauzl.Entry>> {
-  return new Promise((resolve, reject) => {
-    const entries = new Map<string, yauzl.Entry>();
-    zip.on('entry', (entry: yauzl.Entry) => {
-      entries.set(entry.fileName, entry);
-      zip.readEntry();
-    });
-    zip.once('end', () => resolve(entries));
-    zip.once('error', reject);
-    zip.readEntry();
-  });
 }

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { getProFormaQuery, proFormaWorkflowId } from '../../workflows/pro-forma.messages';
 import { TotalCentsKey } from '../../workflows/search-attributes';
 import { binary, seedInstallments, startApiStack, waitForProForma, type ApiStack, type TestUser } from '../helpers/api';
+import { contractRow } from '../helpers/fixtures';
 
 jest.setTimeout(90_000);
 
@@ -141,21 +142,9 @@ describe('amounts bounded where they enter', () => {
     if (!sheet) throw new Error('no sheet in the template');
     const number = `DECA-IMP-AMT-${crypto.randomBytes(3).toString('hex')}`;
     const row = (periodStart: string, amount: ExcelJS.CellValue) =>
-      sheet.addRow([
-        api.cfa.siret,
-        number,
-        'CAP Cuisine',
-        'Hugo Bernard',
-        'Restaurant Les Halles',
-        '73282932000074',
-        new Date('2025-09-01T00:00:00Z'),
-        new Date('2027-08-31T00:00:00Z'),
-        'Engagé',
-        'Mobilité',
-        periodStart,
-        '30/11/2026',
-        amount,
-      ]);
+      sheet.addRow(
+        contractRow({ cfaSiret: api.cfa.siret, contractNumber: number, periodStart, periodEnd: '30/11/2026', amount }),
+      );
     row('01/01/2026', 90_071_992_547_409.91);
     row('01/02/2026', '90 071 992 547 409,91 €');
     row('01/03/2026', '-1 000 000 000,00');

@@ -2,6 +2,7 @@ import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { contractsTemplate } from '../../api/contract-workbook';
 import { TEMPLATE_COLUMNS, TEMPLATE_SHEET, readContractsWorkbook } from '../../extraction/contracts-workbook';
+import { contractRow } from '../helpers/fixtures';
 
 /**
  * The reading of a filled contracts workbook, in-process (the API runs it in a reader process). exceljs's own
@@ -9,21 +10,7 @@ import { TEMPLATE_COLUMNS, TEMPLATE_SHEET, readContractsWorkbook } from '../../e
  * to the same rows whatever the order of the parts and however often it runs.
  */
 
-const ROW: ExcelJS.CellValue[] = [
-  '73282932000074',
-  'DECA-ORDRE-0001',
-  'CAP Cuisine',
-  'Hugo Bernard',
-  'Restaurant Les Halles',
-  '73282932000074',
-  new Date('2025-09-01T00:00:00Z'),
-  new Date('2027-08-31T00:00:00Z'),
-  'Engagé',
-  'Mobilité',
-  '01/10/2026',
-  '31/10/2026',
-  350.5,
-];
+const ROW = contractRow();
 
 /** The template as the API serves it (exceljs stores `xl/workbook.xml` last, sheets before shared strings), filled. */
 async function filledTemplate(): Promise<Buffer> {

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type ExcelJS from 'exceljs';
 import type { Kysely } from 'kysely';
 import type { Database, NewProFormaRow } from '../../db/schema';
 
@@ -127,4 +128,56 @@ export async function insertOrderedPayment(
     })
     .execute();
   return proForma.number;
+}
+
+/** One contract installment as the contracts template's columns hold it. */
+export interface ContractRowValues {
+  cfaSiret: string;
+  contractNumber: string;
+  training: string;
+  apprentice: string;
+  employer: string;
+  employerSiret: string;
+  contractStart: Date;
+  contractEnd: Date;
+  status: string;
+  nature: string;
+  periodStart: ExcelJS.CellValue;
+  periodEnd: ExcelJS.CellValue;
+  amount: ExcelJS.CellValue;
+}
+
+/** A filled row of the contracts template, its columns in order: a mobility installment of a CAP, or as `values` say. */
+export function contractRow(values: Partial<ContractRowValues> = {}): ExcelJS.CellValue[] {
+  const row: ContractRowValues = {
+    cfaSiret: '73282932000074',
+    contractNumber: 'DECA-ORDRE-0001',
+    training: 'CAP Cuisine',
+    apprentice: 'Hugo Bernard',
+    employer: 'Restaurant Les Halles',
+    employerSiret: '73282932000074',
+    contractStart: new Date('2025-09-01T00:00:00Z'),
+    contractEnd: new Date('2027-08-31T00:00:00Z'),
+    status: 'Engagé',
+    nature: 'Mobilité',
+    periodStart: '01/10/2026',
+    periodEnd: '31/10/2026',
+    amount: 350.5,
+    ...values,
+  };
+  return [
+    row.cfaSiret,
+    row.contractNumber,
+    row.training,
+    row.apprentice,
+    row.employer,
+    row.employerSiret,
+    row.contractStart,
+    row.contractEnd,
+    row.status,
+    row.nature,
+    row.periodStart,
+    row.periodEnd,
+    row.amount,
+  ];
 }
